@@ -1,0 +1,163 @@
+//! The command line, defined once: `--help`, the man pages and the shell completions are
+//! all rendered from these types.
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::output::ColorChoice;
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0    success
+  1    internal error
+  2    usage error
+  3    configuration: missing key, unknown provider, vault locked or unreadable
+  4    a provider rejected the key (invalid, revoked, out of credit)
+  5    budget exhausted
+  6    a provider failed otherwise (network, timeout, 5xx, 429 after retries)
+  7    council quorum or majority not reached
+  130  interrupted";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "byok",
+    version,
+    about = "Bring your own keys: an encrypted vault for LLM provider API keys",
+    long_about = "byok keeps your LLM provider API keys in an age-encrypted vault whose secret lives in \
+                  the OS keyring (or behind a passphrase, or in a CI secret), and verifies, rotates and \
+                  revokes them.",
+    after_help = EXIT_CODES,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Print machine-readable JSON on stdout instead of tables
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// When to colour output
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Print only the answer and errors: no progress, no confirmations
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Trace each request (method, URL, status, time) on stderr; never a key
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add, list, verify, rotate and revoke provider API keys
+    #[command(subcommand)]
+    Key(KeyCommand),
+
+    /// Create the vault and see how it is unlocked
+    #[command(subcommand)]
+    Vault(VaultCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Add a key; the secret is read from piped stdin or a hidden prompt, never from argv
+    #[command(after_help = "\
+Examples:
+  byok key add openai                          # asks for the key without echoing it
+  byok key add anthropic --label work < key.txt
+  printenv OPENAI_API_KEY | byok key add openai --no-verify")]
+    Add {
+        /// Provider id: openai, anthropic, gemini, mistral, openrouter, groq, deepseek, xai, together, lmstudio, llamacpp, vllm
+        provider: String,
+        /// A name for this key, to keep several per provider
+        #[arg(long, default_value = crate::vault::DEFAULT_LABEL)]
+        label: String,
+        /// Store the key without asking the provider whether it works
+        #[arg(long)]
+        no_verify: bool,
+    },
+
+    /// List keys, masked, from the vault and from provider environment variables
+    #[command(after_help = "\
+Examples:
+  byok key list
+  byok key list --json | jq -r '.[] | select(.status != \"ok\") | .provider'")]
+    List,
+
+    /// Check keys with each provider's free model-list probe, all at once
+    #[command(after_help = "\
+Examples:
+  byok key verify                   # every key in the vault and the environment
+  byok key verify openai anthropic/work
+  byok key verify --json
+
+Exits 4 when a provider rejected a key, 6 when one could not be reached.")]
+    Verify {
+        /// Keys to check, as PROVIDER or PROVIDER/LABEL (default: all)
+        #[arg(value_name = "PROVIDER[/LABEL]")]
+        keys: Vec<String>,
+    },
+
+    /// Replace a key with a new one, keeping the old one as "previous" for rollback
+    #[command(after_help = "\
+Examples:
+  byok key rotate openai < new-key.txt
+  byok key revoke openai --previous --yes     # once the new key has proven itself")]
+    Rotate {
+        provider: String,
+        #[arg(long, default_value = crate::vault::DEFAULT_LABEL)]
+        label: String,
+        /// Swap without asking the provider whether the new key works
+        #[arg(long)]
+        no_verify: bool,
+    },
+
+    /// Remove a key (or only its previous version) from the vault
+    #[command(after_help = "\
+Examples:
+  byok key revoke openai --previous        # drop the key a rotation replaced
+  byok key revoke anthropic --label work --yes
+
+This removes the key from the vault only; revoke it at the provider's dashboard too.")]
+    Revoke {
+        provider: String,
+        #[arg(long, default_value = crate::vault::DEFAULT_LABEL)]
+        label: String,
+        /// Remove only the previous key kept by `key rotate`
+        #[arg(long)]
+        previous: bool,
+        /// Do not ask for confirmation (needed when there is no terminal)
+        #[arg(short, long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VaultCommand {
+    /// Create the vault: unlocked by the OS keyring, or by a passphrase with --passphrase
+    #[command(after_help = "\
+Examples:
+  byok vault init                       # OS keyring when one answers, else a passphrase
+  byok vault init --passphrase          # always a passphrase (asked, or BYOK_PASSPHRASE)
+  BYOK_IDENTITY=\"$(age-keygen)\" byok vault init   # encrypted to that identity only (CI)")]
+    Init {
+        /// Protect the vault with a passphrase instead of the OS keyring
+        #[arg(long)]
+        passphrase: bool,
+    },
+
+    /// Where the vault is, how it is unlocked, its recipients and key count
+    Status,
+}

@@ -1,0 +1,729 @@
+//! `byok key add | list | verify | rotate | revoke`.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::Ctx;
+use crate::cli::KeyCommand;
+use crate::error::{Error, Result, exit};
+use crate::http;
+use crate::output::{self, Ui};
+use crate::providers::verify::{self, Verdict};
+use crate::providers::{KeyNeed, PROVIDERS, Provider};
+use crate::secret::{self, mask};
+use crate::vault::{InitPreference, KeyRecord, PreviousKey, Secret, Vault, VerifyStatus};
+
+pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
+    match cmd {
+        KeyCommand::Add {
+            provider,
+            label,
+            no_verify,
+        } => add(ctx, &provider, &label, no_verify),
+        KeyCommand::List => list(ctx),
+        KeyCommand::Verify { keys } => verify_keys(ctx, &keys),
+        KeyCommand::Rotate {
+            provider,
+            label,
+            no_verify,
+        } => rotate(ctx, &provider, &label, no_verify),
+        KeyCommand::Revoke {
+            provider,
+            label,
+            previous,
+            yes,
+        } => revoke(ctx, &provider, &label, previous, yes),
+    }
+}
+
+/// A provider that takes keys at all.
+fn keyed_provider(id: &str) -> Result<Provider> {
+    let provider = Provider::resolve(id)?;
+    if provider.spec.key == KeyNeed::None {
+        return Err(Error::KeyNotNeeded {
+            provider: id.to_string(),
+        });
+    }
+    Ok(provider)
+}
+
+fn check_label(label: &str) -> Result<()> {
+    let bad = |why| {
+        Err(Error::BadLabel {
+            label: label.to_string(),
+            why,
+        })
+    };
+    if label.is_empty() {
+        return bad("it is empty");
+    }
+    if label.len() > 64 {
+        return bad("it is longer than 64 characters");
+    }
+    if !label
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        return bad("it may hold only letters, digits, `-`, `_` and `.`");
+    }
+    Ok(())
+}
+
+/// Asks the provider about one secret, with a spinner on a terminal.
+fn verify_one(ctx: &Ctx, provider: &Provider, secret: &str) -> Verdict {
+    let spinner = ctx
+        .ui
+        .progress_allowed()
+        .then(|| spinner(&format!("verifying the {} key…", provider.id())));
+    let client = http::client(&ctx.timeouts);
+    let verdict = http::runtime().block_on(verify::verify(
+        &client,
+        provider,
+        Some(secret),
+        ctx.timeouts.verify,
+    ));
+    if let Some(s) = spinner {
+        s.finish_and_clear();
+    }
+    verdict
+}
+
+fn spinner(msg: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner().with_message(msg.to_string());
+    bar.enable_steady_tick(Duration::from_millis(80));
+    bar
+}
+
+fn rejection(provider: &Provider, label: &str, verdict: &Verdict) -> Error {
+    Error::KeyRejected {
+        provider: provider.id().to_string(),
+        label: label.to_string(),
+        message: verdict.error_text().unwrap_or_default(),
+        no_credit: verdict.status == VerifyStatus::NoCredit,
+    }
+}
+
+fn models_phrase(models: Option<u64>) -> String {
+    match models {
+        Some(1) => ", 1 model visible".into(),
+        Some(n) => format!(", {n} models visible"),
+        None => String::new(),
+    }
+}
+
+#[derive(Serialize)]
+struct AddedJson<'a> {
+    provider: &'a str,
+    label: &'a str,
+    masked: String,
+    status: &'static str,
+    models: Option<u64>,
+    vault_created: Option<&'static str>,
+}
+
+fn add(ctx: &Ctx, provider_id: &str, label: &str, no_verify: bool) -> Result<()> {
+    let provider = keyed_provider(provider_id)?;
+    check_label(label)?;
+    let secret = secret::read_secret(&format!("{} API key", provider.spec.name))?;
+    let secret_text = secret::expose(&secret);
+
+    // Verify before taking the vault's lock: a slow provider must not block other byok runs.
+    let verdict = (!no_verify).then(|| verify_one(ctx, &provider, secret_text));
+    if let Some(v) = &verdict {
+        if v.status.is_rejection() {
+            return Err(rejection(&provider, label, v));
+        }
+        if v.status != VerifyStatus::Ok {
+            ctx.ui.warn(&format!(
+                "could not verify the key ({}); storing it as unverified. Check it later with `byok key verify {}`",
+                v.error_text().unwrap_or_default(),
+                provider.id()
+            ));
+        }
+    }
+
+    let (mut vault, created) =
+        Vault::open_or_create(&ctx.paths, &ctx.keyring, InitPreference::Automatic)?;
+    warn_all(&ctx.ui, &vault);
+    if let Some(c) = &created {
+        ctx.ui.info(&format!(
+            "vault created at {} (unlocked by {}: {})",
+            vault.paths.vault().display(),
+            c.method.describe(),
+            c.why
+        ));
+    }
+    if vault.doc.find(provider.id(), label).is_some() {
+        return Err(Error::KeyExists {
+            provider: provider.id().into(),
+            label: label.into(),
+        });
+    }
+    let now = Timestamp::now();
+    let ok = verdict
+        .as_ref()
+        .is_some_and(|v| v.status == VerifyStatus::Ok);
+    let models = verdict.as_ref().and_then(|v| v.models);
+    vault.doc.keys.push(KeyRecord {
+        provider: provider.id().to_string(),
+        label: label.to_string(),
+        secret: Secret(secret.clone()),
+        added_at: now,
+        rotated_at: None,
+        verified_at: ok.then_some(now),
+        verify_status: if ok {
+            VerifyStatus::Ok
+        } else {
+            VerifyStatus::Unverified
+        },
+        models,
+        previous: None,
+    });
+    vault.save()?;
+
+    let masked = mask(secret_text);
+    if ctx.ui.json {
+        return ctx.ui.print_json(&AddedJson {
+            provider: provider.id(),
+            label,
+            masked,
+            status: if ok { "ok" } else { "unverified" },
+            models,
+            vault_created: created.map(|c| c.method.as_str()),
+        });
+    }
+    let state = if ok {
+        format!("verified{}", models_phrase(models))
+    } else {
+        "not verified".to_string()
+    };
+    ctx.ui.info(&format!(
+        "{} ({label}) added: {masked} — {state}",
+        provider.id()
+    ));
+    Ok(())
+}
+
+fn warn_all(ui: &Ui, vault: &Vault) {
+    for w in &vault.warnings {
+        ui.warn(w);
+    }
+}
+
+/// One row of `key list`, also its JSON shape.
+#[derive(Serialize)]
+struct KeyRow {
+    provider: String,
+    label: String,
+    source: &'static str,
+    masked: String,
+    added_at: Option<Timestamp>,
+    rotated_at: Option<Timestamp>,
+    verified_at: Option<Timestamp>,
+    status: &'static str,
+    /// The masked key a rotation replaced, while it is kept.
+    previous: Option<String>,
+}
+
+/// Provider order of the registry, then label.
+fn provider_rank(id: &str) -> usize {
+    PROVIDERS
+        .iter()
+        .position(|p| p.id == id)
+        .unwrap_or(usize::MAX)
+}
+
+/// Keys in the environment, with whether a vault key shadows them.
+fn env_keys(vault_keys: &[KeyRecord]) -> Vec<(Provider, &'static str, String, bool)> {
+    PROVIDERS
+        .iter()
+        .filter_map(|spec| Provider::resolve(spec.id).ok())
+        .filter_map(|p| {
+            let (var, value) = p.env_key()?;
+            let shadowed = vault_keys
+                .iter()
+                .any(|k| k.provider == p.id() && k.label == crate::vault::DEFAULT_LABEL);
+            Some((p, var, value, shadowed))
+        })
+        .collect()
+}
+
+fn open_if_exists(ctx: &Ctx) -> Result<Option<Vault>> {
+    if !Vault::exists(&ctx.paths) {
+        return Ok(None);
+    }
+    let vault = Vault::open(&ctx.paths, &ctx.keyring)?;
+    warn_all(&ctx.ui, &vault);
+    Ok(Some(vault))
+}
+
+fn list(ctx: &Ctx) -> Result<()> {
+    let vault = open_if_exists(ctx)?;
+    let mut keys: Vec<KeyRecord> = vault.map(|v| v.doc.keys).unwrap_or_default();
+    keys.sort_by(|a, b| {
+        (provider_rank(&a.provider), &a.label).cmp(&(provider_rank(&b.provider), &b.label))
+    });
+    let mut rows: Vec<KeyRow> = keys
+        .iter()
+        .map(|k| KeyRow {
+            provider: k.provider.clone(),
+            label: k.label.clone(),
+            source: "vault",
+            masked: mask(k.secret.expose()),
+            added_at: Some(k.added_at),
+            rotated_at: k.rotated_at,
+            verified_at: k.verified_at,
+            status: k.verify_status.as_str(),
+            previous: k.previous.as_ref().map(|p| mask(p.secret.expose())),
+        })
+        .collect();
+    for (p, var, value, shadowed) in env_keys(&keys) {
+        rows.push(KeyRow {
+            provider: p.id().to_string(),
+            label: var.to_string(),
+            source: "env",
+            masked: mask(&value),
+            added_at: None,
+            rotated_at: None,
+            verified_at: None,
+            status: if shadowed { "shadowed" } else { "unverified" },
+            previous: None,
+        });
+    }
+    if ctx.ui.json {
+        return ctx.ui.print_json(&rows);
+    }
+    if rows.is_empty() {
+        ctx.ui.info(
+            "no keys yet: add one with `byok key add <provider>` (or export e.g. OPENAI_API_KEY)",
+        );
+        return Ok(());
+    }
+    let mut table = ctx.ui.table(&[
+        "provider",
+        "label",
+        "source",
+        "key",
+        "added",
+        "rotated",
+        "last verified",
+        "status",
+    ]);
+    for r in &rows {
+        let key = match &r.previous {
+            Some(prev) => format!("{} (previous {prev})", r.masked),
+            None => r.masked.clone(),
+        };
+        table.add_row(vec![
+            comfy_table::Cell::new(&r.provider),
+            comfy_table::Cell::new(&r.label),
+            comfy_table::Cell::new(r.source),
+            comfy_table::Cell::new(key),
+            comfy_table::Cell::new(output::opt_time(r.added_at)),
+            comfy_table::Cell::new(output::opt_time(r.rotated_at)),
+            comfy_table::Cell::new(output::opt_time(r.verified_at)),
+            ctx.ui.status_cell(r.status),
+        ]);
+    }
+    ctx.ui.print_table(&table)
+}
+
+/// A key chosen for verification.
+struct Target {
+    provider: Provider,
+    label: String,
+    source: &'static str,
+    secret: Option<Secret>,
+}
+
+#[derive(Serialize)]
+struct VerifyRow {
+    provider: String,
+    label: String,
+    source: &'static str,
+    status: &'static str,
+    latency_ms: Option<u64>,
+    models: Option<u64>,
+    error: Option<String>,
+}
+
+fn select_targets(ctx: &Ctx, vault: Option<&Vault>, wanted: &[String]) -> Result<Vec<Target>> {
+    let vault_keys: &[KeyRecord] = vault.map(|v| v.doc.keys.as_slice()).unwrap_or(&[]);
+    let from_record = |k: &KeyRecord| -> Result<Target> {
+        Ok(Target {
+            provider: Provider::resolve(&k.provider)?,
+            label: k.label.clone(),
+            source: "vault",
+            secret: Some(k.secret.clone()),
+        })
+    };
+    let from_env = |p: Provider, var: &str, value: String| Target {
+        provider: p,
+        label: var.to_string(),
+        source: "env",
+        secret: Some(Secret(value.into())),
+    };
+    let mut targets = Vec::new();
+    if wanted.is_empty() {
+        for k in vault_keys {
+            targets.push(from_record(k)?);
+        }
+        for (p, var, value, shadowed) in env_keys(vault_keys) {
+            if !shadowed {
+                targets.push(from_env(p, var, value));
+            }
+        }
+        return Ok(targets);
+    }
+    for spec in wanted {
+        let (id, label) = match spec.split_once('/') {
+            Some((id, label)) => (id, Some(label)),
+            None => (spec.as_str(), None),
+        };
+        let provider = keyed_provider(id)?;
+        let matching: Vec<&KeyRecord> = vault_keys
+            .iter()
+            .filter(|k| k.provider == id && label.is_none_or(|l| l == k.label))
+            .collect();
+        if !matching.is_empty() {
+            for k in matching {
+                targets.push(from_record(k)?);
+            }
+            continue;
+        }
+        let env = provider
+            .env_key()
+            .filter(|(var, _)| label.is_none_or(|l| l == *var));
+        match env {
+            Some((var, value)) => targets.push(from_env(provider, var, value)),
+            None => targets.push(Target {
+                provider,
+                label: label.unwrap_or(crate::vault::DEFAULT_LABEL).to_string(),
+                source: "none",
+                secret: None,
+            }),
+        }
+        let _ = ctx;
+    }
+    Ok(targets)
+}
+
+fn verify_keys(ctx: &Ctx, wanted: &[String]) -> Result<()> {
+    // Read the secrets under a shared lock, then let go of the vault during the network work.
+    let vault = open_if_exists(ctx)?;
+    let targets = select_targets(ctx, vault.as_ref(), wanted)?;
+    drop(vault);
+    if targets.is_empty() {
+        return Err(Error::NoKeys);
+    }
+
+    let client = http::client(&ctx.timeouts);
+    let bars = ctx
+        .ui
+        .progress_allowed()
+        .then(indicatif::MultiProgress::new);
+    let verdicts: Vec<Option<Verdict>> = http::runtime().block_on(async {
+        let jobs = targets.iter().map(|t| {
+            let bar = bars
+                .as_ref()
+                .map(|m| m.add(spinner(&format!("{} ({})", t.provider.id(), t.label))));
+            let client = &client;
+            async move {
+                let secret = t.secret.as_ref()?;
+                let verdict = verify::verify(
+                    client,
+                    &t.provider,
+                    Some(secret.expose()),
+                    ctx.timeouts.verify,
+                )
+                .await;
+                if let Some(b) = bar {
+                    b.finish_and_clear();
+                }
+                Some(verdict)
+            }
+        });
+        futures_util::future::join_all(jobs).await
+    });
+    if let Some(m) = &bars {
+        let _ = m.clear();
+    }
+
+    record_verdicts(ctx, &targets, &verdicts)?;
+
+    let rows: Vec<VerifyRow> = targets
+        .iter()
+        .zip(&verdicts)
+        .map(|(t, v)| VerifyRow {
+            provider: t.provider.id().to_string(),
+            label: t.label.clone(),
+            source: t.source,
+            status: v
+                .as_ref()
+                .map_or(VerifyStatus::Missing, |v| v.status)
+                .as_str(),
+            latency_ms: v.as_ref().map(|v| v.latency.as_millis() as u64),
+            models: v.as_ref().and_then(|v| v.models),
+            error: match v {
+                Some(v) => v.error_text(),
+                None => Some(format!(
+                    "no key: add one with `byok key add {}`",
+                    t.provider.id()
+                )),
+            },
+        })
+        .collect();
+    if ctx.ui.json {
+        ctx.ui.print_json(&rows)?;
+    } else {
+        let mut table = ctx.ui.table(&[
+            "provider", "label", "source", "status", "latency", "models", "error",
+        ]);
+        for r in &rows {
+            table.add_row(vec![
+                comfy_table::Cell::new(&r.provider),
+                comfy_table::Cell::new(&r.label),
+                comfy_table::Cell::new(r.source),
+                ctx.ui.status_cell(r.status),
+                comfy_table::Cell::new(r.latency_ms.map_or("—".into(), |ms| format!("{ms} ms"))),
+                comfy_table::Cell::new(r.models.map_or("—".into(), |m| m.to_string())),
+                comfy_table::Cell::new(r.error.as_deref().unwrap_or("")),
+            ]);
+        }
+        ctx.ui.print_table(&table)?;
+    }
+    verify_exit(&rows)
+}
+
+/// Exit 4 when a provider rejected a key, else 6 when one could not be checked, else 3
+/// when a key asked for is missing.
+fn verify_exit(rows: &[VerifyRow]) -> Result<()> {
+    let count = |pred: &dyn Fn(&str) -> bool| rows.iter().filter(|r| pred(r.status)).count();
+    let rejected = count(&|s| s == "invalid" || s == "no_credit");
+    let unreachable = count(&|s| s == "unreachable" || s == "error");
+    let missing = count(&|s| s == "missing");
+    let (code, summary) = if rejected > 0 {
+        (
+            exit::KEY_REJECTED,
+            format!("{rejected} rejected by the provider"),
+        )
+    } else if unreachable > 0 {
+        (
+            exit::PROVIDER_FAILED,
+            format!("{unreachable} could not be checked"),
+        )
+    } else if missing > 0 {
+        (exit::CONFIG, format!("{missing} not configured"))
+    } else {
+        return Ok(());
+    };
+    Err(Error::VerifyFailed { summary, code })
+}
+
+/// Writes each vault key's verdict back, if the key is still the one that was checked.
+fn record_verdicts(ctx: &Ctx, targets: &[Target], verdicts: &[Option<Verdict>]) -> Result<()> {
+    if !targets.iter().any(|t| t.source == "vault") {
+        return Ok(());
+    }
+    let mut vault = Vault::open_for_write(&ctx.paths, &ctx.keyring)?;
+    let now = Timestamp::now();
+    for (t, v) in targets.iter().zip(verdicts) {
+        let (Some(v), Some(secret), "vault") = (v, &t.secret, t.source) else {
+            continue;
+        };
+        let Some(record) = vault.doc.find_mut(t.provider.id(), &t.label) else {
+            continue;
+        };
+        if record.secret.expose() != secret.expose() {
+            continue; // rotated meanwhile by another byok
+        }
+        record.verify_status = if v.status == VerifyStatus::Error {
+            VerifyStatus::Unverified
+        } else {
+            v.status
+        };
+        if v.status == VerifyStatus::Ok {
+            record.verified_at = Some(now);
+            record.models = v.models;
+        }
+    }
+    vault.save()
+}
+
+fn rotate(ctx: &Ctx, provider_id: &str, label: &str, no_verify: bool) -> Result<()> {
+    let provider = keyed_provider(provider_id)?;
+    check_label(label)?;
+    if !Vault::exists(&ctx.paths) {
+        return Err(Error::KeyNotFound {
+            provider: provider_id.into(),
+            label: label.into(),
+        });
+    }
+    let secret = secret::read_secret(&format!("New {} API key", provider.spec.name))?;
+    let secret_text = secret::expose(&secret);
+    let verdict = (!no_verify).then(|| verify_one(ctx, &provider, secret_text));
+    if let Some(v) = &verdict {
+        if v.status.is_rejection() {
+            return Err(rejection(&provider, label, v));
+        }
+        if v.status != VerifyStatus::Ok {
+            return Err(Error::ProviderUnreachable {
+                provider: provider.id().into(),
+                message: format!(
+                    "{}; the old key stays in place",
+                    v.error_text().unwrap_or_default()
+                ),
+            });
+        }
+    }
+
+    let mut vault = Vault::open_for_write(&ctx.paths, &ctx.keyring)?;
+    warn_all(&ctx.ui, &vault);
+    let record = vault
+        .doc
+        .find_mut(provider.id(), label)
+        .ok_or_else(|| Error::KeyNotFound {
+            provider: provider_id.into(),
+            label: label.into(),
+        })?;
+    if record.secret.expose() == secret_text {
+        return Err(Error::Usage(format!(
+            "that is the key already stored for {provider_id} ({label}); nothing to rotate"
+        )));
+    }
+    let now = Timestamp::now();
+    let dropped = record.previous.replace(PreviousKey {
+        secret: record.secret.clone(),
+        added_at: record.rotated_at.unwrap_or(record.added_at),
+        replaced_at: now,
+    });
+    let old_masked = mask(record.secret.expose());
+    record.secret = Secret(secret.clone());
+    record.rotated_at = Some(now);
+    match &verdict {
+        Some(v) => {
+            record.verify_status = VerifyStatus::Ok;
+            record.verified_at = Some(now);
+            record.models = v.models;
+        }
+        None => {
+            record.verify_status = VerifyStatus::Unverified;
+            record.verified_at = None;
+        }
+    }
+    vault.save()?;
+
+    if let Some(d) = dropped {
+        ctx.ui.warn(&format!(
+            "the key rotated out before ({}) is no longer kept",
+            mask(d.secret.expose())
+        ));
+    }
+    let new_masked = mask(secret_text);
+    if ctx.ui.json {
+        return ctx.ui.print_json(&serde_json::json!({
+            "provider": provider.id(), "label": label, "masked": new_masked,
+            "previous": old_masked, "status": if verdict.is_some() { "ok" } else { "unverified" },
+        }));
+    }
+    let flag = if label == crate::vault::DEFAULT_LABEL {
+        String::new()
+    } else {
+        format!(" --label {label}")
+    };
+    ctx.ui.info(&format!(
+        "{} ({label}) rotated: {old_masked} → {new_masked}{}\nthe old key is kept as previous; once the new one works, drop it: byok key revoke {}{flag} --previous",
+        provider.id(),
+        if verdict.is_some() { " (verified)" } else { " (not verified)" },
+        provider.id()
+    ));
+    Ok(())
+}
+
+fn revoke(ctx: &Ctx, provider_id: &str, label: &str, previous: bool, yes: bool) -> Result<()> {
+    let provider = keyed_provider(provider_id)?;
+    if !Vault::exists(&ctx.paths) {
+        return Err(Error::KeyNotFound {
+            provider: provider_id.into(),
+            label: label.into(),
+        });
+    }
+    let what = if previous {
+        format!("removing the previous {provider_id} key `{label}`")
+    } else {
+        format!("removing the {provider_id} key `{label}`")
+    };
+    if !yes {
+        confirm(&what, provider_id, label, previous)?;
+    }
+    let mut vault = Vault::open_for_write(&ctx.paths, &ctx.keyring)?;
+    warn_all(&ctx.ui, &vault);
+    let removed_mask = if previous {
+        let record =
+            vault
+                .doc
+                .find_mut(provider.id(), label)
+                .ok_or_else(|| Error::KeyNotFound {
+                    provider: provider_id.into(),
+                    label: label.into(),
+                })?;
+        let prev = record.previous.take().ok_or_else(|| Error::NoPreviousKey {
+            provider: provider_id.into(),
+            label: label.into(),
+        })?;
+        mask(prev.secret.expose())
+    } else {
+        let record = vault
+            .doc
+            .remove(provider.id(), label)
+            .ok_or_else(|| Error::KeyNotFound {
+                provider: provider_id.into(),
+                label: label.into(),
+            })?;
+        mask(record.secret.expose())
+    };
+    vault.save()?;
+    if ctx.ui.json {
+        return ctx.ui.print_json(&serde_json::json!({
+            "provider": provider.id(), "label": label, "removed": removed_mask, "previous": previous,
+        }));
+    }
+    let which = if previous { "previous key" } else { "key" };
+    ctx.ui.info(&format!(
+        "removed the {provider_id} ({label}) {which} {removed_mask} from the vault. It keeps working at {} until you revoke it in their dashboard.",
+        provider.spec.name
+    ));
+    Ok(())
+}
+
+fn confirm(what: &str, provider: &str, label: &str, previous: bool) -> Result<()> {
+    let flag = if label == crate::vault::DEFAULT_LABEL {
+        String::new()
+    } else {
+        format!(" --label {label}")
+    };
+    let retry = format!(
+        "byok key revoke {provider}{flag}{} --yes",
+        if previous { " --previous" } else { "" }
+    );
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        let mut what = what.to_string();
+        if let Some(first) = what.get(0..1) {
+            what.replace_range(0..1, &first.to_uppercase());
+        }
+        return Err(Error::NeedsConfirmation { what, retry });
+    }
+    let yes = dialoguer::Confirm::new()
+        .with_prompt(format!("Go ahead with {what}?"))
+        .default(false)
+        .interact()
+        .map_err(|e| Error::Usage(format!("could not read the answer: {e}")))?;
+    if yes {
+        Ok(())
+    } else {
+        Err(Error::Usage("nothing was removed".into()))
+    }
+}

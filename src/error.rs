@@ -1,0 +1,260 @@
+//! Every error byok can report, each paired with what to do about it.
+//!
+//! In the style of rage: the `Display` text says what went wrong (one paragraph, for a
+//! person), `hint()` names the next command to type, and `exit_code()` is the contract
+//! of DESIGN.md §7 that scripts rely on.
+
+use std::path::PathBuf;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Exit codes of DESIGN.md §7.
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const INTERNAL: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const CONFIG: i32 = 3;
+    pub const KEY_REJECTED: i32 = 4;
+    pub const BUDGET: i32 = 5;
+    pub const PROVIDER_FAILED: i32 = 6;
+    pub const COUNCIL: i32 = 7;
+    pub const INTERRUPTED: i32 = 130;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Usage(String),
+
+    #[error("`{given}` is not a provider byok knows. Known providers: {}.", known.join(", "))]
+    UnknownProvider { given: String, known: Vec<String> },
+
+    #[error("{provider} runs locally and needs no API key.")]
+    KeyNotNeeded { provider: String },
+
+    #[error("there is no {provider} key labelled `{label}` in the vault.")]
+    KeyNotFound { provider: String, label: String },
+
+    #[error(
+        "there is no previous {provider} key labelled `{label}` to revoke: the key has not been rotated since the last `--previous` revoke."
+    )]
+    NoPreviousKey { provider: String, label: String },
+
+    #[error("the vault already holds a {provider} key labelled `{label}`.")]
+    KeyExists { provider: String, label: String },
+
+    #[error("there are no keys to verify: the vault is empty and no provider key variable is set.")]
+    NoKeys,
+
+    #[error("`{label}` is not a usable label: {why}")]
+    BadLabel { label: String, why: &'static str },
+
+    #[error("the vault at {} has not been created yet.", path.display())]
+    NoVault { path: PathBuf },
+
+    #[error("a vault already exists at {}.", path.display())]
+    VaultExists { path: PathBuf },
+
+    #[error("the vault is unlocked by the OS keyring, but the keyring could not be used: {detail}")]
+    KeyringUnavailable { detail: String },
+
+    #[error(
+        "the OS keyring has no identity for vault {vault_id} (service `byok`, account `vault:{vault_id}`): it was deleted, or this vault was copied from another machine."
+    )]
+    KeyringEntryMissing { vault_id: String },
+
+    #[error(
+        "the vault is unlocked by the OS keyring, but BYOK_KEYRING=off forbids touching the keyring."
+    )]
+    KeyringOff,
+
+    #[error(
+        "the vault is protected by a passphrase and none was given: BYOK_PASSPHRASE is not set and there is no terminal to ask on."
+    )]
+    PassphraseRequired,
+
+    #[error("the passphrase does not open {}.", path.display())]
+    WrongPassphrase { path: PathBuf },
+
+    #[error(
+        "no OS keyring answered ({reason}) and there is no passphrase to protect a new vault with: BYOK_PASSPHRASE is not set and there is no terminal to ask on."
+    )]
+    NoUnlockMethod { reason: String },
+
+    #[error("{source_name} does not hold a usable age identity: {detail}")]
+    BadIdentity { source_name: String, detail: String },
+
+    #[error("the vault at {} could not be decrypted: {detail}. The file was left untouched.", path.display())]
+    VaultUndecryptable {
+        path: PathBuf,
+        detail: String,
+        backup: Option<PathBuf>,
+    },
+
+    #[error("{} is damaged: {detail}. The file was left untouched.", path.display())]
+    VaultDamaged {
+        path: PathBuf,
+        detail: String,
+        backup: Option<PathBuf>,
+    },
+
+    #[error("{} has loose permissions ({mode:03o}): {why}", path.display())]
+    LoosePermissions {
+        path: PathBuf,
+        mode: u32,
+        why: &'static str,
+    },
+
+    #[error("`{given}` is not an age or ssh recipient: {detail}")]
+    BadRecipient { given: String, detail: String },
+
+    #[error("{what} needs confirmation, and there is no terminal to ask on.")]
+    NeedsConfirmation { what: String, retry: String },
+
+    #[error("{provider} rejected the {label} key: {message}")]
+    KeyRejected {
+        provider: String,
+        label: String,
+        message: String,
+        no_credit: bool,
+    },
+
+    #[error("{provider} could not be reached to verify the key: {message}")]
+    ProviderUnreachable { provider: String, message: String },
+
+    #[error("key verification found problems: {summary}.")]
+    VerifyFailed { summary: String, code: i32 },
+
+    #[error("could not {action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("interrupted")]
+    Interrupted,
+
+    /// The reader of our stdout went away (`byok … | head -1`): stop quietly.
+    #[error("standard output was closed")]
+    StdoutClosed,
+
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        use Error::*;
+        match self {
+            Usage(_) | NeedsConfirmation { .. } | BadLabel { .. } => exit::USAGE,
+            UnknownProvider { .. }
+            | KeyNotNeeded { .. }
+            | KeyNotFound { .. }
+            | NoPreviousKey { .. }
+            | KeyExists { .. }
+            | NoKeys
+            | NoVault { .. }
+            | VaultExists { .. }
+            | KeyringUnavailable { .. }
+            | KeyringEntryMissing { .. }
+            | KeyringOff
+            | PassphraseRequired
+            | WrongPassphrase { .. }
+            | NoUnlockMethod { .. }
+            | BadIdentity { .. }
+            | VaultUndecryptable { .. }
+            | VaultDamaged { .. }
+            | LoosePermissions { .. }
+            | BadRecipient { .. } => exit::CONFIG,
+            KeyRejected { .. } => exit::KEY_REJECTED,
+            ProviderUnreachable { .. } => exit::PROVIDER_FAILED,
+            VerifyFailed { code, .. } => *code,
+            Interrupted => exit::INTERRUPTED,
+            StdoutClosed => exit::OK,
+            Io { .. } | Internal(_) => exit::INTERNAL,
+        }
+    }
+
+    /// What to do next: the command to type, where there is one.
+    pub fn hint(&self) -> Option<String> {
+        use Error::*;
+        Some(match self {
+            Usage(_) => "run `byok --help` for the commands and their flags".into(),
+            UnknownProvider { .. } => {
+                "custom OpenAI-compatible providers are declared in the profile: [providers.<id>] kind = \"openai\", base_url = \"…\"".into()
+            }
+            KeyNotNeeded { provider } => format!("use it directly: byok run -m {provider}:<model> \"…\""),
+            KeyNotFound { provider, .. } => {
+                format!("see what the vault holds with `byok key list`, or add one: byok key add {provider}")
+            }
+            NoPreviousKey { provider, label } => {
+                format!("to remove the key itself: byok key revoke {provider} --label {label}")
+            }
+            KeyExists { provider, label } => {
+                let flag = label_flag(label);
+                format!(
+                    "replace it with `byok key rotate {provider}{flag}` (the old key is kept for rollback), or add another with `--label <name>`"
+                )
+            }
+            NoKeys => "add one: byok key add <provider>  (or export e.g. OPENAI_API_KEY)".into(),
+            BadLabel { .. } => "labels are short names such as `work` or `ci`: letters, digits, `-`, `_` and `.`".into(),
+            NoVault { .. } => "create it by adding a key: byok key add <provider>  (or: byok vault init)".into(),
+            VaultExists { .. } => "see it with `byok vault status`".into(),
+            KeyringUnavailable { .. } => {
+                "start a Secret Service (gnome-keyring, KeePassXC) and unlock it, or open the vault another way: set BYOK_IDENTITY to an identity that is one of its recipients".into()
+            }
+            KeyringEntryMissing { .. } => {
+                "open the vault with another of its recipients (BYOK_IDENTITY=AGE-SECRET-KEY-1…), or move it aside and start again: byok key add <provider>".into()
+            }
+            KeyringOff => "unset BYOK_KEYRING, or set BYOK_IDENTITY to an identity that is one of the vault's recipients".into(),
+            PassphraseRequired => "set BYOK_PASSPHRASE in the environment (from your CI's secret store), or run the command in a terminal".into(),
+            WrongPassphrase { .. } => "try again; in scripts check the BYOK_PASSPHRASE variable".into(),
+            NoUnlockMethod { .. } => {
+                "create a passphrase vault: BYOK_PASSPHRASE=… byok vault init --passphrase  (or run it in a terminal), or set BYOK_IDENTITY to an age identity (age-keygen)".into()
+            }
+            BadIdentity { .. } => "an identity is a line starting AGE-SECRET-KEY-1 (age-keygen makes one) or an unencrypted ssh-ed25519 private key".into(),
+            VaultUndecryptable { backup, path, .. } | VaultDamaged { backup, path, .. } => match backup {
+                Some(bak) => format!(
+                    "if the file was damaged, the previous version is kept: cp {} {}",
+                    bak.display(),
+                    path.display()
+                ),
+                None => "check that you are opening it with one of its recipients: byok vault status".into(),
+            },
+            LoosePermissions { path, .. } => format!("chmod 600 {}", path.display()),
+            BadRecipient { .. } => "a recipient looks like age1… (age-keygen -y) or `ssh-ed25519 AAAA…`".into(),
+            NeedsConfirmation { retry, .. } => format!("to proceed without asking: {retry}"),
+            KeyRejected { provider, label, no_credit, .. } => {
+                let flag = label_flag(label);
+                if *no_credit {
+                    format!("add credit to the {provider} account, or use another key: byok key rotate {provider}{flag}")
+                } else {
+                    format!("check the key and try again, or replace it: byok key rotate {provider}{flag}")
+                }
+            }
+            ProviderUnreachable { .. } => {
+                "check the network and the base URL (`byok -v …` shows each request), or skip the check with --no-verify".into()
+            }
+            VerifyFailed { .. } => "replace a rejected key with `byok key rotate <provider>`, or drop it: byok key revoke <provider>".into(),
+            Io { .. } => "check the path's permissions and free space; BYOK_HOME moves every byok file".into(),
+            Interrupted | StdoutClosed | Internal(_) => return None,
+        })
+    }
+}
+
+fn label_flag(label: &str) -> String {
+    if label == crate::vault::DEFAULT_LABEL {
+        String::new()
+    } else {
+        format!(" --label {label}")
+    }
+}

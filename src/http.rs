@@ -1,0 +1,123 @@
+//! The HTTP client every provider call goes through: one User-Agent, timeouts from the
+//! environment, rustls (no OpenSSL), and `-v` request logging that never shows a header.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::output;
+use crate::providers::failure::Failure;
+
+#[derive(Clone, Copy, Debug)]
+pub struct Timeouts {
+    /// To open the TCP (and TLS) connection.
+    pub connect: Duration,
+    /// The longest silence while reading an answer.
+    pub read: Duration,
+    /// The whole of one verification probe.
+    pub verify: Duration,
+}
+
+impl Timeouts {
+    /// Defaults, overridden by BYOK_CONNECT_TIMEOUT, BYOK_READ_TIMEOUT and
+    /// BYOK_VERIFY_TIMEOUT (`10`, `2.5s` or `500ms`).
+    pub fn from_env() -> Timeouts {
+        let get = |var: &str, default: Duration| {
+            std::env::var(var)
+                .ok()
+                .and_then(|v| parse_duration(&v))
+                .unwrap_or(default)
+        };
+        Timeouts {
+            connect: get("BYOK_CONNECT_TIMEOUT", Duration::from_secs(10)),
+            read: get("BYOK_READ_TIMEOUT", Duration::from_secs(300)),
+            verify: get("BYOK_VERIFY_TIMEOUT", Duration::from_secs(15)),
+        }
+    }
+}
+
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let t = text.trim();
+    let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else {
+        (t, 1.0)
+    };
+    let v: f64 = num.trim().parse().ok()?;
+    (v.is_finite() && v >= 0.0).then(|| Duration::from_secs_f64(v * scale))
+}
+
+pub fn user_agent() -> String {
+    format!("byok/{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Builds the client. TLS is set up here, not at start-up, so commands that never reach
+/// the network never pay for it.
+pub fn client(t: &Timeouts) -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .user_agent(user_agent())
+        .connect_timeout(t.connect)
+        .read_timeout(t.read)
+        .no_proxy()
+        .build()
+        .expect("the HTTP client configuration is valid")
+}
+
+/// Sends a GET with the given headers, logs it under `-v` (URL and status only, never a
+/// header), and returns the JSON body or the classified failure.
+pub async fn get_json(
+    client: &reqwest::Client,
+    url: &str,
+    headers: &[(&str, &str)],
+    timeout: Duration,
+    secrets: &[&str],
+) -> Result<Value, Failure> {
+    let started = Instant::now();
+    let mut request = client.get(url).timeout(timeout);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = match request.send().await {
+        Ok(r) => r,
+        Err(e) => {
+            output::verbose(&format!("GET {url} → {}", e));
+            return Err(Failure::from_transport(&e));
+        }
+    };
+    let status = response.status().as_u16();
+    let response_headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| Failure::from_transport(&e))?;
+    output::verbose(&format!(
+        "GET {url} → {status} ({} ms)",
+        started.elapsed().as_millis()
+    ));
+    if !(200..300).contains(&status) {
+        return Err(Failure::from_response(
+            status,
+            &response_headers,
+            &body,
+            secrets,
+        ));
+    }
+    serde_json::from_slice(&body).map_err(|e| Failure {
+        class: crate::providers::failure::FailureClass::BadRequest,
+        status: Some(status),
+        message: format!("the answer was not JSON ({e}); is the base URL right?"),
+        retry_after: None,
+    })
+}
+
+/// A single-threaded runtime, built only by commands that do network work: a CLI needs
+/// no thread pool, and starting one would cost every invocation.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a current-thread tokio runtime always builds")
+}

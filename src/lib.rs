@@ -1,0 +1,13 @@
+//! byok: bring your own keys. The library behind the `byok` binary; every part is usable
+//! and testable in-process.
+
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod fsio;
+pub mod http;
+pub mod output;
+pub mod paths;
+pub mod providers;
+pub mod secret;
+pub mod vault;

@@ -1,0 +1,19 @@
+//! The `byok` binary: parse, run, map errors to exit codes (DESIGN.md §7).
+
+use clap::Parser;
+
+fn main() {
+    let cli = byok::cli::Cli::parse();
+    let color =
+        byok::output::Ui::new(false, false, cli.global.verbose, cli.global.color).color_stderr;
+    let code = match byok::commands::dispatch(cli) {
+        Ok(()) => byok::error::exit::OK,
+        Err(err) => {
+            if !matches!(err, byok::error::Error::StdoutClosed) {
+                byok::output::print_error(&err, color);
+            }
+            err.exit_code()
+        }
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,159 @@
+//! What goes where (DESIGN.md §7): the answer or JSON on stdout and nothing else;
+//! messages, warnings, progress and `-v` traces on stderr; colour only for terminals
+//! (or `--color always`), never with NO_COLOR.
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+static VERBOSE: AtomicBool = AtomicBool::new(false);
+
+/// A `-v` trace line on stderr. Callers never pass secrets; URLs carry none.
+pub fn verbose(msg: &str) {
+    if VERBOSE.load(Ordering::Relaxed) {
+        eprintln!("byok: {msg}");
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Debug)]
+pub struct Ui {
+    pub json: bool,
+    pub quiet: bool,
+    pub color_stdout: bool,
+    pub color_stderr: bool,
+    pub stdout_tty: bool,
+    pub stderr_tty: bool,
+}
+
+impl Ui {
+    pub fn new(json: bool, quiet: bool, verbose: bool, color: ColorChoice) -> Ui {
+        VERBOSE.store(verbose, Ordering::Relaxed);
+        let stdout_tty = std::io::stdout().is_terminal();
+        let stderr_tty = std::io::stderr().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let wants = |tty: bool| match color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => tty && !no_color,
+        };
+        Ui {
+            json,
+            quiet,
+            color_stdout: wants(stdout_tty),
+            color_stderr: wants(stderr_tty),
+            stdout_tty,
+            stderr_tty,
+        }
+    }
+
+    /// A progress or confirmation line on stderr; `-q` silences it.
+    pub fn info(&self, msg: &str) {
+        if !self.quiet {
+            eprintln!("{msg}");
+        }
+    }
+
+    /// A warning on stderr: shown even with `-q`, because it reports something wrong.
+    pub fn warn(&self, msg: &str) {
+        let label = if self.color_stderr {
+            "\x1b[33mwarning\x1b[0m"
+        } else {
+            "warning"
+        };
+        eprintln!("{label}: {msg}");
+    }
+
+    /// Prints a JSON document on stdout.
+    pub fn print_json<T: Serialize>(&self, value: &T) -> Result<()> {
+        let text =
+            serde_json::to_string_pretty(value).map_err(|e| Error::Internal(e.to_string()))?;
+        write_stdout(format!("{text}\n").as_bytes())
+    }
+
+    /// A table in byok's style, sized to the terminal when stdout is one.
+    pub fn table(&self, header: &[&str]) -> Table {
+        let mut t = Table::new();
+        t.load_style(presets::UTF8_FULL_CONDENSED);
+        if self.stdout_tty {
+            t.set_content_arrangement(ContentArrangement::Dynamic);
+        }
+        if self.color_stdout {
+            t.enforce_styling();
+        } else {
+            t.force_no_tty();
+        }
+        t.set_header(header.iter().map(|h| Cell::new(h)));
+        t
+    }
+
+    pub fn print_table(&self, table: &Table) -> Result<()> {
+        write_stdout(format!("{table}\n").as_bytes())
+    }
+
+    /// A status word, coloured by how good it is when colour is on.
+    pub fn status_cell(&self, status: &str) -> Cell {
+        let cell = Cell::new(status);
+        if !self.color_stdout {
+            return cell;
+        }
+        match status {
+            "ok" => cell.fg(Color::Green),
+            "invalid" | "no_credit" | "missing" => cell.fg(Color::Red),
+            "unreachable" | "error" | "unverified" => cell.fg(Color::Yellow),
+            _ => cell,
+        }
+    }
+
+    /// Whether spinners and progress bars may be drawn.
+    pub fn progress_allowed(&self) -> bool {
+        self.stderr_tty && !self.quiet && !self.json
+    }
+}
+
+/// Writes to stdout, turning a closed pipe (`byok … | head -1`) into a quiet stop.
+pub fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes).and_then(|_| out.flush()).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Error::StdoutClosed
+        } else {
+            Error::io("write to", "standard output", e)
+        }
+    })
+}
+
+/// Prints an error and its hint on stderr, in the form `error: …` / `hint: …`.
+pub fn print_error(err: &Error, color: bool) {
+    let (red, cyan, reset) = if color {
+        ("\x1b[1;31m", "\x1b[1;36m", "\x1b[0m")
+    } else {
+        ("", "", "")
+    };
+    eprintln!("{red}error{reset}: {err}");
+    if let Some(hint) = err.hint() {
+        eprintln!("{cyan}hint{reset}: {hint}");
+    }
+}
+
+/// `2026-11-23 14:05` in the local time zone.
+pub fn local_time(ts: Timestamp) -> String {
+    ts.to_zoned_datetime(jiff::tz::TimeZone::system())
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+pub fn opt_time(ts: Option<Timestamp>) -> String {
+    ts.map(local_time).unwrap_or_else(|| "—".to_string())
+}

@@ -1,0 +1,324 @@
+//! What a provider's failure means: one classification for every wire format, so that
+//! verification, retries and exit codes agree (DESIGN.md §2 "Errors", §7).
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::error::exit;
+use crate::secret::redact;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureClass {
+    /// 401, 403, Gemini 400 API_KEY_INVALID: the key is wrong or revoked.
+    KeyRejected,
+    /// 402, OpenAI 429 insufficient_quota: the account is out of credit.
+    NoCredit,
+    /// 429 rate_limit_exceeded and friends: retryable.
+    RateLimited,
+    /// 503, 529 overloaded_error: retryable.
+    Overloaded,
+    /// 500, 502, 504: retryable.
+    Server,
+    /// 404: usually an unknown model or a wrong base URL.
+    NotFound,
+    /// Any other 4xx: the request itself was refused; not retryable.
+    BadRequest,
+    /// Could not connect (refused, DNS, TLS).
+    Network,
+    /// No answer in time.
+    Timeout,
+    /// The answer stopped half-way.
+    StreamCut,
+}
+
+impl FailureClass {
+    pub fn retryable(self) -> bool {
+        matches!(
+            self,
+            FailureClass::RateLimited
+                | FailureClass::Overloaded
+                | FailureClass::Server
+                | FailureClass::Network
+                | FailureClass::Timeout
+        )
+    }
+
+    /// Key problems are exit 4; everything else a provider or network did is exit 6.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            FailureClass::KeyRejected | FailureClass::NoCredit => exit::KEY_REJECTED,
+            _ => exit::PROVIDER_FAILED,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureClass::KeyRejected => "key_rejected",
+            FailureClass::NoCredit => "no_credit",
+            FailureClass::RateLimited => "rate_limited",
+            FailureClass::Overloaded => "overloaded",
+            FailureClass::Server => "server_error",
+            FailureClass::NotFound => "not_found",
+            FailureClass::BadRequest => "bad_request",
+            FailureClass::Network => "network",
+            FailureClass::Timeout => "timeout",
+            FailureClass::StreamCut => "stream_cut",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Failure {
+    pub class: FailureClass,
+    pub status: Option<u16>,
+    /// What the provider said, already redacted.
+    pub message: String,
+    pub retry_after: Option<Duration>,
+}
+
+impl Failure {
+    /// Classifies an HTTP error response. `secrets` are redacted from the message.
+    pub fn from_response(
+        status: u16,
+        headers: &reqwest::header::HeaderMap,
+        body: &[u8],
+        secrets: &[&str],
+    ) -> Failure {
+        let parsed: Option<Value> = serde_json::from_slice(body).ok();
+        let (message, codes) = match &parsed {
+            Some(v) => (error_message(v), error_codes(v)),
+            None => (
+                String::from_utf8_lossy(body)
+                    .trim()
+                    .chars()
+                    .take(300)
+                    .collect(),
+                Vec::new(),
+            ),
+        };
+        let has_code = |needle: &str| codes.iter().any(|c| c.eq_ignore_ascii_case(needle));
+        let class = match status {
+            401 | 403 => FailureClass::KeyRejected,
+            402 => FailureClass::NoCredit,
+            429 if has_code("insufficient_quota") => FailureClass::NoCredit,
+            429 => FailureClass::RateLimited,
+            400 if has_code("API_KEY_INVALID") || message.contains("API key not valid") => {
+                FailureClass::KeyRejected
+            }
+            404 => FailureClass::NotFound,
+            503 | 529 => FailureClass::Overloaded,
+            _ if has_code("overloaded_error") => FailureClass::Overloaded,
+            500..=599 => FailureClass::Server,
+            _ => FailureClass::BadRequest,
+        };
+        let message = if message.is_empty() {
+            reason_phrase(status).to_string()
+        } else {
+            message
+        };
+        Failure {
+            class,
+            status: Some(status),
+            message: redact(&message, secrets),
+            retry_after: retry_after(headers),
+        }
+    }
+
+    /// Classifies a transport error (no HTTP answer at all).
+    pub fn from_transport(e: &reqwest::Error) -> Failure {
+        let class = if e.is_timeout() {
+            FailureClass::Timeout
+        } else {
+            FailureClass::Network
+        };
+        let message = if e.is_timeout() {
+            "no answer in time".to_string()
+        } else {
+            root_cause(e)
+        };
+        Failure {
+            class,
+            status: None,
+            message: redact(&message, &[]),
+            retry_after: None,
+        }
+    }
+
+    /// "401: Incorrect API key provided" — the status and what the provider said.
+    pub fn describe(&self) -> String {
+        match self.status {
+            Some(s) => format!("{s} {}: {}", reason_phrase(s), self.message),
+            None => self.message.clone(),
+        }
+    }
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur: &dyn std::error::Error = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    let text = cur.to_string();
+    if text.contains("Connection refused") || text.contains("connection refused") {
+        "connection refused".into()
+    } else {
+        text
+    }
+}
+
+/// The human part of an error body, whichever provider's shape it has: OpenAI and
+/// Gemini `{error: {message}}`, Anthropic `{type: error, error: {message}}`, Ollama
+/// `{error: "…"}`, Mistral `{message}` / `{detail}`.
+fn error_message(v: &Value) -> String {
+    let candidates = [
+        v.pointer("/error/message"),
+        v.get("error").filter(|e| e.is_string()),
+        v.get("message"),
+        v.get("detail").filter(|d| d.is_string()),
+        v.pointer("/detail/0/msg"),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find_map(|c| c.as_str())
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
+/// Machine-readable codes anywhere they are put: `error.type`, `error.code`,
+/// `error.status`, Gemini's `error.details[].reason`, Anthropic's top-level `type`.
+fn error_codes(v: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for ptr in [
+        "/error/type",
+        "/error/code",
+        "/error/status",
+        "/type",
+        "/code",
+    ] {
+        if let Some(s) = v.pointer(ptr).and_then(Value::as_str) {
+            out.push(s.to_string());
+        }
+    }
+    if let Some(details) = v.pointer("/error/details").and_then(Value::as_array) {
+        out.extend(
+            details
+                .iter()
+                .filter_map(|d| d.get("reason").and_then(Value::as_str))
+                .map(String::from),
+        );
+    }
+    out
+}
+
+/// `retry-after-ms` first (OpenAI and Anthropic send it), then `retry-after` in seconds
+/// or as an HTTP date.
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    if let Some(ms) = get("retry-after-ms")
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|v| *v >= 0.0)
+    {
+        return Some(Duration::from_secs_f64(ms / 1000.0));
+    }
+    let value = get("retry-after")?;
+    if let Ok(secs) = value.parse::<f64>() {
+        return (secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+    }
+    let when = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
+    let wait = when.duration_since(jiff::Timestamp::now());
+    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
+}
+
+fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        402 => "Payment Required",
+        403 => "Forbidden",
+        404 => "Not Found",
+        408 => "Request Timeout",
+        413 => "Payload Too Large",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        529 => "Overloaded",
+        _ => "error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+    use serde_json::json;
+
+    fn classify(status: u16, body: Value) -> Failure {
+        Failure::from_response(status, &HeaderMap::new(), body.to_string().as_bytes(), &[])
+    }
+
+    #[test]
+    fn classifies_each_providers_shapes() {
+        let openai_401 = classify(
+            401,
+            json!({"error": {"message": "Incorrect API key provided: sk-abc***wxyz", "type": "invalid_request_error", "code": "invalid_api_key"}}),
+        );
+        assert_eq!(openai_401.class, FailureClass::KeyRejected);
+        assert!(openai_401.message.starts_with("Incorrect API key provided"));
+        let quota = classify(
+            429,
+            json!({"error": {"message": "You exceeded your current quota", "type": "insufficient_quota"}}),
+        );
+        assert_eq!(quota.class, FailureClass::NoCredit);
+        let rate = classify(
+            429,
+            json!({"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}}),
+        );
+        assert_eq!(rate.class, FailureClass::RateLimited);
+        let gemini = classify(
+            400,
+            json!({"error": {"code": 400, "message": "API key not valid. Please pass a valid API key.", "status": "INVALID_ARGUMENT", "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID"}]}}),
+        );
+        assert_eq!(gemini.class, FailureClass::KeyRejected);
+        let anthropic = classify(
+            529,
+            json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}),
+        );
+        assert_eq!(anthropic.class, FailureClass::Overloaded);
+        assert!(anthropic.class.retryable());
+        let mistral = classify(401, json!({"message": "Unauthorized", "request_id": "abc"}));
+        assert_eq!(mistral.message, "Unauthorized");
+        let ollama = classify(
+            404,
+            json!({"error": "model \"llama9\" not found, try pulling it first"}),
+        );
+        assert_eq!(ollama.class, FailureClass::NotFound);
+        assert!(ollama.message.contains("llama9"));
+        assert_eq!(
+            classify(402, json!({"error": {"message": "Insufficient credits"}})).class,
+            FailureClass::NoCredit
+        );
+        let plain =
+            Failure::from_response(502, &HeaderMap::new(), b"<html>bad gateway</html>", &[]);
+        assert_eq!(plain.class, FailureClass::Server);
+    }
+
+    #[test]
+    fn retry_after_prefers_milliseconds() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        h.insert("retry-after-ms", HeaderValue::from_static("250"));
+        assert_eq!(retry_after(&h), Some(Duration::from_millis(250)));
+    }
+}

@@ -1,0 +1,272 @@
+//! The provider registry (DESIGN.md §2): every built-in provider, its wire format,
+//! default base URL, key variables and free verification probe.
+
+pub mod anthropic;
+pub mod failure;
+pub mod gemini;
+pub mod ollama;
+pub mod openai;
+pub mod verify;
+
+/// The four wire formats every provider speaks one of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wire {
+    OpenAi,
+    Anthropic,
+    Gemini,
+    Ollama,
+}
+
+/// Whether a provider needs a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyNeed {
+    Required,
+    /// Local OpenAI-compatible servers: a key is sent when there is one.
+    Optional,
+    /// Ollama: no key at all.
+    None,
+}
+
+/// A built-in provider.
+#[derive(Debug)]
+pub struct ProviderSpec {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub wire: Wire,
+    pub base_url: &'static str,
+    /// Environment variables consulted, in order, when the vault has no key.
+    pub key_env: &'static [&'static str],
+    pub key: KeyNeed,
+    /// The model `byok run` uses when none is named.
+    pub default_model: &'static str,
+    /// OpenRouter's model list is public and proves nothing about a key; `/key` does.
+    pub probe_path: &'static str,
+}
+
+/// Every built-in provider, in the order `run` looks for a key when no model is named.
+pub const PROVIDERS: &[ProviderSpec] = &[
+    ProviderSpec {
+        id: "anthropic",
+        name: "Anthropic",
+        wire: Wire::Anthropic,
+        base_url: "https://api.anthropic.com",
+        key_env: &["ANTHROPIC_API_KEY"],
+        key: KeyNeed::Required,
+        default_model: "claude-haiku-4-5",
+        probe_path: "/v1/models",
+    },
+    ProviderSpec {
+        id: "openai",
+        name: "OpenAI",
+        wire: Wire::OpenAi,
+        base_url: "https://api.openai.com/v1",
+        key_env: &["OPENAI_API_KEY"],
+        key: KeyNeed::Required,
+        default_model: "gpt-4o-mini",
+        probe_path: "/models",
+    },
+    ProviderSpec {
+        id: "gemini",
+        name: "Google Gemini",
+        wire: Wire::Gemini,
+        base_url: "https://generativelanguage.googleapis.com/v1beta",
+        key_env: &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
+        key: KeyNeed::Required,
+        default_model: "gemini-2.5-flash",
+        probe_path: "/models",
+    },
+    ProviderSpec {
+        id: "mistral",
+        name: "Mistral",
+        wire: Wire::OpenAi,
+        base_url: "https://api.mistral.ai/v1",
+        key_env: &["MISTRAL_API_KEY"],
+        key: KeyNeed::Required,
+        default_model: "mistral-small-latest",
+        probe_path: "/models",
+    },
+    ProviderSpec {
+        id: "openrouter",
+        name: "OpenRouter",
+        wire: Wire::OpenAi,
+        base_url: "https://openrouter.ai/api/v1",
+        key_env: &["OPENROUTER_API_KEY"],
+        key: KeyNeed::Required,
+        default_model: "openai/gpt-4o-mini",
+        probe_path: "/key",
+    },
+    ProviderSpec {
+        id: "groq",
+        name: "Groq",
+        wire: Wire::OpenAi,
+        base_url: "https://api.groq.com/openai/v1",
+        key_env: &["GROQ_API_KEY"],
+        key: KeyNeed::Required,
+        default_model: "llama-3.3-70b-versatile",
+        probe_path: "/models",
+    },
+    ProviderSpec {
+        id: "deepseek",
+        name: "DeepSeek",
+        wire: Wire::OpenAi,
+        base_url: "https://api.deepseek.com/v1",
+        key_env: &["DEEPSEEK_API_KEY"],
+        key: KeyNeed::Required,
+        default_model: "deepseek-chat",
+        probe_path: "/models",
+    },
+    ProviderSpec {
+        id: "xai",
+        name: "xAI",
+        wire: Wire::OpenAi,
+        base_url: "https://api.x.ai/v1",
+        key_env: &["XAI_API_KEY"],
+        key: KeyNeed::Required,
+        default_model: "grok-3-mini",
+        probe_path: "/models",
+    },
+    ProviderSpec {
+        id: "together",
+        name: "Together AI",
+        wire: Wire::OpenAi,
+        base_url: "https://api.together.xyz/v1",
+        key_env: &["TOGETHER_API_KEY"],
+        key: KeyNeed::Required,
+        default_model: "meta-llama/Llama-3.3-70B-Instruct-Turbo",
+        probe_path: "/models",
+    },
+    ProviderSpec {
+        id: "ollama",
+        name: "Ollama",
+        wire: Wire::Ollama,
+        base_url: "http://localhost:11434",
+        key_env: &[],
+        key: KeyNeed::None,
+        default_model: "llama3.2",
+        probe_path: "/api/tags",
+    },
+    ProviderSpec {
+        id: "lmstudio",
+        name: "LM Studio",
+        wire: Wire::OpenAi,
+        base_url: "http://localhost:1234/v1",
+        key_env: &[],
+        key: KeyNeed::Optional,
+        default_model: "local-model",
+        probe_path: "/models",
+    },
+    ProviderSpec {
+        id: "llamacpp",
+        name: "llama.cpp server",
+        wire: Wire::OpenAi,
+        base_url: "http://localhost:8080/v1",
+        key_env: &[],
+        key: KeyNeed::Optional,
+        default_model: "local-model",
+        probe_path: "/models",
+    },
+    ProviderSpec {
+        id: "vllm",
+        name: "vLLM",
+        wire: Wire::OpenAi,
+        base_url: "http://localhost:8000/v1",
+        key_env: &[],
+        key: KeyNeed::Optional,
+        default_model: "local-model",
+        probe_path: "/models",
+    },
+];
+
+pub fn spec(id: &str) -> Option<&'static ProviderSpec> {
+    PROVIDERS.iter().find(|p| p.id == id)
+}
+
+pub fn known_ids() -> Vec<String> {
+    PROVIDERS.iter().map(|p| p.id.to_string()).collect()
+}
+
+/// A provider resolved for this invocation: its spec plus the base URL in force.
+#[derive(Clone, Debug)]
+pub struct Provider {
+    pub spec: &'static ProviderSpec,
+    pub base_url: String,
+    /// The user chose the base URL, so plain HTTP to it is their decision.
+    pub base_url_from_user: bool,
+}
+
+impl Provider {
+    /// Resolves `id` with the `BYOK_<ID>_BASE_URL` override applied.
+    pub fn resolve(id: &str) -> crate::error::Result<Provider> {
+        let spec = spec(id).ok_or_else(|| crate::error::Error::UnknownProvider {
+            given: id.to_string(),
+            known: known_ids(),
+        })?;
+        let var = format!("BYOK_{}_BASE_URL", id.to_ascii_uppercase());
+        Ok(
+            match std::env::var(&var).ok().filter(|v| !v.trim().is_empty()) {
+                Some(url) => Provider {
+                    spec,
+                    base_url: url.trim().trim_end_matches('/').to_string(),
+                    base_url_from_user: true,
+                },
+                None => Provider {
+                    spec,
+                    base_url: spec.base_url.to_string(),
+                    base_url_from_user: false,
+                },
+            },
+        )
+    }
+
+    pub fn id(&self) -> &'static str {
+        self.spec.id
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    /// Keys travel over TLS only, except to loopback or to a base URL the user set.
+    pub fn may_send_key(&self) -> bool {
+        self.base_url.starts_with("https://")
+            || self.base_url_from_user
+            || is_loopback_url(&self.base_url)
+    }
+
+    /// The first key environment variable that is set, with its value.
+    pub fn env_key(&self) -> Option<(&'static str, String)> {
+        self.spec.key_env.iter().find_map(|var| {
+            std::env::var(var)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| (*var, v.trim().to_string()))
+        })
+    }
+}
+
+fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split("://").nth(1).unwrap_or("");
+    let host = rest.split(['/', ':']).next().unwrap_or("");
+    host == "localhost" || host.starts_with("127.") || rest.starts_with("[::1]")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_detection() {
+        assert!(is_loopback_url("http://127.0.0.1:9/v1"));
+        assert!(is_loopback_url("http://localhost:11434"));
+        assert!(is_loopback_url("http://[::1]:8080/v1"));
+        assert!(!is_loopback_url("http://example.com/v1"));
+    }
+
+    #[test]
+    fn every_provider_has_a_distinct_id() {
+        let mut ids = known_ids();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), PROVIDERS.len());
+    }
+}

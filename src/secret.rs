@@ -1,0 +1,157 @@
+//! Keeping secrets out of sight (DESIGN.md §9): masking for display, redaction of
+//! anything a provider echoes back, and reading a secret without putting it in argv.
+
+use std::io::{IsTerminal, Read};
+
+use secrecy::{ExposeSecret, SecretString};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+/// `sk-proj-abcdef…` → `sk-…a9Qz`: enough to tell two keys apart, never enough to use one.
+pub fn mask(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    if chars.len() < 12 {
+        return "••••".to_string();
+    }
+    // Keep a short vendor prefix such as `sk-`, `gsk_`, `xai-`, `AIza`.
+    let prefix_len = chars
+        .iter()
+        .take(5)
+        .position(|c| *c == '-' || *c == '_')
+        .map(|p| p + 1)
+        .unwrap_or(if secret.starts_with("AIza") { 4 } else { 2 });
+    let head: String = chars[..prefix_len].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}…{tail}")
+}
+
+/// Removes every secret we know of, and anything shaped like an API key, from text that
+/// came from elsewhere (a provider's error body) before it is printed or stored.
+pub fn redact(text: &str, known: &[&str]) -> String {
+    let mut out = text.to_string();
+    for secret in known.iter().filter(|s| s.len() >= 4) {
+        out = out.replace(secret, "[REDACTED]");
+    }
+    redact_key_shaped(&out)
+}
+
+fn redact_key_shaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut token = String::new();
+    let flush = |token: &mut String, out: &mut String| {
+        if looks_like_key(token) {
+            out.push_str("[REDACTED]");
+        } else {
+            out.push_str(token);
+        }
+        token.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '*' || c == '.' {
+            token.push(c);
+        } else {
+            flush(&mut token, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut token, &mut out);
+    out
+}
+
+/// Vendor-prefixed keys (even when partly starred out, as OpenAI's error text does) and
+/// long random-looking tokens.
+fn looks_like_key(token: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "sk-",
+        "sk_",
+        "gsk_",
+        "xai-",
+        "AIza",
+        "pk-",
+        "r8_",
+        "hf_",
+        "AGE-SECRET-KEY-",
+    ];
+    let token = token.trim_end_matches('.');
+    if token.len() >= 10 && PREFIXES.iter().any(|p| token.starts_with(p)) {
+        return true;
+    }
+    let has_digit = token.chars().any(|c| c.is_ascii_digit());
+    let has_alpha = token.chars().any(|c| c.is_ascii_alphabetic());
+    token.len() >= 32 && has_digit && has_alpha && !token.contains('.')
+}
+
+/// Reads one secret: the first line of piped stdin, or a hidden prompt on a terminal.
+/// Never from argv, so it does not show in `ps` or shell history.
+pub fn read_secret(prompt: &str) -> Result<SecretString> {
+    let stdin = std::io::stdin();
+    let text = if stdin.is_terminal() {
+        let entered = dialoguer::Password::new()
+            .with_prompt(prompt)
+            .interact()
+            .map_err(|e| Error::Usage(format!("could not read the key from the terminal: {e}")))?;
+        Zeroizing::new(entered)
+    } else {
+        let mut buf = Zeroizing::new(String::new());
+        stdin.lock().read_to_string(&mut buf).map_err(|e| {
+            Error::Usage(format!("could not read the key from standard input: {e}"))
+        })?;
+        buf
+    };
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    if line.is_empty() {
+        return Err(Error::Usage(
+            "no key was given: pipe it on standard input (`byok key add openai < key.txt`) or run the command in a terminal to be asked for it".into(),
+        ));
+    }
+    if line.chars().any(char::is_whitespace) {
+        return Err(Error::Usage(
+            "the key has spaces in it; an API key is a single word".into(),
+        ));
+    }
+    Ok(SecretString::from(line.to_string()))
+}
+
+/// Shorthand for code that must hand the secret to a header.
+pub fn expose(secret: &SecretString) -> &str {
+    secret.expose_secret()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_keep_prefix_and_last_four() {
+        assert_eq!(mask("sk-proj-1234567890abcdefa9Qz"), "sk-…a9Qz");
+        assert_eq!(mask("gsk_abcdefghijklmnop"), "gsk_…mnop");
+        assert_eq!(mask("AIzaSyD-abcdefghijklmn"), "AIza…klmn");
+        assert_eq!(mask("short"), "••••");
+    }
+
+    #[test]
+    fn redaction_removes_known_and_key_shaped() {
+        let secret = "sk-test-0123456789abcdef";
+        let body =
+            format!("Incorrect API key provided: {secret}. You can find your key at https://x.y/z");
+        let r = redact(&body, &[secret]);
+        assert!(!r.contains(secret));
+        assert!(r.contains("https://x.y/z"));
+        let starred = redact(
+            "Incorrect API key provided: sk-abc12***********************wxyz.",
+            &[],
+        );
+        assert!(!starred.contains("sk-abc12"), "{starred}");
+        let generic = redact("token a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7 here", &[]);
+        assert_eq!(generic, "token [REDACTED] here");
+        assert_eq!(
+            redact("model gpt-4o-mini not found", &[]),
+            "model gpt-4o-mini not found"
+        );
+    }
+}

@@ -1,0 +1,412 @@
+//! The encrypted key vault (DESIGN.md §3, §8).
+//!
+//! `vault.age` is an armored age file holding a TOML document of key records, encrypted
+//! to every recipient listed in the plaintext `vault.toml`. Opening it takes a file lock
+//! (shared to read, exclusive to change), so concurrent invocations never lose a key.
+
+pub mod identity;
+pub mod keyring;
+pub mod meta;
+pub mod passphrase;
+pub mod records;
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+use ::keyring_core::CredentialStore;
+use jiff::Timestamp;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::fsio::{self, FileLock};
+use crate::paths::Paths;
+pub use identity::LoadedIdentity;
+use keyring::{IdentitySlot, KeyringError};
+pub use meta::{RecipientEntry, UnlockMethod, VaultMeta};
+pub use records::{KeyRecord, PreviousKey, Secret, VaultDoc, VerifyStatus};
+
+pub const DEFAULT_LABEL: &str = "default";
+
+/// How the OS keyring may be reached: the platform's store, a given one (tests), or not at all.
+#[derive(Clone)]
+pub enum KeyringAccess {
+    Platform,
+    Given(Arc<CredentialStore>),
+    Off,
+}
+
+impl KeyringAccess {
+    pub fn from_env() -> Self {
+        if keyring::disabled_by_env() {
+            KeyringAccess::Off
+        } else {
+            KeyringAccess::Platform
+        }
+    }
+
+    fn store(&self) -> Result<Arc<CredentialStore>, KeyringError> {
+        match self {
+            KeyringAccess::Platform => keyring::platform_store(),
+            KeyringAccess::Given(store) => Ok(store.clone()),
+            KeyringAccess::Off => Err(KeyringError::Off),
+        }
+    }
+}
+
+/// What the caller would like a new vault to use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InitPreference {
+    /// Keyring when one answers, else passphrase (the implicit init of `key add`).
+    Automatic,
+    /// `vault init --passphrase`.
+    Passphrase,
+}
+
+/// How a new vault came to be unlocked the way it is, for the message that announces it.
+pub struct Created {
+    pub method: UnlockMethod,
+    pub why: String,
+}
+
+/// An open, decrypted vault, holding its lock until dropped.
+pub struct Vault {
+    pub paths: Paths,
+    pub meta: VaultMeta,
+    pub doc: VaultDoc,
+    /// Where the identity that opened it came from.
+    pub opened_by: String,
+    /// Things worth telling the user that did not stop the work.
+    pub warnings: Vec<String>,
+    _lock: FileLock,
+}
+
+impl Vault {
+    pub fn exists(paths: &Paths) -> bool {
+        paths.vault().exists()
+    }
+
+    /// Opens for reading (shared lock).
+    pub fn open(paths: &Paths, access: &KeyringAccess) -> Result<Vault> {
+        if !Self::exists(paths) {
+            return Err(Error::NoVault {
+                path: paths.vault(),
+            });
+        }
+        let lock = FileLock::shared(&paths.vault_lock())?;
+        Self::open_locked(paths, access, lock)
+    }
+
+    /// Opens for changing (exclusive lock, held until the vault is dropped).
+    pub fn open_for_write(paths: &Paths, access: &KeyringAccess) -> Result<Vault> {
+        if !Self::exists(paths) {
+            return Err(Error::NoVault {
+                path: paths.vault(),
+            });
+        }
+        let lock = FileLock::exclusive(&paths.vault_lock())?;
+        Self::open_locked(paths, access, lock)
+    }
+
+    /// Opens for changing, creating the vault first if there is none. The second value
+    /// says how a new vault is unlocked, so the caller can announce it.
+    pub fn open_or_create(
+        paths: &Paths,
+        access: &KeyringAccess,
+        preference: InitPreference,
+    ) -> Result<(Vault, Option<Created>)> {
+        let lock = FileLock::exclusive(&paths.vault_lock())?;
+        // Checked under the lock: of two first `key add`s at once, exactly one creates.
+        if Self::exists(paths) {
+            return Ok((Self::open_locked(paths, access, lock)?, None));
+        }
+        let (vault, created) = Self::create_locked(paths, access, preference, lock)?;
+        Ok((vault, Some(created)))
+    }
+
+    /// `vault init`: creates a vault, refusing if one exists.
+    pub fn create(
+        paths: &Paths,
+        access: &KeyringAccess,
+        preference: InitPreference,
+    ) -> Result<(Vault, Created)> {
+        let lock = FileLock::exclusive(&paths.vault_lock())?;
+        if Self::exists(paths) {
+            return Err(Error::VaultExists {
+                path: paths.vault(),
+            });
+        }
+        Self::create_locked(paths, access, preference, lock)
+    }
+
+    fn create_locked(
+        paths: &Paths,
+        access: &KeyringAccess,
+        preference: InitPreference,
+        lock: FileLock,
+    ) -> Result<(Vault, Created)> {
+        let id = VaultMeta::new_id();
+        let now = Timestamp::now();
+        let (method, recipient, name, why, opened_by) = if let Some(env_id) = identity::from_env()?
+        {
+            let why = format!(
+                "{} is set, so the vault is encrypted to it and nothing else is stored",
+                env_id.source_name
+            );
+            (
+                UnlockMethod::Identity,
+                env_id.recipient,
+                format!("identity from {}", env_id.source_name),
+                why,
+                env_id.source_name,
+            )
+        } else {
+            let (generated, text) = identity::generate();
+            let recipient = generated.to_public().to_string();
+            let keyring_outcome = if preference == InitPreference::Passphrase {
+                Err("a passphrase was asked for".to_string())
+            } else {
+                access
+                    .store()
+                    .and_then(|store| IdentitySlot::new(store, &id).set(&text))
+                    .map_err(|e| e.to_string())
+            };
+            match keyring_outcome {
+                Ok(()) => {
+                    let why = format!("the {} answered", keyring::backend_name());
+                    (
+                        UnlockMethod::Keyring,
+                        recipient,
+                        "this machine's OS keyring".into(),
+                        why,
+                        "the OS keyring".into(),
+                    )
+                }
+                Err(reason) => {
+                    if preference == InitPreference::Automatic && !passphrase::available() {
+                        return Err(Error::NoUnlockMethod { reason });
+                    }
+                    let pass = passphrase::obtain(true)?;
+                    passphrase::wrap_identity(&paths.identity(), &text, &pass)?;
+                    let why = if preference == InitPreference::Passphrase {
+                        "you asked for one".to_string()
+                    } else {
+                        format!("no OS keyring could be used ({reason})")
+                    };
+                    (
+                        UnlockMethod::Passphrase,
+                        recipient,
+                        "passphrase identity (identity.age)".into(),
+                        why,
+                        "the passphrase".into(),
+                    )
+                }
+            }
+        };
+        let meta = VaultMeta {
+            version: 1,
+            id,
+            unlock: method,
+            created_at: now,
+            recipients: vec![RecipientEntry {
+                key: recipient,
+                name,
+                added_at: now,
+            }],
+        };
+        meta.save(&paths.vault_meta())?;
+        let vault = Vault {
+            paths: paths.clone(),
+            meta,
+            doc: VaultDoc::new(),
+            opened_by,
+            warnings: Vec::new(),
+            _lock: lock,
+        };
+        vault.save()?;
+        Ok((vault, Created { method, why }))
+    }
+
+    fn open_locked(paths: &Paths, access: &KeyringAccess, lock: FileLock) -> Result<Vault> {
+        let meta = VaultMeta::load(&paths.vault_meta())?;
+        let mut warnings = Vec::new();
+        let vault_path = paths.vault();
+        fsio::check_exposure(&vault_path, fsio::Exposure::NotWritableByOthers)?;
+        if fsio::readable_by_others(&vault_path) {
+            warnings.push(format!(
+                "{} is readable by other users; it is encrypted, but `chmod 600 {}` keeps it private",
+                vault_path.display(),
+                vault_path.display()
+            ));
+        }
+        let id = unlock(paths, &meta, access)?;
+        let doc = decrypt(paths, &*id.identity, &id.source_name)?;
+        Ok(Vault {
+            paths: paths.clone(),
+            meta,
+            doc,
+            opened_by: id.source_name,
+            warnings,
+            _lock: lock,
+        })
+    }
+
+    /// Encrypts the document to every recipient and replaces `vault.age` atomically,
+    /// keeping the version it replaces as `vault.age.bak`.
+    pub fn save(&self) -> Result<()> {
+        let recipients = self
+            .meta
+            .recipients
+            .iter()
+            .map(|r| identity::parse_recipient(&r.key))
+            .collect::<Result<Vec<_>>>()?;
+        let plain =
+            Zeroizing::new(toml::to_string(&self.doc).map_err(|e| Error::Internal(e.to_string()))?);
+        let encryptor = age::Encryptor::with_recipients(
+            recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient),
+        )
+        .map_err(|e| Error::Internal(format!("age encryptor: {e}")))?;
+        let mut out = Vec::with_capacity(plain.len() * 4 / 3 + 512);
+        let armored =
+            age::armor::ArmoredWriter::wrap_output(&mut out, age::armor::Format::AsciiArmor)
+                .map_err(|e| Error::Internal(e.to_string()))?;
+        let mut writer = encryptor
+            .wrap_output(armored)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        writer
+            .write_all(plain.as_bytes())
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        writer
+            .finish()
+            .and_then(|a| a.finish())
+            .map_err(|e| Error::Internal(e.to_string()))?;
+
+        let path = self.paths.vault();
+        if let Ok(previous) = std::fs::read(&path) {
+            fsio::write_atomic(&self.paths.vault_backup(), &previous)?;
+        }
+        fsio::write_atomic(&path, &out)
+    }
+
+    pub fn save_meta(&self) -> Result<()> {
+        self.meta.save(&self.paths.vault_meta())
+    }
+}
+
+/// Finds the identity that opens this vault: BYOK_IDENTITY / BYOK_IDENTITY_FILE first,
+/// then the vault's own method.
+fn unlock(paths: &Paths, meta: &VaultMeta, access: &KeyringAccess) -> Result<LoadedIdentity> {
+    if let Some(id) = identity::from_env()? {
+        return Ok(id);
+    }
+    match meta.unlock {
+        UnlockMethod::Keyring => {
+            let store = access.store().map_err(keyring_error)?;
+            let text = IdentitySlot::new(store, &meta.id).get().map_err(|e| match e {
+                KeyringError::NoEntry => Error::KeyringEntryMissing { vault_id: meta.id.clone() },
+                other => keyring_error(other),
+            })?;
+            identity::parse(&text, "the OS keyring")
+        }
+        UnlockMethod::Passphrase => {
+            let pass = passphrase::obtain(false)?;
+            let text = passphrase::unwrap_identity(&paths.identity(), &pass)?;
+            identity::parse(&text, "identity.age")
+        }
+        UnlockMethod::Identity => Err(Error::BadIdentity {
+            source_name: "BYOK_IDENTITY".into(),
+            detail: "this vault is opened only with an identity from the environment, and neither BYOK_IDENTITY nor BYOK_IDENTITY_FILE is set".into(),
+        }),
+    }
+}
+
+fn keyring_error(e: KeyringError) -> Error {
+    match e {
+        KeyringError::Off => Error::KeyringOff,
+        other => Error::KeyringUnavailable {
+            detail: other.to_string(),
+        },
+    }
+}
+
+fn decrypt(paths: &Paths, identity: &dyn age::Identity, source: &str) -> Result<VaultDoc> {
+    let path = paths.vault();
+    let backup = Some(paths.vault_backup()).filter(|b| b.exists());
+    let bytes = std::fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
+    let undecryptable = |detail: String| Error::VaultUndecryptable {
+        path: path.clone(),
+        detail,
+        backup: backup.clone(),
+    };
+    let decryptor = age::Decryptor::new_buffered(age::armor::ArmoredReader::new(&bytes[..]))
+        .map_err(|e| undecryptable(format!("it is not a readable age file ({e})")))?;
+    let mut reader = decryptor
+        .decrypt(std::iter::once(identity))
+        .map_err(|e| match e {
+            age::DecryptError::NoMatchingKeys => undecryptable(format!(
+                "the identity from {source} is not one of its recipients"
+            )),
+            other => undecryptable(format!("{other}")),
+        })?;
+    let mut plain = Zeroizing::new(String::new());
+    reader
+        .read_to_string(&mut plain)
+        .map_err(|e| undecryptable(format!("its content is damaged ({e})")))?;
+    toml::from_str(&plain).map_err(|e| Error::VaultDamaged {
+        path: path.clone(),
+        detail: format!(
+            "it decrypts, but its content is not a key list ({})",
+            e.message()
+        ),
+        backup,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mock_access() -> KeyringAccess {
+        KeyringAccess::Given(::keyring_core::mock::Store::new().unwrap())
+    }
+
+    #[test]
+    fn keyring_vault_round_trip_with_mock_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::at(dir.path());
+        let access = mock_access();
+        let (mut vault, created) =
+            Vault::create(&paths, &access, InitPreference::Automatic).unwrap();
+        assert_eq!(created.method, UnlockMethod::Keyring);
+        vault.doc.keys.push(KeyRecord {
+            provider: "openai".into(),
+            label: DEFAULT_LABEL.into(),
+            secret: Secret("sk-test-123456789012345".to_string().into()),
+            added_at: Timestamp::now(),
+            rotated_at: None,
+            verified_at: None,
+            verify_status: VerifyStatus::Unverified,
+            models: None,
+            previous: None,
+        });
+        vault.save().unwrap();
+        drop(vault);
+        let reopened = Vault::open(&paths, &access).unwrap();
+        assert_eq!(reopened.doc.keys.len(), 1);
+        assert_eq!(
+            reopened.doc.keys[0].secret.expose(),
+            "sk-test-123456789012345"
+        );
+        let armored = std::fs::read_to_string(paths.vault()).unwrap();
+        assert!(armored.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"));
+        assert!(!armored.contains("sk-test"));
+    }
+
+    #[test]
+    fn a_different_store_cannot_open_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::at(dir.path());
+        Vault::create(&paths, &mock_access(), InitPreference::Automatic).unwrap();
+        let err = Vault::open(&paths, &mock_access()).err().unwrap();
+        assert!(matches!(err, Error::KeyringEntryMissing { .. }), "{err}");
+    }
+}

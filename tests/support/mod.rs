@@ -1,0 +1,5 @@
+// Shared helpers for integration tests. Each test binary includes this with
+// `mod support;` and uses only part of it, hence the blanket allow.
+#![allow(dead_code)]
+
+pub mod fake;
