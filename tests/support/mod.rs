@@ -3,3 +3,5 @@
 #![allow(dead_code)]
 
 pub mod fake;
+pub mod byok;
+pub mod providers;
