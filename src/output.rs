@@ -94,7 +94,7 @@ impl Ui {
         } else {
             t.force_no_tty();
         }
-        t.set_header(header.iter().map(|h| Cell::new(h)));
+        t.set_header(header.iter().map(Cell::new));
         t
     }
 

@@ -16,8 +16,12 @@ fn lifecycle(home: &mut Home) {
     let added = home.add_key("openai", GOOD_KEY, &[]).success();
     let err = stderr(&added);
     assert!(err.contains("vault created at"), "{err}");
-    assert!(err.contains("openai (default) added: sk-…CDEF — verified, 3 models visible"), "{err}");
-    home.add_key("anthropic", GOOD_KEY_2, &["--label", "work"]).success();
+    assert!(
+        err.contains("openai (default) added: sk-…CDEF — verified, 3 models visible"),
+        "{err}"
+    );
+    home.add_key("anthropic", GOOD_KEY_2, &["--label", "work"])
+        .success();
 
     // list: masked, with source and status.
     let rows = home.key_list();
@@ -33,18 +37,36 @@ fn lifecycle(home: &mut Home) {
     assert_eq!(anthropic["label"], "work");
 
     // verify: both keys, concurrently, with model counts (anthropic's list is paged).
-    let verified = json(&home.cmd().args(["--json", "key", "verify"]).assert().success());
+    let verified = json(
+        &home
+            .cmd()
+            .args(["--json", "key", "verify"])
+            .assert()
+            .success(),
+    );
     let verified = verified.as_array().unwrap();
     assert_eq!(verified.len(), 2);
-    let a = verified.iter().find(|r| r["provider"] == "anthropic").unwrap();
+    let a = verified
+        .iter()
+        .find(|r| r["provider"] == "anthropic")
+        .unwrap();
     assert_eq!(a["status"], "ok");
     assert_eq!(a["models"], 3);
     assert!(a["latency_ms"].is_u64());
     assert!(a["error"].is_null());
 
     // rotate: the new key is verified, the old one kept as previous.
-    let rotated = home.cmd().args(["key", "rotate", "openai"]).write_stdin(format!("{GOOD_KEY_2}\n")).assert().success();
-    assert!(stderr(&rotated).contains("rotated: sk-…CDEF → sk-…xwvu"), "{}", stderr(&rotated));
+    let rotated = home
+        .cmd()
+        .args(["key", "rotate", "openai"])
+        .write_stdin(format!("{GOOD_KEY_2}\n"))
+        .assert()
+        .success();
+    assert!(
+        stderr(&rotated).contains("rotated: sk-…CDEF → sk-…xwvu"),
+        "{}",
+        stderr(&rotated)
+    );
     let rows = home.key_list();
     let openai = rows.iter().find(|r| r["provider"] == "openai").unwrap();
     assert_eq!(openai["masked"], "sk-…xwvu");
@@ -52,7 +74,10 @@ fn lifecycle(home: &mut Home) {
     assert!(openai["rotated_at"].is_string());
 
     // revoke --previous drops only the old key.
-    home.cmd().args(["key", "revoke", "openai", "--previous", "--yes"]).assert().success();
+    home.cmd()
+        .args(["key", "revoke", "openai", "--previous", "--yes"])
+        .assert()
+        .success();
     let rows = home.key_list();
     let openai = rows.iter().find(|r| r["provider"] == "openai").unwrap();
     assert_eq!(openai["masked"], "sk-…xwvu");
@@ -78,7 +103,13 @@ fn lifecycle(home: &mut Home) {
 fn lifecycle_with_identity_from_environment() {
     let mut home = Home::with_identity();
     lifecycle(&mut home);
-    let status = json(&home.cmd().args(["--json", "vault", "status"]).assert().success());
+    let status = json(
+        &home
+            .cmd()
+            .args(["--json", "vault", "status"])
+            .assert()
+            .success(),
+    );
     assert_eq!(status["unlock"], "identity");
     assert_eq!(status["keys"], 1);
 }
@@ -87,7 +118,13 @@ fn lifecycle_with_identity_from_environment() {
 fn lifecycle_with_passphrase() {
     let mut home = Home::with_passphrase("correct horse battery staple");
     lifecycle(&mut home);
-    let status = json(&home.cmd().args(["--json", "vault", "status"]).assert().success());
+    let status = json(
+        &home
+            .cmd()
+            .args(["--json", "vault", "status"])
+            .assert()
+            .success(),
+    );
     assert_eq!(status["unlock"], "passphrase");
     assert!(home.file("identity.age").exists());
 }
@@ -98,13 +135,17 @@ fn adding_the_same_label_twice_points_to_rotate() {
     home.add_key("openai", GOOD_KEY, &["--no-verify"]).success();
     home.add_key("openai", GOOD_KEY_2, &["--no-verify"])
         .code(3)
-        .stderr(predicate::str::contains("already holds a openai key labelled `default`").and(predicate::str::contains("byok key rotate openai")));
+        .stderr(
+            predicate::str::contains("already holds a openai key labelled `default`")
+                .and(predicate::str::contains("byok key rotate openai")),
+        );
 }
 
 #[test]
 fn env_keys_are_listed_with_their_source() {
     let mut home = Home::with_identity();
-    home.env("OPENAI_API_KEY", "sk-from-env-0123456789abcdWXYZ").env("GOOGLE_API_KEY", "AIzaSyEnvKey0123456789abcdefgh");
+    home.env("OPENAI_API_KEY", "sk-from-env-0123456789abcdWXYZ")
+        .env("GOOGLE_API_KEY", "AIzaSyEnvKey0123456789abcdefgh");
     let rows = home.key_list();
     let openai = rows.iter().find(|r| r["provider"] == "openai").unwrap();
     assert_eq!(openai["source"], "env");
@@ -116,17 +157,23 @@ fn env_keys_are_listed_with_their_source() {
     // Once the vault has a default openai key, the env one is shadowed.
     home.add_key("openai", GOOD_KEY, &["--no-verify"]).success();
     let rows = home.key_list();
-    let env_row = rows.iter().find(|r| r["provider"] == "openai" && r["source"] == "env").unwrap();
+    let env_row = rows
+        .iter()
+        .find(|r| r["provider"] == "openai" && r["source"] == "env")
+        .unwrap();
     assert_eq!(env_row["status"], "shadowed");
 }
 
 #[test]
 fn unknown_provider_lists_the_known_ones() {
     let home = Home::with_identity();
-    home.add_key("openia", GOOD_KEY, &[])
+    home.add_key("openia", GOOD_KEY, &[]).code(3).stderr(
+        predicate::str::contains("`openia` is not a provider byok knows")
+            .and(predicate::str::contains("anthropic, openai, gemini")),
+    );
+    home.add_key("ollama", GOOD_KEY, &[])
         .code(3)
-        .stderr(predicate::str::contains("`openia` is not a provider byok knows").and(predicate::str::contains("anthropic, openai, gemini")));
-    home.add_key("ollama", GOOD_KEY, &[]).code(3).stderr(predicate::str::contains("needs no API key"));
+        .stderr(predicate::str::contains("needs no API key"));
 }
 
 #[test]
@@ -135,7 +182,13 @@ fn key_list_table_shows_masked_keys_only() {
     home.add_key("openai", GOOD_KEY, &["--no-verify"]).success();
     let out = home.cmd().args(["key", "list"]).assert().success();
     let text = support::byok::stdout(&out);
-    assert!(text.contains("provider") && text.contains("last verified"), "{text}");
-    assert!(text.contains("sk-…CDEF") && text.contains("unverified"), "{text}");
+    assert!(
+        text.contains("provider") && text.contains("last verified"),
+        "{text}"
+    );
+    assert!(
+        text.contains("sk-…CDEF") && text.contains("unverified"),
+        "{text}"
+    );
     assert!(!text.contains(GOOD_KEY));
 }

@@ -15,20 +15,50 @@ fn lifecycle_with_the_os_keyring() {
     providers::point_all(&mut home, &fake.url());
 
     let out = home.add_key("openai", GOOD_KEY, &[]).success();
-    assert!(stderr(&out).contains("unlocked by your OS keyring"), "{}", stderr(&out));
-    home.add_key("gemini", GOOD_KEY_2, &["--label", "work"]).success();
+    assert!(
+        stderr(&out).contains("unlocked by your OS keyring"),
+        "{}",
+        stderr(&out)
+    );
+    home.add_key("gemini", GOOD_KEY_2, &["--label", "work"])
+        .success();
 
-    let status = json(&home.cmd().args(["--json", "vault", "status"]).assert().success());
+    let status = json(
+        &home
+            .cmd()
+            .args(["--json", "vault", "status"])
+            .assert()
+            .success(),
+    );
     assert_eq!(status["unlock"], "keyring");
     assert_eq!(status["keys"], 2);
-    assert!(!home.file("identity.age").exists(), "no identity file in keyring mode");
+    assert!(
+        !home.file("identity.age").exists(),
+        "no identity file in keyring mode"
+    );
 
     // A second process opens it through the keyring alone.
     assert_eq!(home.key_list().len(), 2);
-    json(&home.cmd().args(["--json", "key", "verify"]).assert().success());
-    home.cmd().args(["key", "rotate", "openai"]).write_stdin(GOOD_KEY_2).assert().success();
-    home.cmd().args(["key", "revoke", "openai", "--previous", "--yes"]).assert().success();
-    home.cmd().args(["key", "revoke", "gemini", "--label", "work", "--yes"]).assert().success();
+    json(
+        &home
+            .cmd()
+            .args(["--json", "key", "verify"])
+            .assert()
+            .success(),
+    );
+    home.cmd()
+        .args(["key", "rotate", "openai"])
+        .write_stdin(GOOD_KEY_2)
+        .assert()
+        .success();
+    home.cmd()
+        .args(["key", "revoke", "openai", "--previous", "--yes"])
+        .assert()
+        .success();
+    home.cmd()
+        .args(["key", "revoke", "gemini", "--label", "work", "--yes"])
+        .assert()
+        .success();
     assert_eq!(home.key_list().len(), 1);
 
     // The identity really lives in the daemon: with the keyring switched off, it cannot open.

@@ -106,7 +106,7 @@ pub fn parse_recipient(text: &str) -> Result<Box<dyn age::Recipient + Send>> {
     if text.starts_with("age1") {
         age::x25519::Recipient::from_str(text)
             .map(|r| Box::new(r) as Box<dyn age::Recipient + Send>)
-            .map_err(|e| bad(e))
+            .map_err(bad)
     } else if text.starts_with("ssh-") {
         age::ssh::Recipient::from_str(text)
             .map(|r| Box::new(r) as Box<dyn age::Recipient + Send>)

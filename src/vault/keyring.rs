@@ -104,7 +104,9 @@ fn open_platform_store() -> Result<Arc<CredentialStore>, KeyringError> {
     let store = dbus_secret_service_keyring_store::Store::new().map_err(|e| match classify(e) {
         // libdbus's own words here are about X11 autolaunch, which helps nobody.
         KeyringError::Unavailable(_) if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() => {
-            KeyringError::Unavailable("there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)".into())
+            KeyringError::Unavailable(
+                "there is no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)".into(),
+            )
         }
         other => other,
     })?;

@@ -20,10 +20,10 @@ pub const MAX_WORK_FACTOR: u8 = 22;
 
 /// The passphrase from BYOK_PASSPHRASE, or asked on the terminal (twice when `confirm`).
 pub fn obtain(confirm: bool) -> Result<SecretString> {
-    if let Ok(p) = std::env::var("BYOK_PASSPHRASE") {
-        if !p.is_empty() {
-            return Ok(SecretString::from(p));
-        }
+    if let Ok(p) = std::env::var("BYOK_PASSPHRASE")
+        && !p.is_empty()
+    {
+        return Ok(SecretString::from(p));
     }
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         return Err(Error::PassphraseRequired);

@@ -27,7 +27,11 @@ pub struct Home {
 
 impl Home {
     pub fn new(unlock: Unlock) -> Home {
-        Home { dir: tempfile::tempdir().expect("temp dir"), unlock, extra_env: Vec::new() }
+        Home {
+            dir: tempfile::tempdir().expect("temp dir"),
+            unlock,
+            extra_env: Vec::new(),
+        }
     }
 
     /// A vault opened by a fresh age identity from BYOK_IDENTITY.
@@ -75,7 +79,11 @@ impl Home {
                 cmd.env("BYOK_PASSPHRASE", p).env("BYOK_KEYRING", "off");
             }
             Unlock::Keyring => {
-                for var in ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR", "XDG_DATA_HOME"] {
+                for var in [
+                    "DBUS_SESSION_BUS_ADDRESS",
+                    "XDG_RUNTIME_DIR",
+                    "XDG_DATA_HOME",
+                ] {
                     if let Some(v) = std::env::var_os(var) {
                         cmd.env(var, v);
                     }
@@ -92,7 +100,12 @@ impl Home {
     }
 
     /// `byok key add PROVIDER [args]` with the secret on stdin.
-    pub fn add_key(&self, provider: &str, secret: &str, args: &[&str]) -> assert_cmd::assert::Assert {
+    pub fn add_key(
+        &self,
+        provider: &str,
+        secret: &str,
+        args: &[&str],
+    ) -> assert_cmd::assert::Assert {
         self.cmd()
             .args(["key", "add", provider])
             .args(args)
@@ -103,15 +116,25 @@ impl Home {
     /// `--json key list`, parsed.
     pub fn key_list(&self) -> Vec<serde_json::Value> {
         let out = self.cmd().args(["--json", "key", "list"]).output().unwrap();
-        assert!(out.status.success(), "key list failed: {}", String::from_utf8_lossy(&out.stderr));
-        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap().as_array().unwrap().clone()
+        assert!(
+            out.status.success(),
+            "key list failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
     }
 
     /// Every file under the home whose bytes contain `needle`.
     pub fn files_containing(&self, needle: &str) -> Vec<PathBuf> {
         let mut hits = Vec::new();
         for entry in walk(self.dir.path()) {
-            if std::fs::read(&entry).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes())) {
+            if std::fs::read(&entry)
+                .is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle.as_bytes()))
+            {
                 hits.push(entry);
             }
         }
@@ -123,14 +146,21 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap().flatten() {
         let p = e.path();
-        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+        if p.is_dir() {
+            out.extend(walk(&p))
+        } else {
+            out.push(p)
+        }
     }
     out
 }
 
 /// A fresh `AGE-SECRET-KEY-1…`.
 pub fn new_identity() -> String {
-    age::x25519::Identity::generate().to_string().expose_secret().to_string()
+    age::x25519::Identity::generate()
+        .to_string()
+        .expose_secret()
+        .to_string()
 }
 
 pub fn stdout(a: &assert_cmd::assert::Assert) -> String {
@@ -142,5 +172,6 @@ pub fn stderr(a: &assert_cmd::assert::Assert) -> String {
 }
 
 pub fn json(a: &assert_cmd::assert::Assert) -> serde_json::Value {
-    serde_json::from_slice(&a.get_output().stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(a)))
+    serde_json::from_slice(&a.get_output().stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", stdout(a)))
 }

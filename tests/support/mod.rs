@@ -2,6 +2,6 @@
 // `mod support;` and uses only part of it, hence the blanket allow.
 #![allow(dead_code)]
 
-pub mod fake;
 pub mod byok;
+pub mod fake;
 pub mod providers;

@@ -23,7 +23,10 @@ pub fn start() -> FakeServer {
 pub fn point_all(home: &mut Home, url: &str) {
     home.env("BYOK_OPENAI_BASE_URL", &format!("{url}/openai/v1"))
         .env("BYOK_MISTRAL_BASE_URL", &format!("{url}/mistral/v1"))
-        .env("BYOK_OPENROUTER_BASE_URL", &format!("{url}/openrouter/api/v1"))
+        .env(
+            "BYOK_OPENROUTER_BASE_URL",
+            &format!("{url}/openrouter/api/v1"),
+        )
         .env("BYOK_ANTHROPIC_BASE_URL", &format!("{url}/anthropic"))
         .env("BYOK_GEMINI_BASE_URL", &format!("{url}/gemini/v1beta"))
         .env("BYOK_GROQ_BASE_URL", &format!("{url}/groq/openai/v1"))
@@ -32,15 +35,25 @@ pub fn point_all(home: &mut Home, url: &str) {
 
 fn route(req: &Request) -> Reply {
     let path = req.path_only();
-    let bearer = req.header("authorization").and_then(|a| a.strip_prefix("Bearer ")).unwrap_or("").to_string();
+    let bearer = req
+        .header("authorization")
+        .and_then(|a| a.strip_prefix("Bearer "))
+        .unwrap_or("")
+        .to_string();
     match path {
         "/openai/v1/models" | "/groq/openai/v1/models" => openai(&bearer),
         "/mistral/v1/models" => mistral(&bearer),
         "/openrouter/api/v1/key" => openrouter(&bearer),
         "/anthropic/v1/models" => anthropic(req),
         "/gemini/v1beta/models" => gemini(req),
-        "/ollama/api/tags" => Reply::json(200, json!({"models": [{"name": "llama3.2:latest"}, {"name": "qwen3:4b"}]})),
-        _ => Reply::json(404, json!({"error": {"message": format!("no route {path}"), "type": "invalid_request_error"}})),
+        "/ollama/api/tags" => Reply::json(
+            200,
+            json!({"models": [{"name": "llama3.2:latest"}, {"name": "qwen3:4b"}]}),
+        ),
+        _ => Reply::json(
+            404,
+            json!({"error": {"message": format!("no route {path}"), "type": "invalid_request_error"}}),
+        ),
     }
 }
 
@@ -57,17 +70,25 @@ fn kind(key: &str) -> &'static str {
 }
 
 fn models(ids: &[&str]) -> Vec<serde_json::Value> {
-    ids.iter().map(|id| json!({"id": id, "object": "model", "created": 1700000000, "owned_by": "system"})).collect()
+    ids.iter()
+        .map(|id| json!({"id": id, "object": "model", "created": 1700000000, "owned_by": "system"}))
+        .collect()
 }
 
 fn openai(key: &str) -> Reply {
     match kind(key) {
-        "good" => Reply::json(200, json!({"object": "list", "data": models(&["gpt-4o", "gpt-4o-mini", "o3"])})),
+        "good" => Reply::json(
+            200,
+            json!({"object": "list", "data": models(&["gpt-4o", "gpt-4o-mini", "o3"])}),
+        ),
         "nocredit" => Reply::json(
             429,
             json!({"error": {"message": "You exceeded your current quota, please check your plan and billing details.", "type": "insufficient_quota", "param": null, "code": "insufficient_quota"}}),
         ),
-        "boom" => Reply::json(500, json!({"error": {"message": "The server had an error while processing your request.", "type": "server_error"}})),
+        "boom" => Reply::json(
+            500,
+            json!({"error": {"message": "The server had an error while processing your request.", "type": "server_error"}}),
+        ),
         _ => Reply::json(
             401,
             json!({"error": {"message": format!("Incorrect API key provided: {key}. You can find your API key at https://platform.openai.com/account/api-keys."), "type": "invalid_request_error", "param": null, "code": "invalid_api_key"}}),
@@ -78,36 +99,68 @@ fn openai(key: &str) -> Reply {
 /// Mistral's 401 has no `error` object.
 fn mistral(key: &str) -> Reply {
     match kind(key) {
-        "good" => Reply::json(200, json!({"object": "list", "data": models(&["mistral-small-latest", "mistral-large-latest"])})),
-        _ => Reply::json(401, json!({"message": "Unauthorized", "request_id": "9c1f0e"})),
+        "good" => Reply::json(
+            200,
+            json!({"object": "list", "data": models(&["mistral-small-latest", "mistral-large-latest"])}),
+        ),
+        _ => Reply::json(
+            401,
+            json!({"message": "Unauthorized", "request_id": "9c1f0e"}),
+        ),
     }
 }
 
 fn openrouter(key: &str) -> Reply {
     match kind(key) {
-        "good" => Reply::json(200, json!({"data": {"label": "sk-or-v1-abc...xyz", "limit": 10.0, "limit_remaining": 7.5, "usage": 2.5, "is_free_tier": false}})),
-        "nocredit" => Reply::json(402, json!({"error": {"message": "Insufficient credits. Add more using https://openrouter.ai/credits", "code": 402}})),
-        _ => Reply::json(401, json!({"error": {"message": "No auth credentials found", "code": 401}})),
+        "good" => Reply::json(
+            200,
+            json!({"data": {"label": "sk-or-v1-abc...xyz", "limit": 10.0, "limit_remaining": 7.5, "usage": 2.5, "is_free_tier": false}}),
+        ),
+        "nocredit" => Reply::json(
+            402,
+            json!({"error": {"message": "Insufficient credits. Add more using https://openrouter.ai/credits", "code": 402}}),
+        ),
+        _ => Reply::json(
+            401,
+            json!({"error": {"message": "No auth credentials found", "code": 401}}),
+        ),
     }
 }
 
 /// Anthropic: `x-api-key` and `anthropic-version` are required; the list is paged.
 fn anthropic(req: &Request) -> Reply {
     if req.header("anthropic-version").is_none() {
-        return Reply::json(400, json!({"type": "error", "error": {"type": "invalid_request_error", "message": "anthropic-version: header is required"}}));
+        return Reply::json(
+            400,
+            json!({"type": "error", "error": {"type": "invalid_request_error", "message": "anthropic-version: header is required"}}),
+        );
     }
     let key = req.header("x-api-key").unwrap_or("");
     match kind(key) {
         "good" => {
-            let second_page = req.query().is_some_and(|q| q.contains("after_id=claude-sonnet-4-6"));
+            let second_page = req
+                .query()
+                .is_some_and(|q| q.contains("after_id=claude-sonnet-4-6"));
             if second_page {
-                Reply::json(200, json!({"data": [{"type": "model", "id": "claude-haiku-4-5", "display_name": "Claude Haiku 4.5"}], "has_more": false, "first_id": "claude-haiku-4-5", "last_id": "claude-haiku-4-5"}))
+                Reply::json(
+                    200,
+                    json!({"data": [{"type": "model", "id": "claude-haiku-4-5", "display_name": "Claude Haiku 4.5"}], "has_more": false, "first_id": "claude-haiku-4-5", "last_id": "claude-haiku-4-5"}),
+                )
             } else {
-                Reply::json(200, json!({"data": [{"type": "model", "id": "claude-opus-4-7"}, {"type": "model", "id": "claude-sonnet-4-6"}], "has_more": true, "first_id": "claude-opus-4-7", "last_id": "claude-sonnet-4-6"}))
+                Reply::json(
+                    200,
+                    json!({"data": [{"type": "model", "id": "claude-opus-4-7"}, {"type": "model", "id": "claude-sonnet-4-6"}], "has_more": true, "first_id": "claude-opus-4-7", "last_id": "claude-sonnet-4-6"}),
+                )
             }
         }
-        "boom" => Reply::json(529, json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})),
-        _ => Reply::json(401, json!({"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}})),
+        "boom" => Reply::json(
+            529,
+            json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}),
+        ),
+        _ => Reply::json(
+            401,
+            json!({"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}}),
+        ),
     }
 }
 
@@ -115,7 +168,10 @@ fn anthropic(req: &Request) -> Reply {
 /// regression cannot pass. A bad key is a 400 with reason API_KEY_INVALID.
 fn gemini(req: &Request) -> Reply {
     if req.query().is_some_and(|q| q.contains("key=")) {
-        return Reply::json(418, json!({"error": {"message": "the key was sent in the URL"}}));
+        return Reply::json(
+            418,
+            json!({"error": {"message": "the key was sent in the URL"}}),
+        );
     }
     let key = req.header("x-goog-api-key").unwrap_or("");
     match kind(key) {
@@ -123,7 +179,10 @@ fn gemini(req: &Request) -> Reply {
             if req.query().is_some_and(|q| q.contains("pageToken=page-2")) {
                 Reply::json(200, json!({"models": [{"name": "models/gemini-2.5-pro"}]}))
             } else {
-                Reply::json(200, json!({"models": [{"name": "models/gemini-2.5-flash"}, {"name": "models/gemini-2.5-flash-lite"}], "nextPageToken": "page-2"}))
+                Reply::json(
+                    200,
+                    json!({"models": [{"name": "models/gemini-2.5-flash"}, {"name": "models/gemini-2.5-flash-lite"}], "nextPageToken": "page-2"}),
+                )
             }
         }
         _ => Reply::json(
