@@ -49,3 +49,34 @@ pub async fn probe(
         models: Some(count),
     })
 }
+
+// --- chat: placeholder until the adapter lands (owned by the adapter's author) ---
+use super::chat::{ChatRequest, ChatResult, StreamDecoder};
+
+pub fn chat_request(
+    client: &reqwest::Client,
+    provider: &Provider,
+    _key: Option<&str>,
+    _req: &ChatRequest,
+) -> reqwest::RequestBuilder {
+    client.post(provider.url("/unimplemented"))
+}
+
+pub fn parse_complete(_v: &Value) -> Result<ChatResult, Failure> {
+    Err(super::chat::not_understood("not implemented yet".into()))
+}
+
+#[derive(Default)]
+pub struct Decoder;
+
+impl StreamDecoder for Decoder {
+    fn event(&mut self, _event: &str, _data: &str) -> Result<Vec<String>, Failure> {
+        Ok(Vec::new())
+    }
+    fn finished(&self) -> bool {
+        true
+    }
+    fn result(&self) -> ChatResult {
+        ChatResult::default()
+    }
+}

@@ -2,6 +2,7 @@
 //! default base URL, key variables and free verification probe.
 
 pub mod anthropic;
+pub mod chat;
 pub mod failure;
 pub mod gemini;
 pub mod ollama;

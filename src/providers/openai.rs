@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::Provider;
+use super::chat::{ChatRequest, ChatResult, StreamDecoder, Usage, not_understood};
 use super::failure::{Failure, FailureClass};
 use super::verify::Probe;
 use crate::http;
@@ -53,4 +54,278 @@ fn openrouter_key(body: &Value) -> Result<Probe, Failure> {
         });
     }
     Ok(Probe { models: None })
+}
+
+/// `POST {base}/chat/completions`. Streaming asks for usage (`stream_options`), which
+/// OpenAI-style servers otherwise leave out of streams.
+pub fn chat_request(
+    client: &reqwest::Client,
+    provider: &Provider,
+    key: Option<&str>,
+    req: &ChatRequest,
+) -> reqwest::RequestBuilder {
+    let mut messages = Vec::new();
+    if let Some(system) = &req.system {
+        messages.push(json!({"role": "system", "content": system}));
+    }
+    messages.push(json!({"role": "user", "content": req.prompt}));
+    let mut body = json!({"model": req.model, "messages": messages});
+    if let Some(n) = req.max_tokens {
+        // OpenAI's reasoning models refuse `max_tokens`; the others know only it.
+        let field = if provider.id() == "openai" {
+            "max_completion_tokens"
+        } else {
+            "max_tokens"
+        };
+        body[field] = json!(n);
+    }
+    if let Some(t) = req.temperature {
+        body["temperature"] = json!(t);
+    }
+    if req.stream {
+        body["stream"] = json!(true);
+        body["stream_options"] = json!({"include_usage": true});
+    }
+    let mut http = client.post(provider.url("/chat/completions")).json(&body);
+    if let Some(k) = key {
+        http = http.bearer_auth(k);
+    }
+    if provider.id() == "openrouter" {
+        http = http.header("X-Title", "byok");
+    }
+    http
+}
+
+/// Usage in the OpenAI shape: `prompt_tokens` already include cached tokens and
+/// `completion_tokens` already include reasoning, so both are taken as they are.
+pub fn usage_of(u: &Value) -> Usage {
+    let n = |ptr: &str| u.pointer(ptr).and_then(Value::as_u64).unwrap_or(0);
+    Usage {
+        input_tokens: n("/prompt_tokens"),
+        output_tokens: n("/completion_tokens"),
+        // DeepSeek reports cache hits at the top level instead.
+        cached_input_tokens: n("/prompt_tokens_details/cached_tokens")
+            .max(n("/prompt_cache_hit_tokens")),
+        cache_write_tokens: n("/prompt_tokens_details/cache_write_tokens"),
+        reasoning_tokens: n("/completion_tokens_details/reasoning_tokens"),
+        cache_write_1h_tokens: 0,
+    }
+}
+
+/// OpenRouter's own charge for the call, in USD credits.
+fn provider_cost(u: &Value) -> Option<f64> {
+    u.get("cost").and_then(Value::as_f64)
+}
+
+pub fn parse_complete(v: &Value) -> Result<ChatResult, Failure> {
+    if let Some(err) = v.get("error") {
+        return Err(stream_error(err));
+    }
+    let choice = v
+        .pointer("/choices/0")
+        .ok_or_else(|| not_understood("the answer has no choices".into()))?;
+    let text = choice
+        .pointer("/message/content")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let usage = v.get("usage").filter(|u| u.is_object());
+    Ok(ChatResult {
+        text,
+        usage: usage.map(usage_of).unwrap_or_default(),
+        usage_reported: usage.is_some(),
+        provider_cost_usd: usage.and_then(provider_cost),
+        finish_reason: choice
+            .get("finish_reason")
+            .and_then(Value::as_str)
+            .map(String::from),
+        ttft: None,
+    })
+}
+
+/// An error object inside a 200 answer or a stream.
+fn stream_error(err: &Value) -> Failure {
+    let message = err
+        .get("message")
+        .and_then(Value::as_str)
+        .or_else(|| err.as_str())
+        .unwrap_or("the provider reported an error")
+        .to_string();
+    let code = |p: &str| {
+        err.get(p)
+            .map(|c| c.to_string().to_ascii_lowercase())
+            .unwrap_or_default()
+    };
+    let codes = format!("{} {}", code("code"), code("type"));
+    let class = if codes.contains("rate_limit") || codes.contains("429") {
+        FailureClass::RateLimited
+    } else if codes.contains("overloaded") || codes.contains("503") || codes.contains("529") {
+        FailureClass::Overloaded
+    } else if codes.contains("insufficient_quota") || codes.contains("402") {
+        FailureClass::NoCredit
+    } else {
+        FailureClass::Server
+    };
+    Failure {
+        class,
+        status: None,
+        message,
+        retry_after: None,
+    }
+}
+
+/// Streams in the OpenAI shape: `choices[0].delta.content` pieces; usage in a chunk
+/// whose `choices` is empty (OpenAI), on the `finish_reason` chunk (Mistral) or after it
+/// (OpenRouter); `usage: null` on the others; `[DONE]` at the end.
+#[derive(Default)]
+pub struct Decoder {
+    usage: Option<Usage>,
+    cost: Option<f64>,
+    finish_reason: Option<String>,
+    done: bool,
+}
+
+impl StreamDecoder for Decoder {
+    fn event(&mut self, _event: &str, data: &str) -> Result<Vec<String>, Failure> {
+        let data = data.trim();
+        if data == "[DONE]" {
+            self.done = true;
+            return Ok(Vec::new());
+        }
+        if data.is_empty() {
+            return Ok(Vec::new());
+        }
+        let v: Value = serde_json::from_str(data)
+            .map_err(|e| not_understood(format!("a stream event was not JSON ({e})")))?;
+        if let Some(err) = v.get("error") {
+            return Err(stream_error(err));
+        }
+        if let Some(u) = v.get("usage").filter(|u| u.is_object()) {
+            self.usage = Some(usage_of(u));
+            self.cost = provider_cost(u).or(self.cost);
+        }
+        let mut deltas = Vec::new();
+        if let Some(choice) = v.pointer("/choices/0") {
+            if let Some(t) = choice.pointer("/delta/content").and_then(Value::as_str) {
+                deltas.push(t.to_string());
+            }
+            if let Some(r) = choice.get("finish_reason").and_then(Value::as_str) {
+                self.finish_reason = Some(r.to_string());
+            }
+        }
+        Ok(deltas)
+    }
+
+    fn finished(&self) -> bool {
+        self.done
+    }
+
+    fn complete(&self) -> bool {
+        self.done || self.finish_reason.is_some()
+    }
+
+    fn result(&self) -> ChatResult {
+        ChatResult {
+            text: String::new(),
+            usage: self.usage.unwrap_or_default(),
+            usage_reported: self.usage.is_some(),
+            provider_cost_usd: self.cost,
+            finish_reason: self.finish_reason.clone(),
+            ttft: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::chat::{decode_pieces, split_at};
+    use proptest::prelude::*;
+
+    /// OpenAI: `usage: null` on every chunk, then a usage-only chunk with empty choices.
+    const OPENAI_STREAM: &str = concat!(
+        "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}],\"usage\":null}\n\n",
+        "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello\"},\"finish_reason\":null}],\"usage\":null}\n\n",
+        "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\", wörld\"},\"finish_reason\":null}],\"usage\":null}\n\n",
+        "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":null}\n\n",
+        "data: {\"id\":\"c1\",\"choices\":[],\"usage\":{\"prompt_tokens\":120,\"completion_tokens\":40,\"total_tokens\":160,",
+        "\"prompt_tokens_details\":{\"cached_tokens\":100},\"completion_tokens_details\":{\"reasoning_tokens\":30}}}\n\n",
+        "data: [DONE]\n\n"
+    );
+
+    /// OpenRouter: comment lines, usage with `cost` after the finish_reason chunk.
+    const OPENROUTER_STREAM: &str = concat!(
+        ": OPENROUTER PROCESSING\n\n",
+        "data: {\"id\":\"gen-1\",\"choices\":[{\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}]}\n\n",
+        ": OPENROUTER PROCESSING\n\n",
+        "data: {\"id\":\"gen-1\",\"choices\":[{\"delta\":{\"content\":\"!\"},\"finish_reason\":\"stop\"}]}\n\n",
+        "data: {\"id\":\"gen-1\",\"choices\":[],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":2,\"total_tokens\":12,\"cost\":0.000042}}\n\n",
+        "data: [DONE]\n\n"
+    );
+
+    #[test]
+    fn openai_stream_text_and_usage() {
+        let r = decode_pieces(
+            vec![OPENAI_STREAM.as_bytes().to_vec()],
+            Decoder::default(),
+            false,
+        )
+        .unwrap();
+        assert_eq!(r.text, "Hello, wörld");
+        assert_eq!(
+            r.usage,
+            Usage {
+                input_tokens: 120,
+                output_tokens: 40,
+                cached_input_tokens: 100,
+                reasoning_tokens: 30,
+                ..Usage::default()
+            }
+        );
+        assert_eq!(r.finish_reason.as_deref(), Some("stop"));
+    }
+
+    #[test]
+    fn openrouter_cost_after_finish_reason() {
+        let r = decode_pieces(
+            vec![OPENROUTER_STREAM.as_bytes().to_vec()],
+            Decoder::default(),
+            false,
+        )
+        .unwrap();
+        assert_eq!(r.text, "Hi!");
+        assert_eq!(r.usage.input_tokens, 10);
+        assert_eq!(r.provider_cost_usd, Some(0.000042));
+    }
+
+    #[test]
+    fn a_stream_without_an_end_is_cut() {
+        let cut = &OPENAI_STREAM[..OPENAI_STREAM.find(", w").unwrap()];
+        let f =
+            decode_pieces(vec![cut.as_bytes().to_vec()], Decoder::default(), false).unwrap_err();
+        assert_eq!(f.failure.class, FailureClass::StreamCut);
+        assert_eq!(f.partial.text, "Hello");
+    }
+
+    #[test]
+    fn an_error_event_mid_stream_fails_with_its_class() {
+        let body = "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\ndata: {\"error\":{\"message\":\"Rate limit reached\",\"code\":\"rate_limit_exceeded\"}}\n\n";
+        let f =
+            decode_pieces(vec![body.as_bytes().to_vec()], Decoder::default(), false).unwrap_err();
+        assert_eq!(f.failure.class, FailureClass::RateLimited);
+        assert_eq!(f.partial.text, "a");
+    }
+
+    proptest! {
+        #[test]
+        fn any_split_gives_the_same_answer(cuts in proptest::collection::vec(0usize..2000, 0..40)) {
+            for body in [OPENAI_STREAM, OPENROUTER_STREAM] {
+                let whole = decode_pieces(vec![body.as_bytes().to_vec()], Decoder::default(), false).unwrap();
+                let split = decode_pieces(split_at(body.as_bytes(), &cuts), Decoder::default(), false).unwrap();
+                prop_assert_eq!(&whole.text, &split.text);
+                prop_assert_eq!(whole.usage, split.usage);
+                prop_assert_eq!(whole.provider_cost_usd, split.provider_cost_usd);
+            }
+        }
+    }
 }

@@ -1,0 +1,1 @@
+//! Fake anthropic wire-format responses (owned by the anthropic adapter's tests).

@@ -1,0 +1,1 @@
+//! Fake gemini wire-format responses (owned by the gemini adapter's tests).

@@ -1,0 +1,1 @@
+//! Fake ollama wire-format responses (owned by the ollama adapter's tests).

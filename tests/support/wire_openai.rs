@@ -1,0 +1,1 @@
+//! Fake openai wire-format responses (owned by the openai adapter's tests).
