@@ -61,6 +61,33 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Send a prompt (arguments and/or piped stdin) and stream the answer to stdout
+    #[command(after_help = "\
+Examples:
+  byok run \"Explain RAII in one paragraph.\"
+  echo \"2+2?\" | byok run -m anthropic:claude-haiku-4-5
+  git diff | byok run \"Write a commit message for this diff\" --stats
+  byok --json run -m gemini:gemini-2.5-flash \"2+2?\" | jq .usage
+  byok run -m ollama:llama3.2 \"hello\"           # local: no key, costs nothing
+
+The answer goes to stdout as it arrives; the token and cost table goes to stderr when it
+is a terminal or with --stats.")]
+    Run(RunArgs),
+
+    /// Show the price table used for costs (USD per million tokens)
+    #[command(after_help = "\
+Examples:
+  byok prices
+  byok prices anthropic:claude-sonnet-4-6 openai:gpt-4o-mini
+  byok --json prices
+
+Override a price, or add one for a custom model, in the profile: [prices.\"corp:llama-70b\"] input = 0.6, output = 0.8")]
+    Prices {
+        /// Only these models, as PROVIDER:MODEL
+        #[arg(value_name = "PROVIDER:MODEL")]
+        models: Vec<String>,
+    },
+
     /// Add, list, verify, rotate and revoke provider API keys
     #[command(subcommand)]
     Key(KeyCommand),
@@ -160,4 +187,39 @@ Examples:
 
     /// Where the vault is, how it is unlocked, its recipients and key count
     Status,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The prompt; piped stdin is appended after a blank line
+    #[arg(value_name = "PROMPT")]
+    pub prompt: Vec<String>,
+
+    /// Model to use, as PROVIDER:MODEL (split at the first colon) or just PROVIDER for its default model
+    #[arg(short, long, value_name = "PROVIDER:MODEL")]
+    pub model: Option<String>,
+
+    /// System prompt
+    #[arg(short, long, value_name = "TEXT")]
+    pub system: Option<String>,
+
+    /// Most tokens to generate
+    #[arg(long, value_name = "N")]
+    pub max_tokens: Option<u32>,
+
+    /// Sampling temperature
+    #[arg(long, value_name = "T")]
+    pub temperature: Option<f32>,
+
+    /// Wait for the whole answer instead of streaming it
+    #[arg(long)]
+    pub no_stream: bool,
+
+    /// Do not read stdin even when it is not a terminal
+    #[arg(long)]
+    pub no_stdin: bool,
+
+    /// Print the token and cost table on stderr even when it is not a terminal
+    #[arg(long)]
+    pub stats: bool,
 }

@@ -43,6 +43,28 @@ pub enum Error {
     #[error("the vault already holds a {provider} key labelled `{label}`.")]
     KeyExists { provider: String, label: String },
 
+    #[error("{}", match route {
+        Some(r) => format!("the route `{r}` uses {provider}, but no {provider} key{} is configured.", label_words(label)),
+        None => format!("no {provider} key{} is configured.", label_words(label)),
+    })]
+    NoKey {
+        provider: String,
+        route: Option<String>,
+        label: Option<String>,
+        env: Option<String>,
+    },
+
+    #[error("no provider has a key yet, so there is nothing to send the prompt to.")]
+    NoProviderKey,
+
+    /// A call that failed; the message and hint are composed by whoever knows the attempts.
+    #[error("{message}")]
+    CallFailed {
+        message: String,
+        hint: String,
+        code: i32,
+    },
+
     #[error("there are no keys to verify: the vault is empty and no provider key variable is set.")]
     NoKeys,
 
@@ -176,6 +198,8 @@ impl Error {
             | LoosePermissions { .. }
             | BadRecipient { .. } => exit::CONFIG,
             KeyRejected { .. } => exit::KEY_REJECTED,
+            NoKey { .. } | NoProviderKey => exit::CONFIG,
+            CallFailed { code, .. } => *code,
             ProviderUnreachable { .. } => exit::PROVIDER_FAILED,
             VerifyFailed { code, .. } => *code,
             Interrupted => exit::INTERRUPTED,
@@ -205,6 +229,19 @@ impl Error {
                     "replace it with `byok key rotate {provider}{flag}` (the old key is kept for rollback), or add another with `--label <name>`"
                 )
             }
+            NoKey { provider, route, label, env } => {
+                let add = match label {
+                    Some(l) if l != crate::vault::DEFAULT_LABEL => format!("byok key add {provider} --label {l}"),
+                    _ => format!("byok key add {provider}"),
+                };
+                let env = env.as_ref().map(|e| format!(" (or export {e})")).unwrap_or_default();
+                match route {
+                    Some(r) => format!("add one with `{add}`{env}, or point the route elsewhere: byok route set {r} <provider:model>"),
+                    None => format!("add one with `{add}`{env}, or pick another provider with -m <provider:model>"),
+                }
+            }
+            NoProviderKey => "add a key: byok key add <provider>  (or export e.g. OPENAI_API_KEY), or run a local model: byok run -m ollama:llama3.2 \"…\"".into(),
+            CallFailed { hint, .. } => hint.clone(),
             NoKeys => "add one: byok key add <provider>  (or export e.g. OPENAI_API_KEY)".into(),
             BadLabel { .. } => "labels are short names such as `work` or `ci`: letters, digits, `-`, `_` and `.`".into(),
             NoVault { .. } => "create it by adding a key: byok key add <provider>  (or: byok vault init)".into(),
@@ -248,6 +285,13 @@ impl Error {
             Io { .. } => "check the path's permissions and free space; BYOK_HOME moves every byok file".into(),
             Interrupted | StdoutClosed | Internal(_) => return None,
         })
+    }
+}
+
+fn label_words(label: &Option<String>) -> String {
+    match label {
+        Some(l) if l != crate::vault::DEFAULT_LABEL => format!(" labelled `{l}`"),
+        _ => String::new(),
     }
 }
 

@@ -1,6 +1,8 @@
 //! One module per command group; each turns parsed arguments into work and output.
 
 pub mod key;
+pub mod prices;
+pub mod run;
 pub mod vault;
 
 use crate::cli::{Cli, Command};
@@ -36,5 +38,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Key(cmd) => key::run(&ctx, cmd),
         Command::Vault(cmd) => vault::run(&ctx, cmd),
+        Command::Run(args) => run::run(&ctx, args),
+        Command::Prices { models } => prices::run(&ctx, &models),
     }
 }

@@ -1,0 +1,101 @@
+//! Finding the key for a call (DESIGN.md §3): the vault first, then the provider's
+//! environment variable. The vault is opened at most once per invocation, and only when
+//! a key is actually needed, so keyless calls never touch the keyring.
+
+use std::cell::OnceCell;
+
+use secrecy::SecretString;
+
+use crate::error::Result;
+use crate::paths::Paths;
+use crate::providers::{KeyNeed, Provider};
+use crate::vault::{KeyringAccess, Vault, VaultDoc};
+
+/// Where a key came from, for messages and the ledger (never the key itself).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyOrigin {
+    Vault { label: String },
+    Env { var: String },
+}
+
+impl KeyOrigin {
+    pub fn label(&self) -> &str {
+        match self {
+            KeyOrigin::Vault { label } => label,
+            KeyOrigin::Env { var } => var,
+        }
+    }
+    pub fn source(&self) -> &'static str {
+        match self {
+            KeyOrigin::Vault { .. } => "vault",
+            KeyOrigin::Env { .. } => "env",
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct ResolvedKey {
+    pub secret: SecretString,
+    pub origin: KeyOrigin,
+}
+
+/// The keys this invocation can use.
+pub struct Keys {
+    paths: Paths,
+    access: KeyringAccess,
+    vault: OnceCell<Option<VaultDoc>>,
+}
+
+impl Keys {
+    pub fn new(paths: Paths, access: KeyringAccess) -> Keys {
+        Keys {
+            paths,
+            access,
+            vault: OnceCell::new(),
+        }
+    }
+
+    fn vault(&self) -> Result<Option<&VaultDoc>> {
+        if let Some(v) = self.vault.get() {
+            return Ok(v.as_ref());
+        }
+        let doc = if Vault::exists(&self.paths) {
+            // Copy the records out and let go of the lock at once.
+            Some(Vault::open(&self.paths, &self.access)?.doc)
+        } else {
+            None
+        };
+        Ok(self.vault.get_or_init(|| doc).as_ref())
+    }
+
+    /// The key for `provider`: the vault's `label` (default `default`) first, then the
+    /// environment (only when no label was asked for). `Ok(None)` when there is none.
+    pub fn lookup(&self, provider: &Provider, label: Option<&str>) -> Result<Option<ResolvedKey>> {
+        if provider.spec.key == KeyNeed::None {
+            return Ok(None);
+        }
+        let want = label.unwrap_or(crate::vault::DEFAULT_LABEL);
+        // Skip decrypting when there is no vault at all.
+        if let Some(doc) = self.vault()? {
+            if let Some(record) = doc.find(provider.id(), want) {
+                return Ok(Some(ResolvedKey {
+                    secret: record.secret.0.clone(),
+                    origin: KeyOrigin::Vault {
+                        label: want.to_string(),
+                    },
+                }));
+            }
+        }
+        if label.is_none() {
+            if let Some((var, value)) = provider.env_key() {
+                return Ok(Some(ResolvedKey {
+                    secret: SecretString::from(value),
+                    origin: KeyOrigin::Env {
+                        var: var.to_string(),
+                    },
+                }));
+            }
+        }
+        Ok(None)
+    }
+}
