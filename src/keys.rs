@@ -75,26 +75,25 @@ impl Keys {
             return Ok(None);
         }
         let want = label.unwrap_or(crate::vault::DEFAULT_LABEL);
-        // Skip decrypting when there is no vault at all.
-        if let Some(doc) = self.vault()? {
-            if let Some(record) = doc.find(provider.id(), want) {
-                return Ok(Some(ResolvedKey {
-                    secret: record.secret.0.clone(),
-                    origin: KeyOrigin::Vault {
-                        label: want.to_string(),
-                    },
-                }));
-            }
+        if let Some(record) = self.vault()?.and_then(|doc| doc.find(provider.id(), want)) {
+            let origin = KeyOrigin::Vault {
+                label: want.to_string(),
+            };
+            return Ok(Some(ResolvedKey {
+                secret: record.secret.0.clone(),
+                origin,
+            }));
         }
-        if label.is_none() {
-            if let Some((var, value)) = provider.env_key() {
-                return Ok(Some(ResolvedKey {
-                    secret: SecretString::from(value),
-                    origin: KeyOrigin::Env {
-                        var: var.to_string(),
-                    },
-                }));
-            }
+        if label.is_none()
+            && let Some((var, value)) = provider.env_key()
+        {
+            let origin = KeyOrigin::Env {
+                var: var.to_string(),
+            };
+            return Ok(Some(ResolvedKey {
+                secret: SecretString::from(value),
+                origin,
+            }));
         }
         Ok(None)
     }

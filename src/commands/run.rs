@@ -303,22 +303,12 @@ impl Report<'_> {
             u.cache_write_tokens.to_string(),
             u.output_tokens.to_string(),
             u.reasoning_tokens.to_string(),
-            format_cost(self.cost),
+            self.cost.display(),
             format!("{} ms", self.latency.as_millis()),
             self.result
                 .ttft
                 .map_or("—".into(), |t| format!("{} ms", t.as_millis())),
         ]);
         t
-    }
-}
-
-/// `$0.0123`, `$0 (local)`, `?` for an unknown price — never a made-up zero.
-pub fn format_cost(cost: Cost) -> String {
-    match cost.usd {
-        None => "?".into(),
-        Some(usd) if usd == 0.0 => "$0".into(),
-        Some(usd) if usd < 0.01 => format!("${usd:.6}"),
-        Some(usd) => format!("${usd:.4}"),
     }
 }

@@ -71,14 +71,15 @@ pub struct ChatResult {
 #[derive(Clone, Debug)]
 pub struct ChatFailure {
     pub failure: Failure,
-    pub partial: ChatResult,
+    /// Boxed: the failure path is rare and the result is large.
+    pub partial: Box<ChatResult>,
 }
 
 impl ChatFailure {
     pub fn before_answer(failure: Failure) -> Self {
         ChatFailure {
             failure,
-            partial: ChatResult::default(),
+            partial: Box::default(),
         }
     }
 }
@@ -198,7 +199,7 @@ fn sink_failure(e: std::io::Error, partial: ChatResult) -> ChatFailure {
             message: format!("output closed: {e}"),
             retry_after: None,
         },
-        partial,
+        partial: Box::new(partial),
     }
 }
 
@@ -370,7 +371,7 @@ fn partial<D: StreamDecoder>(
     r.ttft = ttft;
     ChatFailure {
         failure,
-        partial: r,
+        partial: Box::new(r),
     }
 }
 
