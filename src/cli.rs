@@ -209,7 +209,7 @@ pub struct RunArgs {
 
     /// Sampling temperature
     #[arg(long, value_name = "T")]
-    pub temperature: Option<f32>,
+    pub temperature: Option<f64>,
 
     /// Wait for the whole answer instead of streaming it
     #[arg(long)]

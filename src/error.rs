@@ -54,6 +54,32 @@ pub enum Error {
         env: Option<String>,
     },
 
+    #[error("there is no profile named `{name}`{}.", if known.is_empty() { String::new() } else { format!(" (profiles: {})", known.join(", ")) })]
+    UnknownProfile { name: String, known: Vec<String> },
+
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    ProfileInvalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+
+    #[error("there is no route named `{name}` in profile `{profile}`{}.", if known.is_empty() { String::new() } else { format!(" (routes: {})", known.join(", ")) })]
+    UnknownRoute {
+        name: String,
+        profile: String,
+        known: Vec<String>,
+    },
+
+    #[error("{provider} is not in the allowlist of profile `{profile}` (allowed: {}).", allowed.join(", "))]
+    NotAllowed {
+        provider: String,
+        profile: String,
+        allowed: Vec<String>,
+        path: PathBuf,
+    },
+
     #[error("no provider has a key yet, so there is nothing to send the prompt to.")]
     NoProviderKey,
 
@@ -198,7 +224,12 @@ impl Error {
             | LoosePermissions { .. }
             | BadRecipient { .. } => exit::CONFIG,
             KeyRejected { .. } => exit::KEY_REJECTED,
-            NoKey { .. } | NoProviderKey => exit::CONFIG,
+            NoKey { .. }
+            | NoProviderKey
+            | UnknownProfile { .. }
+            | ProfileInvalid { .. }
+            | UnknownRoute { .. }
+            | NotAllowed { .. } => exit::CONFIG,
             CallFailed { code, .. } => *code,
             ProviderUnreachable { .. } => exit::PROVIDER_FAILED,
             VerifyFailed { code, .. } => *code,
@@ -242,6 +273,10 @@ impl Error {
             }
             NoProviderKey => "add a key: byok key add <provider>  (or export e.g. OPENAI_API_KEY), or run a local model: byok run -m ollama:llama3.2 \"…\"".into(),
             CallFailed { hint, .. } => hint.clone(),
+            UnknownProfile { name, .. } => format!("create it with `byok --profile {name} route set default <provider:model>`, or list them: byok profile list"),
+            ProfileInvalid { path, .. } => format!("fix the file ({}), then check it with `byok profile show`", path.display()),
+            UnknownRoute { name, .. } => format!("create it: byok route set {name} <provider:model>  (see them all: byok route list)"),
+            NotAllowed { provider, path, .. } => format!("use an allowed provider, or add `{provider}` to `allow` in {}", path.display()),
             NoKeys => "add one: byok key add <provider>  (or export e.g. OPENAI_API_KEY)".into(),
             BadLabel { .. } => "labels are short names such as `work` or `ci`: letters, digits, `-`, `_` and `.`".into(),
             NoVault { .. } => "create it by adding a key: byok key add <provider>  (or: byok vault init)".into(),

@@ -10,6 +10,7 @@ pub mod keys;
 pub mod output;
 pub mod paths;
 pub mod prices;
+pub mod profile;
 pub mod providers;
 pub mod secret;
 pub mod vault;

@@ -40,8 +40,8 @@ pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {
 }
 
 /// A provider that takes keys at all.
-fn keyed_provider(id: &str) -> Result<Provider> {
-    let provider = Provider::resolve(id)?;
+fn keyed_provider(ctx: &Ctx, id: &str) -> Result<Provider> {
+    let provider = ctx.registry()?.resolve(id)?;
     if provider.spec.key == KeyNeed::None {
         return Err(Error::KeyNotNeeded {
             provider: id.to_string(),
@@ -125,7 +125,7 @@ struct AddedJson<'a> {
 }
 
 fn add(ctx: &Ctx, provider_id: &str, label: &str, no_verify: bool) -> Result<()> {
-    let provider = keyed_provider(provider_id)?;
+    let provider = keyed_provider(ctx, provider_id)?;
     check_label(label)?;
     let secret = secret::read_secret(&format!("{} API key", provider.spec.name))?;
     let secret_text = secret::expose(&secret);
@@ -237,10 +237,15 @@ fn provider_rank(id: &str) -> usize {
 }
 
 /// Keys in the environment, with whether a vault key shadows them.
-fn env_keys(vault_keys: &[KeyRecord]) -> Vec<(Provider, &'static str, String, bool)> {
-    PROVIDERS
+fn env_keys(
+    ctx: &Ctx,
+    vault_keys: &[KeyRecord],
+) -> Result<Vec<(Provider, &'static str, String, bool)>> {
+    let registry = ctx.registry()?;
+    Ok(registry
+        .known_ids()
         .iter()
-        .filter_map(|spec| Provider::resolve(spec.id).ok())
+        .filter_map(|id| registry.resolve(id).ok())
         .filter_map(|p| {
             let (var, value) = p.env_key()?;
             let shadowed = vault_keys
@@ -248,7 +253,7 @@ fn env_keys(vault_keys: &[KeyRecord]) -> Vec<(Provider, &'static str, String, bo
                 .any(|k| k.provider == p.id() && k.label == crate::vault::DEFAULT_LABEL);
             Some((p, var, value, shadowed))
         })
-        .collect()
+        .collect())
 }
 
 fn open_if_exists(ctx: &Ctx) -> Result<Option<Vault>> {
@@ -280,7 +285,7 @@ fn list(ctx: &Ctx) -> Result<()> {
             previous: k.previous.as_ref().map(|p| mask(p.secret.expose())),
         })
         .collect();
-    for (p, var, value, shadowed) in env_keys(&keys) {
+    for (p, var, value, shadowed) in env_keys(ctx, &keys)? {
         rows.push(KeyRow {
             provider: p.id().to_string(),
             label: var.to_string(),
@@ -352,9 +357,10 @@ struct VerifyRow {
 
 fn select_targets(ctx: &Ctx, vault: Option<&Vault>, wanted: &[String]) -> Result<Vec<Target>> {
     let vault_keys: &[KeyRecord] = vault.map(|v| v.doc.keys.as_slice()).unwrap_or(&[]);
+    let registry = ctx.registry()?;
     let from_record = |k: &KeyRecord| -> Result<Target> {
         Ok(Target {
-            provider: Provider::resolve(&k.provider)?,
+            provider: registry.resolve(&k.provider)?,
             label: k.label.clone(),
             source: "vault",
             secret: Some(k.secret.clone()),
@@ -371,7 +377,7 @@ fn select_targets(ctx: &Ctx, vault: Option<&Vault>, wanted: &[String]) -> Result
         for k in vault_keys {
             targets.push(from_record(k)?);
         }
-        for (p, var, value, shadowed) in env_keys(vault_keys) {
+        for (p, var, value, shadowed) in env_keys(ctx, vault_keys)? {
             if !shadowed {
                 targets.push(from_env(p, var, value));
             }
@@ -383,7 +389,7 @@ fn select_targets(ctx: &Ctx, vault: Option<&Vault>, wanted: &[String]) -> Result
             Some((id, label)) => (id, Some(label)),
             None => (spec.as_str(), None),
         };
-        let provider = keyed_provider(id)?;
+        let provider = keyed_provider(ctx, id)?;
         let matching: Vec<&KeyRecord> = vault_keys
             .iter()
             .filter(|k| k.provider == id && label.is_none_or(|l| l == k.label))
@@ -554,7 +560,7 @@ fn record_verdicts(ctx: &Ctx, targets: &[Target], verdicts: &[Option<Verdict>]) 
 }
 
 fn rotate(ctx: &Ctx, provider_id: &str, label: &str, no_verify: bool) -> Result<()> {
-    let provider = keyed_provider(provider_id)?;
+    let provider = keyed_provider(ctx, provider_id)?;
     check_label(label)?;
     if !Vault::exists(&ctx.paths) {
         return Err(Error::KeyNotFound {
@@ -644,7 +650,7 @@ fn rotate(ctx: &Ctx, provider_id: &str, label: &str, no_verify: bool) -> Result<
 }
 
 fn revoke(ctx: &Ctx, provider_id: &str, label: &str, previous: bool, yes: bool) -> Result<()> {
-    let provider = keyed_provider(provider_id)?;
+    let provider = keyed_provider(ctx, provider_id)?;
     if !Vault::exists(&ctx.paths) {
         return Err(Error::KeyNotFound {
             provider: provider_id.into(),

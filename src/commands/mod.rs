@@ -5,11 +5,15 @@ pub mod prices;
 pub mod run;
 pub mod vault;
 
+use std::cell::OnceCell;
+
 use crate::cli::{Cli, Command};
 use crate::error::Result;
 use crate::http::Timeouts;
 use crate::output::Ui;
 use crate::paths::Paths;
+use crate::profile::{self, LoadedProfile};
+use crate::providers::Registry;
 use crate::vault::KeyringAccess;
 
 /// What every command may need, resolved once; nothing here touches the keyring, the
@@ -19,6 +23,8 @@ pub struct Ctx {
     pub paths: Paths,
     pub keyring: KeyringAccess,
     pub timeouts: Timeouts,
+    profile_flag: Option<String>,
+    profile: OnceCell<LoadedProfile>,
 }
 
 impl Ctx {
@@ -29,7 +35,28 @@ impl Ctx {
             paths: Paths::from_env(),
             keyring: KeyringAccess::from_env(),
             timeouts: Timeouts::from_env(),
+            profile_flag: g.profile.clone(),
+            profile: OnceCell::new(),
         }
+    }
+
+    /// The active profile's name and where that choice came from.
+    pub fn profile_name(&self) -> (String, &'static str) {
+        profile::active_name(self.profile_flag.as_deref(), &self.paths)
+    }
+
+    /// The active profile, read on first use.
+    pub fn profile(&self) -> Result<&LoadedProfile> {
+        if let Some(p) = self.profile.get() {
+            return Ok(p);
+        }
+        let loaded = profile::load(&self.paths, &self.profile_name().0)?;
+        Ok(self.profile.get_or_init(|| loaded))
+    }
+
+    /// Provider resolution with the profile's `[providers.*]` applied.
+    pub fn registry(&self) -> Result<Registry> {
+        Ok(Registry::new(&self.profile()?.profile))
     }
 }
 

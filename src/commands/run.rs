@@ -197,6 +197,16 @@ fn plain_http_refused(provider: &Provider) -> Error {
 }
 
 fn price(provider: &Provider, model: &str, result: &ChatResult) -> Cost {
+    // No usage report means the tokens are unknown, and so is the cost: never a made-up 0.
+    if !result.usage_reported
+        && result.provider_cost_usd.is_none()
+        && !prices::is_local(provider.id())
+    {
+        return Cost {
+            usd: None,
+            source: CostSource::Unknown,
+        };
+    }
     prices::cost(
         &PriceTable::embedded(),
         provider,

@@ -18,7 +18,7 @@ pub struct ChatRequest {
     pub system: Option<String>,
     pub prompt: String,
     pub max_tokens: Option<u32>,
-    pub temperature: Option<f32>,
+    pub temperature: Option<f64>,
     pub stream: bool,
 }
 
@@ -299,6 +299,15 @@ where
                     match line_event(&mut decoder, &line) {
                         Ok(deltas) => emit(&deltas, &mut text, &mut ttft, started, sink)
                             .map_err(|e| with_text(&decoder, text.clone(), ttft, e))?,
+                        // Half a line at the end of the body: the stream was cut there.
+                        Err(_) if !decoder.finished() => {
+                            return Err(partial(
+                                &decoder,
+                                text,
+                                ttft,
+                                cut("the stream broke off mid-line".into()),
+                            ));
+                        }
                         Err(f) => return Err(partial(&decoder, text, ttft, f)),
                     }
                 }

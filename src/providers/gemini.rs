@@ -134,17 +134,12 @@ fn request_body(req: &ChatRequest) -> Value {
         config.insert("maxOutputTokens".into(), json!(n));
     }
     if let Some(t) = req.temperature {
-        config.insert("temperature".into(), json!(decimal(t)));
+        config.insert("temperature".into(), json!(t));
     }
     if !config.is_empty() {
         body["generationConfig"] = Value::Object(config);
     }
     body
-}
-
-/// An `f32` as the decimal the user typed (`0.7`, not `0.699999988079071`).
-fn decimal(t: f32) -> f64 {
-    t.to_string().parse().unwrap_or(f64::from(t))
 }
 
 /// Gemini's `usageMetadata`: `promptTokenCount` already includes

@@ -118,7 +118,7 @@ fn provider_cost(u: &Value) -> Option<f64> {
 }
 
 pub fn parse_complete(v: &Value) -> Result<ChatResult, Failure> {
-    if let Some(err) = v.get("error") {
+    if let Some(err) = v.get("error").filter(|e| !e.is_null()) {
         return Err(stream_error(err));
     }
     let choice = v
@@ -197,7 +197,7 @@ impl StreamDecoder for Decoder {
         }
         let v: Value = serde_json::from_str(data)
             .map_err(|e| not_understood(format!("a stream event was not JSON ({e})")))?;
-        if let Some(err) = v.get("error") {
+        if let Some(err) = v.get("error").filter(|e| !e.is_null()) {
             return Err(stream_error(err));
         }
         if let Some(u) = v.get("usage").filter(|u| u.is_object()) {

@@ -1,0 +1,479 @@
+//! Profiles (DESIGN.md §4): `profiles/<name>.toml`, holding routes, the provider
+//! allowlist, custom providers, budgets, council defaults and price overrides.
+//!
+//! Loading is strict: an unknown key, an unknown provider or a malformed model is an
+//! error naming the file, line and column, because a typo in a route or an allowlist
+//! should never silently send a prompt somewhere the user did not intend.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::paths::Paths;
+use crate::prices::Price;
+use crate::providers;
+
+pub const DEFAULT_PROFILE: &str = "default";
+/// The route `run` uses when none is named.
+pub const DEFAULT_ROUTE: &str = "default";
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// Providers calls may go to; absent means all.
+    #[serde(default)]
+    pub allow: Option<Vec<String>>,
+    #[serde(default)]
+    pub routes: BTreeMap<String, Route>,
+    #[serde(default)]
+    pub providers: BTreeMap<String, ProviderConfig>,
+    #[serde(default)]
+    pub budgets: Budgets,
+    #[serde(default)]
+    pub council: Option<CouncilConfig>,
+    #[serde(default)]
+    pub prices: BTreeMap<String, Price>,
+    #[serde(default)]
+    pub health: HealthConfig,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Route {
+    pub model: String,
+    #[serde(default)]
+    pub fallback: Vec<String>,
+    /// The vault label to use for this route's calls.
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub monthly_tokens: Option<u64>,
+    #[serde(default)]
+    pub monthly_usd: Option<f64>,
+}
+
+impl Route {
+    /// The model, then the fallbacks, in order.
+    pub fn chain(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.model.as_str()).chain(self.fallback.iter().map(String::as_str))
+    }
+}
+
+/// A base URL override for a built-in provider, or a custom OpenAI-compatible one.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderConfig {
+    /// Wire format of a custom provider: `openai` (default), `anthropic`, `gemini`, `ollama`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// Environment variable holding a custom provider's key.
+    #[serde(default)]
+    pub key_env: Option<String>,
+    #[serde(default)]
+    pub default_model: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Budgets {
+    /// Per provider id, or `total`.
+    #[serde(default)]
+    pub monthly_tokens: BTreeMap<String, u64>,
+    #[serde(default)]
+    pub monthly_usd: BTreeMap<String, f64>,
+}
+
+impl Budgets {
+    pub fn is_empty(&self) -> bool {
+        self.monthly_tokens.is_empty() && self.monthly_usd.is_empty()
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CouncilConfig {
+    #[serde(default)]
+    pub members: Vec<String>,
+    #[serde(default)]
+    pub mode: Option<String>,
+    #[serde(default)]
+    pub quorum: Option<usize>,
+    #[serde(default)]
+    pub chair: Option<String>,
+}
+
+/// When a provider counts as degraded (DESIGN.md §4).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HealthConfig {
+    /// Consecutive failed calls that mark a provider degraded.
+    #[serde(default = "default_failures")]
+    pub failures: u32,
+    /// How long a degraded provider is skipped while a healthy candidate remains.
+    #[serde(default = "default_cooldown")]
+    pub cooldown_secs: f64,
+}
+
+impl Default for HealthConfig {
+    fn default() -> Self {
+        HealthConfig {
+            failures: default_failures(),
+            cooldown_secs: default_cooldown(),
+        }
+    }
+}
+
+fn default_failures() -> u32 {
+    2
+}
+fn default_cooldown() -> f64 {
+    60.0
+}
+
+/// A profile as loaded from disk (or the empty default when there is no file).
+#[derive(Clone, Debug)]
+pub struct LoadedProfile {
+    pub name: String,
+    pub path: PathBuf,
+    pub exists: bool,
+    pub profile: Profile,
+}
+
+/// Where `profile use` records its choice.
+pub fn active_file(paths: &Paths) -> PathBuf {
+    paths.config_dir.join("active-profile")
+}
+
+/// The active profile's name: `--profile`, then BYOK_PROFILE, then `profile use`, then
+/// `default`. The second value says where the name came from.
+pub fn active_name(flag: Option<&str>, paths: &Paths) -> (String, &'static str) {
+    if let Some(name) = flag.filter(|n| !n.is_empty()) {
+        return (name.to_string(), "--profile");
+    }
+    if let Some(name) = std::env::var("BYOK_PROFILE")
+        .ok()
+        .filter(|n| !n.trim().is_empty())
+    {
+        return (name.trim().to_string(), "BYOK_PROFILE");
+    }
+    if let Some(name) = std::fs::read_to_string(active_file(paths))
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+    {
+        return (name, "byok profile use");
+    }
+    (DEFAULT_PROFILE.to_string(), "default")
+}
+
+pub fn path_of(paths: &Paths, name: &str) -> PathBuf {
+    paths.profiles_dir().join(format!("{name}.toml"))
+}
+
+/// Names of the profiles on disk, sorted.
+pub fn list(paths: &Paths) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(paths.profiles_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let p = e.path();
+            (p.extension()? == "toml").then(|| p.file_stem()?.to_str().map(String::from))?
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+pub fn check_name(name: &str) -> Result<()> {
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        || name.starts_with('.')
+    {
+        return Err(Error::Usage(format!(
+            "`{name}` is not a usable profile name: use letters, digits, `-`, `_` and `.`"
+        )));
+    }
+    Ok(())
+}
+
+/// Loads profile `name`. A missing `default` profile is an empty one; any other missing
+/// profile is an error, because a misspelt `--profile ci` must not run with no rules.
+pub fn load(paths: &Paths, name: &str) -> Result<LoadedProfile> {
+    check_name(name)?;
+    let path = path_of(paths, name);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if name == DEFAULT_PROFILE {
+                return Ok(LoadedProfile {
+                    name: name.into(),
+                    path,
+                    exists: false,
+                    profile: Profile::default(),
+                });
+            }
+            return Err(Error::UnknownProfile {
+                name: name.into(),
+                known: list(paths),
+            });
+        }
+        Err(e) => return Err(Error::io("read", &path, e)),
+    };
+    let profile = parse(&text, &path)?;
+    Ok(LoadedProfile {
+        name: name.into(),
+        path,
+        exists: true,
+        profile,
+    })
+}
+
+/// Parses and validates a profile's text; errors carry the file, line and column.
+pub fn parse(text: &str, path: &Path) -> Result<Profile> {
+    let profile: Profile = toml::from_str(text).map_err(|e| {
+        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
+        Error::ProfileInvalid {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: e.message().trim().to_string(),
+        }
+    })?;
+    validate(&profile).map_err(|(key, message)| {
+        let (line, column) = locate(text, &key);
+        Error::ProfileInvalid {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message,
+        }
+    })?;
+    Ok(profile)
+}
+
+/// 1-based line and column of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// Where a semantically wrong value sits: the first line mentioning it.
+fn locate(text: &str, needle: &str) -> (usize, usize) {
+    match text.find(needle) {
+        Some(at) => line_col(text, at),
+        None => (0, 0),
+    }
+}
+
+/// The set of provider ids this profile knows: the built-in ones and its custom ones.
+pub fn known_providers(profile: &Profile) -> Vec<String> {
+    let mut ids = providers::known_ids();
+    for id in profile.providers.keys() {
+        if !ids.contains(id) {
+            ids.push(id.clone());
+        }
+    }
+    ids
+}
+
+/// Splits `provider:model` at the first colon.
+pub fn split_model(spec: &str) -> Option<(&str, &str)> {
+    let (p, m) = spec.split_once(':')?;
+    (!p.is_empty() && !m.is_empty()).then_some((p, m))
+}
+
+/// Semantic checks; the error names the offending text (to locate it) and says why.
+fn validate(profile: &Profile) -> std::result::Result<(), (String, String)> {
+    let known = known_providers(profile);
+    let known_list = known.join(", ");
+    let check_provider = |id: &str| -> std::result::Result<(), (String, String)> {
+        if known.iter().any(|k| k == id) {
+            Ok(())
+        } else {
+            Err((
+                id.to_string(),
+                format!("`{id}` is not a known provider (known: {known_list})"),
+            ))
+        }
+    };
+    for (id, cfg) in &profile.providers {
+        let builtin = providers::spec(id).is_some();
+        if let Some(kind) = &cfg.kind
+            && !matches!(kind.as_str(), "openai" | "anthropic" | "gemini" | "ollama")
+        {
+            return Err((
+                kind.clone(),
+                format!(
+                    "provider `{id}`: kind must be openai, anthropic, gemini or ollama, not `{kind}`"
+                ),
+            ));
+        }
+        if builtin && (cfg.kind.is_some() || cfg.key_env.is_some()) {
+            return Err((
+                id.clone(),
+                format!("`{id}` is built in: only its base_url and default_model can be set here"),
+            ));
+        }
+        if !builtin && cfg.base_url.is_none() {
+            return Err((
+                id.clone(),
+                format!("custom provider `{id}` needs a base_url"),
+            ));
+        }
+        if let Some(url) = &cfg.base_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err((
+                url.clone(),
+                format!("provider `{id}`: base_url must start with http:// or https://"),
+            ));
+        }
+    }
+    for id in profile.allow.iter().flatten() {
+        check_provider(id)?;
+    }
+    let check_model = |spec: &str, what: &str| -> std::result::Result<(), (String, String)> {
+        let (p, _) = split_model(spec).ok_or_else(|| {
+            (
+                spec.to_string(),
+                format!("{what}: `{spec}` is not PROVIDER:MODEL"),
+            )
+        })?;
+        check_provider(p)
+    };
+    for (name, route) in &profile.routes {
+        for spec in route.chain() {
+            check_model(spec, &format!("route `{name}`"))?;
+        }
+    }
+    if let Some(c) = &profile.council {
+        for spec in c.members.iter().chain(c.chair.iter()) {
+            check_model(spec, "council")?;
+        }
+        if let Some(mode) = &c.mode
+            && !matches!(mode.as_str(), "first" | "majority" | "strict" | "rank")
+        {
+            return Err((
+                mode.clone(),
+                format!("council mode must be first, majority, strict or rank, not `{mode}`"),
+            ));
+        }
+    }
+    for key in profile
+        .budgets
+        .monthly_tokens
+        .keys()
+        .chain(profile.budgets.monthly_usd.keys())
+    {
+        if key != "total" {
+            check_provider(key)?;
+        }
+    }
+    for (key, price) in &profile.prices {
+        check_model(key, "prices")?;
+        price
+            .check()
+            .map_err(|e| (key.clone(), format!("prices.\"{key}\": {e}")))?;
+    }
+    if profile.health.cooldown_secs < 0.0 || !profile.health.cooldown_secs.is_finite() {
+        return Err((
+            "cooldown_secs".into(),
+            "health.cooldown_secs must be a number of seconds ≥ 0".into(),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(text: &str) -> Result<Profile> {
+        parse(text, Path::new("profiles/test.toml"))
+    }
+
+    #[test]
+    fn the_design_example_parses() {
+        let p = parse_str(
+            r#"
+allow = ["anthropic", "openai", "gemini", "ollama"]
+
+[routes.default]
+model = "openai:gpt-4o-mini"
+fallback = ["anthropic:claude-haiku-4-5", "ollama:llama3.2"]
+
+[routes.policy]
+model = "anthropic:claude-sonnet-4-5"
+key = "work"
+fallback = []
+
+[budgets]
+monthly_tokens = { openai = 2_000_000, anthropic = 1_000_000 }
+monthly_usd = { total = 25.0 }
+
+[council]
+members = ["anthropic:claude-sonnet-4-5", "openai:gpt-4o", "gemini:gemini-2.5-flash"]
+mode = "majority"
+quorum = 2
+
+[providers.corp]
+kind = "openai"
+base_url = "https://llm.corp.example/v1"
+key_env = "CORP_KEY"
+
+[prices."corp:llama-70b"]
+input = 0.6
+output = 0.8
+"#,
+        )
+        .unwrap();
+        assert_eq!(p.routes["default"].chain().collect::<Vec<_>>().len(), 3);
+        assert_eq!(p.routes["policy"].key.as_deref(), Some("work"));
+        assert_eq!(p.budgets.monthly_usd["total"], 25.0);
+        assert_eq!(p.health.failures, 2);
+    }
+
+    #[test]
+    fn syntax_errors_have_line_and_column() {
+        let err = parse_str("[routes.default]\nmodel = \"openai:gpt-4o\"\nfallback = [\"x\"\n")
+            .unwrap_err();
+        match err {
+            Error::ProfileInvalid { line, column, .. } => assert_eq!((line, column), (3, 16)),
+            other => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn semantic_errors_point_at_the_value() {
+        let err = parse_str("[routes.x]\nmodel = \"opena:gpt-4o\"\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("`opena` is not a known provider"), "{text}");
+        assert!(matches!(err, Error::ProfileInvalid { line: 2, .. }));
+        assert!(
+            parse_str("[routes.x]\nmodel = \"gpt-4o\"\n")
+                .unwrap_err()
+                .to_string()
+                .contains("not PROVIDER:MODEL")
+        );
+        assert!(
+            parse_str("[routes.x]\nmodle = \"openai:gpt-4o\"\n").is_err(),
+            "unknown keys are refused"
+        );
+        assert!(
+            parse_str("[providers.corp]\nkind = \"openai\"\n")
+                .unwrap_err()
+                .to_string()
+                .contains("needs a base_url")
+        );
+    }
+}
