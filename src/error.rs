@@ -80,6 +80,9 @@ pub enum Error {
         path: PathBuf,
     },
 
+    #[error("the usage ledger {} cannot be used: {detail}", path.display())]
+    LedgerUnavailable { path: PathBuf, detail: String },
+
     #[error("no provider has a key yet, so there is nothing to send the prompt to.")]
     NoProviderKey,
 
@@ -236,6 +239,7 @@ impl Error {
             Interrupted => exit::INTERRUPTED,
             StdoutClosed => exit::OK,
             Io { .. } | Internal(_) => exit::INTERNAL,
+            LedgerUnavailable { .. } => exit::CONFIG,
         }
     }
 
@@ -273,6 +277,10 @@ impl Error {
             }
             NoProviderKey => "add a key: byok key add <provider>  (or export e.g. OPENAI_API_KEY), or run a local model: byok run -m ollama:llama3.2 \"…\"".into(),
             CallFailed { hint, .. } => hint.clone(),
+            LedgerUnavailable { path, .. } => format!(
+                "check the file's permissions and free space; if it is damaged, move it aside (mv {0} {0}.broken) and byok starts a new one",
+                path.display()
+            ),
             UnknownProfile { name, .. } => format!("create it with `byok --profile {name} route set default <provider:model>`, or list them: byok profile list"),
             ProfileInvalid { path, .. } => format!("fix the file ({}), then check it with `byok profile show`", path.display()),
             UnknownRoute { name, .. } => format!("create it: byok route set {name} <provider:model>  (see them all: byok route list)"),

@@ -7,6 +7,7 @@ pub mod error;
 pub mod fsio;
 pub mod http;
 pub mod keys;
+pub mod ledger;
 pub mod output;
 pub mod paths;
 pub mod prices;

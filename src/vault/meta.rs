@@ -54,6 +54,16 @@ pub struct VaultMeta {
     pub created_at: Timestamp,
     #[serde(default)]
     pub recipients: Vec<RecipientEntry>,
+    /// Which keys the vault holds (provider and label, never a secret), so that commands
+    /// such as `route show` can say whether a key exists without unlocking the vault.
+    #[serde(default)]
+    pub keys: Vec<KeyIndexEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyIndexEntry {
+    pub provider: String,
+    pub label: String,
 }
 
 const HEADER: &str = "# byok vault metadata. No secrets here: the keys are in vault.age, encrypted to the\n# recipients below. Change recipients with `byok vault recipients add|rm`.\n\n";

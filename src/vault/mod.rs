@@ -22,7 +22,7 @@ use crate::fsio::{self, FileLock};
 use crate::paths::Paths;
 pub use identity::LoadedIdentity;
 use keyring::{IdentitySlot, KeyringError};
-pub use meta::{RecipientEntry, UnlockMethod, VaultMeta};
+pub use meta::{KeyIndexEntry, RecipientEntry, UnlockMethod, VaultMeta};
 pub use records::{KeyRecord, PreviousKey, Secret, VaultDoc, VerifyStatus};
 
 pub const DEFAULT_LABEL: &str = "default";
@@ -212,9 +212,10 @@ impl Vault {
                 name,
                 added_at: now,
             }],
+            keys: Vec::new(),
         };
         meta.save(&paths.vault_meta())?;
-        let vault = Vault {
+        let mut vault = Vault {
             paths: paths.clone(),
             meta,
             doc: VaultDoc::new(),
@@ -251,8 +252,27 @@ impl Vault {
     }
 
     /// Encrypts the document to every recipient and replaces `vault.age` atomically,
-    /// keeping the version it replaces as `vault.age.bak`.
-    pub fn save(&self) -> Result<()> {
+    /// keeping the version it replaces as `vault.age.bak`; then refreshes the key index in
+    /// `vault.toml` if the set of keys changed.
+    pub fn save(&mut self) -> Result<()> {
+        self.write_vault()?;
+        let index: Vec<KeyIndexEntry> = self
+            .doc
+            .keys
+            .iter()
+            .map(|k| KeyIndexEntry {
+                provider: k.provider.clone(),
+                label: k.label.clone(),
+            })
+            .collect();
+        if index != self.meta.keys {
+            self.meta.keys = index;
+            self.save_meta()?;
+        }
+        Ok(())
+    }
+
+    fn write_vault(&self) -> Result<()> {
         let recipients = self
             .meta
             .recipients

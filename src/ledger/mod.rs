@@ -1,0 +1,72 @@
+//! The SQLite database beside the vault (`ledger.sqlite3`, DESIGN.md §6): provider health
+//! now, every call and key event as the ledger grows. WAL mode and a busy timeout let
+//! parallel byok runs write without losing a row; the schema is versioned with
+//! `PRAGMA user_version` and upgraded forward on open.
+
+pub mod health;
+mod schema;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
+use crate::fsio;
+use crate::paths::Paths;
+
+pub struct Ledger {
+    pub(crate) conn: Connection,
+}
+
+impl Ledger {
+    /// Opens (creating if needed) and upgrades the database.
+    pub fn open(paths: &Paths) -> Result<Ledger> {
+        let path = paths.ledger();
+        fsio::ensure_private_dir(&paths.data_dir)?;
+        let fresh = !path.exists();
+        let conn = Connection::open(&path).map_err(|e| ledger_error(&path, e))?;
+        if fresh {
+            restrict(&path);
+        }
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(|e| ledger_error(&path, e))?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| ledger_error(&path, e))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(|e| ledger_error(&path, e))?;
+        schema::migrate(&conn).map_err(|e| ledger_error(&path, e))?;
+        Ok(Ledger { conn })
+    }
+
+    /// Opens an existing database for reading only; `None` when there is none yet.
+    pub fn open_existing(paths: &Paths) -> Result<Option<Ledger>> {
+        if !paths.ledger().exists() {
+            return Ok(None);
+        }
+        Self::open(paths).map(Some)
+    }
+}
+
+/// The database and its WAL side files are private.
+fn restrict(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+pub(crate) fn ledger_error(path: &Path, e: rusqlite::Error) -> Error {
+    Error::LedgerUnavailable {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    }
+}
+
+/// Seconds since the epoch, the ledger's time unit.
+pub fn now_secs() -> f64 {
+    jiff::Timestamp::now().as_millisecond() as f64 / 1000.0
+}
