@@ -66,6 +66,7 @@ pub enum Command {
 Examples:
   byok run \"Explain RAII in one paragraph.\"
   echo \"2+2?\" | byok run -m anthropic:claude-haiku-4-5
+  echo \"spam or ham: …\" | byok run -r classify
   git diff | byok run \"Write a commit message for this diff\" --stats
   byok --json run -m gemini:gemini-2.5-flash \"2+2?\" | jq .usage
   byok run -m ollama:llama3.2 \"hello\"           # local: no key, costs nothing
@@ -95,6 +96,14 @@ Override a price, or add one for a custom model, in the profile: [prices.\"corp:
     /// Create the vault and see how it is unlocked
     #[command(subcommand)]
     Vault(VaultCommand),
+
+    /// Map task routes to PROVIDER:MODEL with fallbacks, in the active profile
+    #[command(subcommand)]
+    Route(RouteCommand),
+
+    /// List, inspect and choose profiles (routes, allowlist, budgets, custom providers)
+    #[command(subcommand)]
+    Profile(ProfileCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -189,11 +198,94 @@ Examples:
     Status,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum RouteCommand {
+    /// Create or replace a route in the active profile (comments and layout are kept)
+    #[command(after_help = "\
+Examples:
+  byok route set classify gemini:gemini-2.5-flash --fallback openai:gpt-4o-mini --fallback ollama:llama3.2
+  byok route set policy anthropic:claude-sonnet-4-6 --key work   # no fallback: never leaves Anthropic
+  byok --profile ci route set default openai:gpt-4o-mini         # creates profiles/ci.toml
+
+Setting a route again replaces its model and fallbacks; its key label is kept unless --key
+is given (--key '' removes it).")]
+    Set {
+        /// Route name: letters, digits, `-` and `_`
+        route: String,
+        /// The model tried first
+        #[arg(value_name = "PROVIDER:MODEL")]
+        model: String,
+        /// A model to fall back to, in order (repeat the flag)
+        #[arg(long, value_name = "PROVIDER:MODEL")]
+        fallback: Vec<String>,
+        /// The vault key label the route's calls use
+        #[arg(long, value_name = "LABEL")]
+        key: Option<String>,
+    },
+
+    /// List the active profile's routes
+    #[command(after_help = "\
+Examples:
+  byok route list
+  byok --profile ci route list --json")]
+    List,
+
+    /// Explain what a run on the route would do, without calling any provider
+    #[command(after_help = "\
+Examples:
+  byok route show classify
+  byok route show default --json | jq '.candidates[] | select(.usable)'
+
+Shows each candidate in order: allowed by the profile?, where its key comes from, health
+and price per million tokens. No network call, no keyring, no vault unlock.")]
+    Show { route: String },
+
+    /// Remove a route from the active profile
+    #[command(visible_alias = "remove", after_help = "\
+Examples:
+  byok route rm classify")]
+    Rm { route: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// List profiles, marking the active one and why it is active
+    #[command(after_help = "\
+Examples:
+  byok profile list
+  BYOK_PROFILE=ci byok profile list --json
+
+The active profile is --profile, else BYOK_PROFILE, else the one `byok profile use` chose,
+else `default`.")]
+    List,
+
+    /// Show the active profile: its file and what it sets (checked for errors)
+    #[command(after_help = "\
+Examples:
+  byok profile show
+  byok --profile ci profile show --json")]
+    Show,
+
+    /// Make a profile the active one for later commands
+    #[command(after_help = "\
+Examples:
+  byok profile use ci
+  byok profile use default
+
+--profile and BYOK_PROFILE still take precedence. Create a profile by setting a route in it:
+byok --profile ci route set default openai:gpt-4o-mini")]
+    Use { name: String },
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The prompt; piped stdin is appended after a blank line
     #[arg(value_name = "PROMPT")]
     pub prompt: Vec<String>,
+
+    /// Route of the profile to use: its model, then its fallbacks (default: the route `default`)
+    #[arg(short, long, value_name = "ROUTE", conflicts_with = "model")]
+    pub route: Option<String>,
 
     /// Model to use, as PROVIDER:MODEL (split at the first colon) or just PROVIDER for its default model
     #[arg(short, long, value_name = "PROVIDER:MODEL")]

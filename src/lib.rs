@@ -10,6 +10,7 @@ pub mod keys;
 pub mod ledger;
 pub mod output;
 pub mod paths;
+pub mod policy;
 pub mod prices;
 pub mod profile;
 pub mod providers;

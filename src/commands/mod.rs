@@ -2,6 +2,8 @@
 
 pub mod key;
 pub mod prices;
+pub mod profile;
+pub mod route;
 pub mod run;
 pub mod vault;
 
@@ -12,7 +14,7 @@ use crate::error::Result;
 use crate::http::Timeouts;
 use crate::output::Ui;
 use crate::paths::Paths;
-use crate::profile::{self, LoadedProfile};
+use crate::profile::LoadedProfile;
 use crate::providers::Registry;
 use crate::vault::KeyringAccess;
 
@@ -42,7 +44,7 @@ impl Ctx {
 
     /// The active profile's name and where that choice came from.
     pub fn profile_name(&self) -> (String, &'static str) {
-        profile::active_name(self.profile_flag.as_deref(), &self.paths)
+        crate::profile::active_name(self.profile_flag.as_deref(), &self.paths)
     }
 
     /// The active profile, read on first use.
@@ -50,7 +52,7 @@ impl Ctx {
         if let Some(p) = self.profile.get() {
             return Ok(p);
         }
-        let loaded = profile::load(&self.paths, &self.profile_name().0)?;
+        let loaded = crate::profile::load(&self.paths, &self.profile_name().0)?;
         Ok(self.profile.get_or_init(|| loaded))
     }
 
@@ -67,5 +69,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Vault(cmd) => vault::run(&ctx, cmd),
         Command::Run(args) => run::run(&ctx, args),
         Command::Prices { models } => prices::run(&ctx, &models),
+        Command::Route(cmd) => route::run(&ctx, cmd),
+        Command::Profile(cmd) => profile::run(&ctx, cmd),
     }
 }

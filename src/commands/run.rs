@@ -1,7 +1,6 @@
 //! `byok run`: one prompt to one model, the answer streamed to stdout, the cost on stderr.
 
 use std::io::{IsTerminal, Read, Write};
-use std::time::Instant;
 
 use serde::Serialize;
 
@@ -9,18 +8,21 @@ use super::Ctx;
 use crate::cli::RunArgs;
 use crate::error::{Error, Result};
 use crate::http;
-use crate::keys::{Keys, ResolvedKey};
+use crate::keys::Keys;
+use crate::ledger::Ledger;
 use crate::output;
+use crate::policy::retry::RetryPolicy;
+use crate::policy::{Attempt, Plan, Success, Walker};
 use crate::prices::{self, Cost, CostSource, PriceTable};
-use crate::providers::chat::{self, ChatFailure, ChatRequest, ChatResult, Usage};
-use crate::providers::{KeyNeed, PROVIDERS, Provider};
+use crate::providers::Provider;
+use crate::providers::chat::{ChatFailure, ChatRequest, ChatResult, Usage};
 
 pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
     let prompt = read_prompt(&args.prompt, args.no_stdin)?;
     let keys = Keys::new(ctx.paths.clone(), ctx.keyring.clone());
-    let (provider, model, key) = choose_target(&keys, args.model.as_deref())?;
+    let plan = Plan::for_run(ctx, &keys, args.route.as_deref(), args.model.as_deref())?;
     let req = ChatRequest {
-        model: model.clone(),
+        model: String::new(),
         system: args.system.clone(),
         prompt,
         max_tokens: args.max_tokens,
@@ -40,54 +42,57 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
         Ok(())
     };
     let client = http::client(&ctx.timeouts);
-    let secret = key.as_ref().map(|k| crate::secret::expose(&k.secret));
-    if secret.is_some() && !provider.may_send_key() {
-        return Err(plain_http_refused(&provider));
-    }
-    let started = Instant::now();
+    let ledger = open_ledger(ctx);
+    let walker = Walker {
+        client: &client,
+        keys: &keys,
+        ledger: ledger.as_ref(),
+        health: ctx.profile()?.profile.health.clone(),
+        retry: RetryPolicy::from_env(),
+    };
     let outcome = http::runtime().block_on(async {
         tokio::select! {
-            r = chat::chat(&client, &provider, secret, &req, &mut sink) => Some(r),
+            r = walker.call(&plan, &req, &mut sink, !to_stdout) => Some(r),
             _ = tokio::signal::ctrl_c() => None,
         }
     });
-    let latency = started.elapsed();
-    let finish_line = |newline_needed: bool| {
-        // On a terminal, end the answer's last line so the prompt does not glue onto it.
-        if to_stdout && newline_needed && std::io::stdout().is_terminal() {
-            let _ = output::write_stdout(b"\n");
-        }
+    // On a terminal, end the answer's last line so the shell prompt does not glue onto it.
+    if to_stdout && !ends_with_newline && std::io::stdout().is_terminal() {
+        let _ = output::write_stdout(b"\n");
+    }
+    let success = match outcome {
+        None => return Err(Error::Interrupted),
+        Some(r) => r?,
     };
+    let cost = price(
+        &success.candidate.provider,
+        &success.candidate.model,
+        &success.result,
+    );
+    let report = Report {
+        plan: &plan,
+        success: &success,
+        cost,
+    };
+    if ctx.ui.json {
+        return ctx.ui.print_json(&report.json());
+    }
+    if !ctx.ui.quiet && (args.stats || ctx.ui.stderr_tty) {
+        eprintln!("{}", report.table(ctx));
+    }
+    Ok(())
+}
 
-    let label = key.as_ref().map(|k| k.origin.label().to_string());
-    match outcome {
-        None => {
-            finish_line(!ends_with_newline);
-            Err(Error::Interrupted)
-        }
-        Some(Ok(result)) => {
-            finish_line(!ends_with_newline);
-            let cost = price(&provider, &model, &result);
-            let report = Report {
-                provider: &provider,
-                model: &model,
-                result: &result,
-                cost,
-                latency,
-                label,
-            };
-            if ctx.ui.json {
-                return ctx.ui.print_json(&report.json());
-            }
-            if !ctx.ui.quiet && (args.stats || ctx.ui.stderr_tty) {
-                eprintln!("{}", report.table(ctx));
-            }
-            Ok(())
-        }
-        Some(Err(failure)) if chat::is_sink_closed(&failure) => Err(Error::StdoutClosed),
-        Some(Err(failure)) => {
-            finish_line(!ends_with_newline);
-            Err(call_failed(&provider, &model, label.as_deref(), &failure))
+/// The ledger, for provider health. A ledger that cannot be opened never blocks a call;
+/// `-v` says why it was left out.
+fn open_ledger(ctx: &Ctx) -> Option<Ledger> {
+    match Ledger::open(&ctx.paths) {
+        Ok(l) => Some(l),
+        Err(e) => {
+            output::verbose(&format!(
+                "provider health is not tracked for this call: {e}"
+            ));
+            None
         }
     }
 }
@@ -116,84 +121,6 @@ fn read_prompt(words: &[String], no_stdin: bool) -> Result<String> {
         ));
     }
     Ok(prompt)
-}
-
-/// `-m provider:model` (split at the first colon, so `ollama:llama3.2:3b` works), `-m
-/// provider` for its default model, or the first provider with a key.
-fn choose_target(
-    keys: &Keys,
-    model: Option<&str>,
-) -> Result<(Provider, String, Option<ResolvedKey>)> {
-    let Some(spec) = model else {
-        for p in PROVIDERS.iter().filter(|p| p.key == KeyNeed::Required) {
-            let provider = Provider::resolve(p.id)?;
-            if let Some(key) = keys.lookup(&provider, None)? {
-                return Ok((provider, p.default_model.to_string(), Some(key)));
-            }
-        }
-        return Err(Error::NoProviderKey);
-    };
-    let (provider_id, model) = match spec.split_once(':') {
-        Some((p, m)) => (p, m),
-        None => (spec, ""),
-    };
-    let provider = Provider::resolve(provider_id).map_err(|e| match guess_provider(spec) {
-        Some(guess) if !spec.contains(':') => Error::Usage(format!(
-            "`{spec}` is not PROVIDER:MODEL; did you mean `-m {guess}:{spec}`?"
-        )),
-        _ => e,
-    })?;
-    let model = if model.is_empty() {
-        provider.spec.default_model.to_string()
-    } else {
-        model.to_string()
-    };
-    let key = keys.lookup(&provider, None)?;
-    if key.is_none() && provider.spec.key == KeyNeed::Required {
-        return Err(Error::NoKey {
-            provider: provider.id().to_string(),
-            route: None,
-            label: None,
-            env: provider.spec.key_env.first().map(|v| v.to_string()),
-        });
-    }
-    Ok((provider, model, key))
-}
-
-/// The provider a bare model name most likely belongs to, for a helpful error.
-fn guess_provider(model: &str) -> Option<&'static str> {
-    let m = model.to_ascii_lowercase();
-    let prefixes: &[(&str, &str)] = &[
-        ("gpt-", "openai"),
-        ("o1", "openai"),
-        ("o3", "openai"),
-        ("o4", "openai"),
-        ("claude", "anthropic"),
-        ("gemini", "gemini"),
-        ("mistral", "mistral"),
-        ("grok", "xai"),
-        ("deepseek", "deepseek"),
-        ("llama", "ollama"),
-    ];
-    prefixes
-        .iter()
-        .find(|(p, _)| m.starts_with(p))
-        .map(|(_, id)| *id)
-}
-
-fn plain_http_refused(provider: &Provider) -> Error {
-    Error::CallFailed {
-        message: format!(
-            "refusing to send the {} key over plain HTTP to {}: keys travel over TLS only, except to loopback or a base URL you set.",
-            provider.id(),
-            provider.base_url
-        ),
-        hint: format!(
-            "use https, or set BYOK_{}_BASE_URL yourself",
-            provider.id().to_ascii_uppercase()
-        ),
-        code: crate::error::exit::CONFIG,
-    }
 }
 
 fn price(provider: &Provider, model: &str, result: &ChatResult) -> Cost {
@@ -235,20 +162,9 @@ pub fn call_failed(
 }
 
 struct Report<'a> {
-    provider: &'a Provider,
-    model: &'a str,
-    result: &'a ChatResult,
+    plan: &'a Plan,
+    success: &'a Success,
     cost: Cost,
-    latency: std::time::Duration,
-    label: Option<String>,
-}
-
-#[derive(Serialize)]
-struct AttemptJson<'a> {
-    provider: &'a str,
-    model: &'a str,
-    status: &'static str,
-    error: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -262,35 +178,33 @@ struct RunJson<'a> {
     cost_source: CostSource,
     latency_ms: u64,
     ttft_ms: Option<u64>,
-    attempts: Vec<AttemptJson<'a>>,
+    attempts: &'a [Attempt],
 }
 
 impl Report<'_> {
     fn json(&self) -> RunJson<'_> {
+        let s = self.success;
         RunJson {
-            text: &self.result.text,
-            provider: self.provider.id(),
-            model: self.model,
-            route: None,
-            usage: self.result.usage,
+            text: &s.result.text,
+            provider: s.candidate.provider.id(),
+            model: &s.candidate.model,
+            route: self.plan.route.as_deref(),
+            usage: s.result.usage,
             cost_usd: self.cost.usd,
             cost_source: self.cost.source,
-            latency_ms: self.latency.as_millis() as u64,
-            ttft_ms: self.result.ttft.map(|t| t.as_millis() as u64),
-            attempts: vec![AttemptJson {
-                provider: self.provider.id(),
-                model: self.model,
-                status: "ok",
-                error: None,
-            }],
+            latency_ms: s.latency.as_millis() as u64,
+            ttft_ms: s.result.ttft.map(|t| t.as_millis() as u64),
+            attempts: &s.attempts,
         }
     }
 
+    /// One row per attempt: the answer's tokens and cost, and why the others failed.
     fn table(&self, ctx: &Ctx) -> comfy_table::Table {
         let mut t = ctx.ui.table(&[
             "provider",
             "model",
             "key",
+            "status",
             "input",
             "cached",
             "cache write",
@@ -303,19 +217,43 @@ impl Report<'_> {
         if !ctx.ui.color_stderr {
             t.force_no_tty();
         }
-        let u = &self.result.usage;
+        let s = self.success;
+        for a in s.attempts.iter().filter(|a| a.status != "ok") {
+            let status = format!("{}: {}", a.status, a.error.as_deref().unwrap_or(""));
+            let latency = a
+                .latency
+                .map_or("—".into(), |l| format!("{} ms", l.as_millis()));
+            t.add_row(vec![
+                &a.provider,
+                &a.model,
+                "",
+                &status,
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                &latency,
+                "",
+            ]);
+        }
+        let u = &s.result.usage;
         t.add_row(vec![
-            self.provider.id().to_string(),
-            self.model.to_string(),
-            self.label.clone().unwrap_or_else(|| "—".into()),
+            s.candidate.provider.id().to_string(),
+            s.candidate.model.clone(),
+            s.key
+                .as_ref()
+                .map_or_else(|| "—".into(), |k| k.origin.label().to_string()),
+            "ok".into(),
             u.input_tokens.to_string(),
             u.cached_input_tokens.to_string(),
             u.cache_write_tokens.to_string(),
             u.output_tokens.to_string(),
             u.reasoning_tokens.to_string(),
             self.cost.display(),
-            format!("{} ms", self.latency.as_millis()),
-            self.result
+            format!("{} ms", s.latency.as_millis()),
+            s.result
                 .ttft
                 .map_or("—".into(), |t| format!("{} ms", t.as_millis())),
         ]);

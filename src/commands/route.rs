@@ -1,0 +1,775 @@
+//! `byok route set | list | show | rm` (DESIGN.md §4): the active profile's routes.
+//!
+//! `set` and `rm` edit `profiles/<name>.toml` with toml_edit, so the user's comments,
+//! key order and layout survive; every edit is re-checked with [`profile::parse`] before
+//! it is written, so byok never writes a profile it would then refuse. `list` and `show`
+//! only read: no network, no keyring, no vault unlock (`show` reads the vault's
+//! plaintext key index in `vault.toml` and the health table of the ledger).
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, TableLike, Value};
+
+use super::Ctx;
+use crate::cli::RouteCommand;
+use crate::error::{Error, Result};
+use crate::fsio::{self, FileLock};
+use crate::ledger::Ledger;
+use crate::prices::{self, PriceTable, format_usd};
+use crate::profile::{self, Profile, Route};
+use crate::providers::{KeyNeed, Provider, Registry};
+use crate::vault::{DEFAULT_LABEL, KeyIndexEntry, VaultMeta};
+
+pub fn run(ctx: &Ctx, cmd: RouteCommand) -> Result<()> {
+    match cmd {
+        RouteCommand::Set {
+            route,
+            model,
+            fallback,
+            key,
+        } => set(ctx, &route, &model, &fallback, key.as_deref()),
+        RouteCommand::List => list(ctx),
+        RouteCommand::Show { route } => show(ctx, &route),
+        RouteCommand::Rm { route } => rm(ctx, &route),
+    }
+}
+
+/// A route as `--json` prints it.
+#[derive(Debug, Serialize)]
+struct RouteJson<'a> {
+    route: &'a str,
+    model: &'a str,
+    fallback: &'a [String],
+    key: Option<&'a str>,
+}
+
+impl<'a> RouteJson<'a> {
+    fn new(name: &'a str, route: &'a Route) -> Self {
+        RouteJson {
+            route: name,
+            model: &route.model,
+            fallback: &route.fallback,
+            key: route.key.as_deref(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// route set / rm: format-preserving edits under the profiles lock
+
+/// The active profile's file, opened for editing: the profiles lock is held until drop.
+struct ProfileFile {
+    name: String,
+    path: PathBuf,
+    exists: bool,
+    profile: Profile,
+    doc: DocumentMut,
+    _lock: FileLock,
+}
+
+impl ProfileFile {
+    fn open(ctx: &Ctx) -> Result<ProfileFile> {
+        let (name, _) = ctx.profile_name();
+        profile::check_name(&name)?;
+        let path = profile::path_of(&ctx.paths, &name);
+        let lock = FileLock::exclusive(&ctx.paths.profiles_dir().join(".lock"))?;
+        let (text, exists) = match std::fs::read_to_string(&path) {
+            Ok(text) => (text, true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (String::new(), false),
+            Err(e) => return Err(Error::io("read", &path, e)),
+        };
+        // Strict first: a malformed profile is reported with its line and column.
+        let profile = profile::parse(&text, &path)?;
+        let doc = text.parse::<DocumentMut>().map_err(|e| Error::ProfileInvalid {
+            path: path.clone(),
+            line: 0,
+            column: 0,
+            message: e.message().trim().to_string(),
+        })?;
+        Ok(ProfileFile {
+            name,
+            path,
+            exists,
+            profile,
+            doc,
+            _lock: lock,
+        })
+    }
+
+    /// Re-checks the edited text as byok will read it, then replaces the file atomically.
+    fn save(&mut self) -> Result<Profile> {
+        let text = self.doc.to_string();
+        let profile = profile::parse(&text, &self.path).map_err(|e| {
+            Error::Internal(format!(
+                "the edited profile would not load ({e}); {} was left unchanged",
+                self.path.display()
+            ))
+        })?;
+        fsio::write_atomic(&self.path, text.as_bytes())?;
+        self.profile = profile.clone();
+        Ok(profile)
+    }
+
+    /// The `routes` table, created (as an implicit table: only `[routes.<name>]` headers
+    /// appear) when the profile has none.
+    fn routes_mut(&mut self) -> Result<&mut Item> {
+        let root = self.doc.as_table_mut();
+        if !root.contains_key("routes") {
+            let mut t = Table::new();
+            t.set_implicit(true);
+            root.insert("routes", Item::Table(t));
+        }
+        let item = root
+            .get_mut("routes")
+            .ok_or_else(|| Error::Internal("routes table vanished".into()))?;
+        if item.as_table_like().is_none() {
+            return Err(Error::Internal("`routes` is not a table".into()));
+        }
+        Ok(item)
+    }
+}
+
+fn check_route_name(name: &str) -> Result<()> {
+    if name.is_empty()
+        || name.len() > 64
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+    {
+        return Err(Error::Usage(format!(
+            "`{name}` is not a usable route name: use letters, digits, `-` and `_`"
+        )));
+    }
+    Ok(())
+}
+
+fn check_label(label: &str) -> Result<()> {
+    let why = if label.len() > 64 {
+        Some("it is longer than 64 characters")
+    } else if !label
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        Some("it may hold only letters, digits, `-`, `_` and `.`")
+    } else {
+        None
+    };
+    match why {
+        Some(why) => Err(Error::BadLabel {
+            label: label.to_string(),
+            why,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// `provider:model` with a known provider that the profile allows.
+fn check_model(spec: &str, file: &ProfileFile) -> Result<()> {
+    let Some((provider, _)) = profile::split_model(spec) else {
+        return Err(Error::Usage(format!(
+            "`{spec}` is not PROVIDER:MODEL (for example openai:gpt-4o-mini or ollama:llama3.2)"
+        )));
+    };
+    let known = profile::known_providers(&file.profile);
+    if !known.iter().any(|k| k == provider) {
+        return Err(Error::UnknownProvider {
+            given: provider.to_string(),
+            known,
+        });
+    }
+    if let Some(allow) = &file.profile.allow
+        && !allow.iter().any(|a| a == provider)
+    {
+        return Err(Error::NotAllowed {
+            provider: provider.to_string(),
+            profile: file.name.clone(),
+            allowed: allow.clone(),
+            path: file.path.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Sets `key` to `value`, keeping the key's position, its comments and the value's
+/// trailing comment when it already exists.
+fn set_value(table: &mut dyn TableLike, key: &str, mut value: Value) {
+    match table.get_mut(key) {
+        Some(item) => {
+            if let Some(old) = item.as_value() {
+                *value.decor_mut() = old.decor().clone();
+            }
+            *item = Item::Value(value);
+        }
+        None => {
+            table.insert(key, Item::Value(value));
+        }
+    }
+}
+
+fn string_array(items: &[String]) -> Value {
+    Value::Array(items.iter().map(String::as_str).collect::<Array>())
+}
+
+fn same_strings(array: &Array, items: &[String]) -> bool {
+    array.len() == items.len() && array.iter().zip(items).all(|(v, s)| v.as_str() == Some(s))
+}
+
+/// `items` as an array laid out like `old`: one element a line, at the same indent, when
+/// the user wrote it that way.
+fn reshaped_like(old: &Array, items: &[String]) -> Value {
+    let prefix = |v: &Value| {
+        v.decor()
+            .prefix()
+            .and_then(|p| p.as_str())
+            .map(str::to_string)
+    };
+    let indent = old
+        .iter()
+        .filter_map(prefix)
+        .find_map(|p| p.rsplit_once('\n').map(|(_, indent)| indent.to_string()));
+    let trailing_newline = old.trailing().as_str().is_some_and(|t| t.contains('\n'));
+    let (Some(indent), true) = (indent, trailing_newline) else {
+        return string_array(items);
+    };
+    let mut array = Array::new();
+    for item in items {
+        let mut v = Value::from(item.as_str());
+        v.decor_mut().set_prefix(format!("\n{indent}"));
+        v.decor_mut().set_suffix("");
+        array.push_formatted(v);
+    }
+    array.set_trailing_comma(!items.is_empty());
+    array.set_trailing(if items.is_empty() { "" } else { "\n" });
+    Value::Array(array)
+}
+
+fn set(
+    ctx: &Ctx,
+    name: &str,
+    model: &str,
+    fallback: &[String],
+    key: Option<&str>,
+) -> Result<()> {
+    check_route_name(name)?;
+    if let Some(label) = key.filter(|k| !k.is_empty()) {
+        check_label(label)?;
+    }
+    let mut file = ProfileFile::open(ctx)?;
+    for spec in std::iter::once(model).chain(fallback.iter().map(String::as_str)) {
+        check_model(spec, &file)?;
+    }
+    let replaced = file.profile.routes.contains_key(name);
+
+    let routes = file.routes_mut()?;
+    let existing = routes
+        .as_table_like_mut()
+        .and_then(|t| t.get_mut(name))
+        .and_then(Item::as_table_like_mut);
+    match existing {
+        Some(route) => {
+            set_value(route, "model", Value::from(model));
+            let old = route.get("fallback").and_then(Item::as_array);
+            match old {
+                // The same list: leave the user's array (layout, comments) untouched.
+                Some(old) if same_strings(old, fallback) => {}
+                Some(old) => {
+                    let new = reshaped_like(old, fallback);
+                    set_value(route, "fallback", new);
+                }
+                None if !fallback.is_empty() => {
+                    set_value(route, "fallback", string_array(fallback))
+                }
+                None => {}
+            }
+            match key {
+                Some("") => {
+                    route.remove("key");
+                }
+                Some(label) => set_value(route, "key", Value::from(label)),
+                None => {}
+            }
+        }
+        None => {
+            let mut fields: Vec<(&str, Value)> = vec![("model", Value::from(model))];
+            if !fallback.is_empty() {
+                fields.push(("fallback", string_array(fallback)));
+            }
+            if let Some(label) = key.filter(|k| !k.is_empty()) {
+                fields.push(("key", Value::from(label)));
+            }
+            match routes {
+                // `[routes.a]` headers, or no routes yet: a `[routes.<name>]` table, placed
+                // after the last route.
+                Item::Table(t) if !t.is_dotted() => {
+                    let mut route = Table::new();
+                    for (k, v) in fields {
+                        route.insert(k, Item::Value(v));
+                    }
+                    t.insert(name, Item::Table(route));
+                }
+                // `routes = { … }` or dotted keys: stay in the user's style.
+                other => {
+                    let mut route = InlineTable::new();
+                    for (k, v) in fields {
+                        route.insert(k, v);
+                    }
+                    route.fmt();
+                    if let Some(t) = other.as_table_like_mut() {
+                        t.insert(name, Item::Value(Value::InlineTable(route)));
+                    }
+                }
+            }
+        }
+    }
+    let created = !file.exists;
+    let profile = file.save()?;
+    let route = profile
+        .routes
+        .get(name)
+        .ok_or_else(|| Error::Internal(format!("route `{name}` was not written")))?;
+
+    let mut line = format!("route {name} → {}", route.model);
+    if !route.fallback.is_empty() {
+        line.push_str(&format!(", then {}", route.fallback.join(", ")));
+    }
+    if let Some(label) = &route.key {
+        line.push_str(&format!(" [key {label}]"));
+    }
+    line.push_str(&format!(
+        " ({}{})",
+        file.path.display(),
+        if created {
+            ", new profile"
+        } else if replaced {
+            ", replaced"
+        } else {
+            ""
+        }
+    ));
+    ctx.ui.info(&line);
+    note_missing_keys(ctx, &profile, route);
+
+    if ctx.ui.json {
+        #[derive(Serialize)]
+        struct SetJson<'a> {
+            #[serde(flatten)]
+            route: RouteJson<'a>,
+            profile: &'a str,
+            path: String,
+        }
+        return ctx.ui.print_json(&SetJson {
+            route: RouteJson::new(name, route),
+            profile: &file.name,
+            path: file.path.display().to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// After `route set`: a gentle note for each provider of the chain with no key yet.
+fn note_missing_keys(ctx: &Ctx, profile: &Profile, route: &Route) {
+    let registry = Registry::new(profile);
+    let index = KeyIndex::read(ctx);
+    let mut seen = Vec::new();
+    for spec in route.chain() {
+        let Some((id, _)) = profile::split_model(spec) else {
+            continue;
+        };
+        if seen.contains(&id) {
+            continue;
+        }
+        seen.push(id);
+        let Ok(provider) = registry.resolve(id) else {
+            continue;
+        };
+        if key_status(&provider, route.key.as_deref(), &index) == KeyStatus::Missing {
+            ctx.ui.info(&format!(
+                "note: {}",
+                missing_key_words(id, route.key.as_deref())
+            ));
+        }
+    }
+}
+
+/// `no openai key labelled `work` in the vault; add one: byok key add openai --label work`.
+fn missing_key_words(id: &str, label: Option<&str>) -> String {
+    match label {
+        Some(l) => format!(
+            "no {id} key labelled `{l}` in the vault; add one: byok key add {id}{}",
+            if l == DEFAULT_LABEL {
+                String::new()
+            } else {
+                format!(" --label {l}")
+            }
+        ),
+        None => format!("no {id} key is configured; add one: byok key add {id}"),
+    }
+}
+
+fn rm(ctx: &Ctx, name: &str) -> Result<()> {
+    // Read-only first, so removing from a profile that has no file touches nothing.
+    unknown_route(ctx, name)?;
+    let mut file = ProfileFile::open(ctx)?;
+    let Some(old) = file.profile.routes.get(name).cloned() else {
+        return Err(Error::UnknownRoute {
+            name: name.to_string(),
+            profile: file.name.clone(),
+            known: file.profile.routes.keys().cloned().collect(),
+        });
+    };
+    if let Some(t) = file.routes_mut()?.as_table_like_mut() {
+        t.remove(name);
+    }
+    file.save()?;
+    ctx.ui.info(&format!(
+        "removed route {name} ({})",
+        file.path.display()
+    ));
+    if ctx.ui.json {
+        return ctx.ui.print_json(&RouteJson::new(name, &old));
+    }
+    Ok(())
+}
+
+/// `UnknownRoute` when the active profile has no route `name`.
+fn unknown_route(ctx: &Ctx, name: &str) -> Result<()> {
+    let loaded = ctx.profile()?;
+    if loaded.profile.routes.contains_key(name) {
+        return Ok(());
+    }
+    Err(Error::UnknownRoute {
+        name: name.to_string(),
+        profile: loaded.name.clone(),
+        known: loaded.profile.routes.keys().cloned().collect(),
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// route list
+
+fn list(ctx: &Ctx) -> Result<()> {
+    let loaded = ctx.profile()?;
+    let routes = &loaded.profile.routes;
+    if routes.is_empty() {
+        ctx.ui.info(&format!(
+            "profile `{}` has no routes yet; add one with: byok route set default openai:gpt-4o-mini --fallback ollama:llama3.2",
+            loaded.name
+        ));
+    }
+    if ctx.ui.json {
+        let rows: Vec<RouteJson> = routes.iter().map(|(n, r)| RouteJson::new(n, r)).collect();
+        return ctx.ui.print_json(&rows);
+    }
+    if routes.is_empty() {
+        return Ok(());
+    }
+    let mut t = ctx.ui.table(&["route", "model", "fallbacks", "key"]);
+    for (name, route) in routes {
+        t.add_row(vec![
+            name.clone(),
+            route.model.clone(),
+            if route.fallback.is_empty() {
+                "—".to_string()
+            } else {
+                route.fallback.join(", ")
+            },
+            route.key.clone().unwrap_or_else(|| "—".to_string()),
+        ]);
+    }
+    ctx.ui.print_table(&t)
+}
+
+// ---------------------------------------------------------------------------------------
+// route show
+
+/// The vault's key index from `vault.toml` (plaintext: provider and label only). `None`
+/// when the file exists but cannot be read.
+struct KeyIndex(Option<Vec<KeyIndexEntry>>);
+
+impl KeyIndex {
+    fn read(ctx: &Ctx) -> KeyIndex {
+        let path = ctx.paths.vault_meta();
+        if !path.exists() {
+            return KeyIndex(Some(Vec::new()));
+        }
+        match VaultMeta::load(&path) {
+            Ok(meta) => KeyIndex(Some(meta.keys)),
+            Err(e) => {
+                ctx.ui
+                    .warn(&format!("cannot tell which keys the vault holds: {e}"));
+                KeyIndex(None)
+            }
+        }
+    }
+}
+
+/// Where a candidate's key would come from, mirroring [`crate::keys::Keys::lookup`]: the
+/// vault's label (default `default`) first, then the provider's variable, only when the
+/// route names no label.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum KeyStatus {
+    Vault(String),
+    Env(String),
+    NotNeeded,
+    Missing,
+    /// The vault index could not be read.
+    Unknown,
+}
+
+impl KeyStatus {
+    fn present(&self) -> bool {
+        matches!(
+            self,
+            KeyStatus::Vault(_) | KeyStatus::Env(_) | KeyStatus::NotNeeded
+        )
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            KeyStatus::Vault(label) => format!("vault:{label}"),
+            KeyStatus::Env(var) => format!("env:{var}"),
+            KeyStatus::NotNeeded => "not needed".into(),
+            KeyStatus::Missing => "missing".into(),
+            KeyStatus::Unknown => "unknown".into(),
+        }
+    }
+}
+
+fn key_status(provider: &Provider, label: Option<&str>, index: &KeyIndex) -> KeyStatus {
+    if provider.spec.key == KeyNeed::None {
+        return KeyStatus::NotNeeded;
+    }
+    let want = label.unwrap_or(DEFAULT_LABEL);
+    match &index.0 {
+        Some(keys) if keys.iter().any(|k| k.provider == provider.id() && k.label == want) => {
+            return KeyStatus::Vault(want.to_string());
+        }
+        _ => {}
+    }
+    if label.is_none()
+        && let Some((var, _)) = provider.env_key()
+    {
+        return KeyStatus::Env(var.to_string());
+    }
+    match (&index.0, provider.spec.key) {
+        (_, KeyNeed::Optional) => KeyStatus::NotNeeded,
+        (None, _) => KeyStatus::Unknown,
+        _ => KeyStatus::Missing,
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct PriceJson {
+    input: f64,
+    output: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct Candidate {
+    provider: String,
+    model: String,
+    allowed: bool,
+    /// `vault:<label>`, `env:<VAR>`, `not needed`, `missing` or `unknown`.
+    key: String,
+    /// `ok`, `1 recent failure`, `degraded for 42 s`, or `?` when the ledger is unreadable.
+    health: String,
+    degraded: bool,
+    /// USD per million tokens; null when unknown.
+    price: Option<PriceJson>,
+    /// Allowed and keyed: a run may call it.
+    usable: bool,
+    /// Why a run skips it (or puts it last), when it does.
+    skip_reason: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct ShowJson<'a> {
+    route: &'a str,
+    profile: &'a str,
+    path: String,
+    key_label: Option<&'a str>,
+    candidates: Vec<Candidate>,
+    /// The order a run would try the usable candidates in (`provider:model`).
+    order: Vec<String>,
+    would_use: Option<String>,
+    verdict: String,
+}
+
+fn show(ctx: &Ctx, name: &str) -> Result<()> {
+    unknown_route(ctx, name)?;
+    let loaded = ctx.profile()?;
+    let profile = &loaded.profile;
+    let route = &profile.routes[name];
+    let registry = Registry::new(profile);
+    let index = KeyIndex::read(ctx);
+    let ledger = match Ledger::open_existing(&ctx.paths) {
+        Ok(l) => l,
+        Err(e) => {
+            ctx.ui.warn(&format!("provider health is unknown: {e}"));
+            None
+        }
+    };
+    let ledger_readable = ledger.is_some() || !ctx.paths.ledger().exists();
+    let table = PriceTable::embedded().with_overrides(profile.prices.clone());
+
+    let mut candidates = Vec::new();
+    for spec in route.chain() {
+        let (id, model) = profile::split_model(spec)
+            .ok_or_else(|| Error::Internal(format!("`{spec}` is not PROVIDER:MODEL")))?;
+        let provider = registry.resolve(id)?;
+        let allowed = profile
+            .allow
+            .as_ref()
+            .is_none_or(|a| a.iter().any(|p| p == id));
+        let key = key_status(&provider, route.key.as_deref(), &index);
+        let (health, degraded) = match &ledger {
+            Some(l) => match l.health(id) {
+                Ok(h) => (h.describe(), h.is_degraded()),
+                Err(e) => {
+                    ctx.ui.warn(&format!("provider health is unknown: {e}"));
+                    ("?".to_string(), false)
+                }
+            },
+            None if ledger_readable => ("ok".to_string(), false),
+            None => ("?".to_string(), false),
+        };
+        let price = match table.lookup(id, model) {
+            Some(p) => Some(PriceJson {
+                input: p.input,
+                output: p.output,
+            }),
+            None if prices::is_local(id) => Some(PriceJson {
+                input: 0.0,
+                output: 0.0,
+            }),
+            None => None,
+        };
+        let usable = allowed && key.present();
+        let skip_reason = if !allowed {
+            Some(format!(
+                "{id} is not in the allowlist of profile `{}`",
+                loaded.name
+            ))
+        } else if key == KeyStatus::Missing {
+            Some(missing_key_words(id, route.key.as_deref()))
+        } else if key == KeyStatus::Unknown {
+            Some("the vault's key index (vault.toml) cannot be read".into())
+        } else if degraded {
+            Some(format!("{id} is {health}"))
+        } else {
+            None
+        };
+        candidates.push(Candidate {
+            provider: id.to_string(),
+            model: model.to_string(),
+            allowed,
+            key: key.describe(),
+            health,
+            degraded,
+            price,
+            usable,
+            skip_reason,
+        });
+    }
+
+    // Healthy usable candidates in order, then the degraded ones (tried after them).
+    let order: Vec<&Candidate> = candidates
+        .iter()
+        .filter(|c| c.usable && !c.degraded)
+        .chain(candidates.iter().filter(|c| c.usable && c.degraded))
+        .collect();
+    let label = |c: &Candidate| format!("{}:{}", c.provider, c.model);
+    let skipped: Vec<String> = candidates
+        .iter()
+        .filter(|c| !c.usable)
+        .map(|c| {
+            format!(
+                "{} ({})",
+                label(c),
+                c.skip_reason.as_deref().unwrap_or("not usable")
+            )
+        })
+        .collect();
+    let verdict = match order.first() {
+        Some(first) => {
+            let mut v = format!("a run on `{name}` would call {} first", label(first));
+            if first.degraded {
+                v.push_str(" although it is degraded (no healthy candidate remains)");
+            }
+            if order.len() > 1 {
+                let rest: Vec<String> = order[1..]
+                    .iter()
+                    .map(|c| {
+                        if c.degraded && !first.degraded {
+                            format!("{} (degraded, tried last)", label(c))
+                        } else {
+                            label(c)
+                        }
+                    })
+                    .collect();
+                v.push_str(&format!(", then {}", rest.join(", ")));
+            }
+            if !skipped.is_empty() {
+                v.push_str(&format!("; it skips {}", skipped.join(", ")));
+            }
+            v
+        }
+        None => format!(
+            "no candidate of route `{name}` is usable: {}",
+            skipped.join("; ")
+        ),
+    };
+    let would_use = order.first().map(|c| label(c));
+    let order: Vec<String> = order.iter().map(|c| label(c)).collect();
+
+    if ctx.ui.json {
+        ctx.ui.print_json(&ShowJson {
+            route: name,
+            profile: &loaded.name,
+            path: loaded.path.display().to_string(),
+            key_label: route.key.as_deref(),
+            candidates,
+            order,
+            would_use,
+            verdict: verdict.clone(),
+        })?;
+    } else {
+        let mut t = ctx.ui.table(&[
+            "#",
+            "provider",
+            "model",
+            "allowed",
+            "key",
+            "health",
+            "$/1M in / out",
+        ]);
+        for (i, c) in candidates.iter().enumerate() {
+            let price = c.price.as_ref().map_or_else(
+                || "? / ?".to_string(),
+                |p| format!("{} / {}", short_usd(p.input), short_usd(p.output)),
+            );
+            t.add_row(vec![
+                comfy_table::Cell::new(i + 1),
+                comfy_table::Cell::new(&c.provider),
+                comfy_table::Cell::new(&c.model),
+                ctx.ui.status_cell(if c.allowed { "yes" } else { "no" }),
+                ctx.ui.status_cell(&c.key),
+                ctx.ui.status_cell(&c.health),
+                comfy_table::Cell::new(price),
+            ]);
+        }
+        ctx.ui.print_table(&t)?;
+    }
+    ctx.ui.info(&verdict);
+    Ok(())
+}
+
+/// `$0` for free, else the usual dollar format.
+fn short_usd(usd: f64) -> String {
+    if usd == 0.0 {
+        "$0".to_string()
+    } else {
+        format_usd(usd)
+    }
+}

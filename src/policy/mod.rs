@@ -1,0 +1,381 @@
+//! The walk of a call (DESIGN.md §4), shared by `run` and `council`: for each candidate
+//! of the route's chain, allowlist → key → budget → health; then the call, retried on
+//! retryable failures with exponential backoff and full jitter (honouring Retry-After up
+//! to 30 s); then the next candidate. Every attempt is reported.
+
+pub mod plan;
+pub mod retry;
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::error::{Error, exit};
+use crate::keys::{Keys, ResolvedKey};
+use crate::ledger::Ledger;
+use crate::ledger::health::Health;
+use crate::output;
+use crate::profile::HealthConfig;
+use crate::providers::Provider;
+use crate::providers::chat::{self, ChatFailure, ChatRequest, ChatResult, Sink};
+use crate::providers::failure::{Failure, FailureClass};
+pub use plan::{Candidate, Plan};
+
+/// What happened to one candidate (or one try of it).
+#[derive(Clone, Debug, Serialize)]
+pub struct Attempt {
+    pub provider: String,
+    pub model: String,
+    /// `ok`, `failed` or `skipped`.
+    pub status: &'static str,
+    pub error: Option<String>,
+    #[serde(skip)]
+    pub class: Option<AttemptClass>,
+    #[serde(skip)]
+    pub latency: Option<Duration>,
+    /// Usage of a failed try (a stream cut mid-way still used tokens).
+    #[serde(skip)]
+    pub partial: Option<ChatResult>,
+}
+
+/// Why an attempt did not produce the answer, for the exit code of the whole walk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttemptClass {
+    /// Skipped for configuration: not allowed, no key.
+    Config,
+    /// Skipped: the budget cannot cover it.
+    Budget,
+    /// Skipped: degraded while a healthy candidate remained.
+    Degraded,
+    /// The provider said no to the key.
+    KeyRejected,
+    /// Anything else the provider or the network did.
+    Failed,
+}
+
+/// A successful walk.
+pub struct Success {
+    pub candidate: Candidate,
+    pub key: Option<ResolvedKey>,
+    pub result: ChatResult,
+    pub attempts: Vec<Attempt>,
+    pub latency: Duration,
+}
+
+/// What the walk needs besides the plan.
+pub struct Walker<'a> {
+    pub client: &'a reqwest::Client,
+    pub keys: &'a Keys,
+    pub ledger: Option<&'a Ledger>,
+    pub health: HealthConfig,
+    pub retry: retry::RetryPolicy,
+}
+
+/// A candidate that passed the checks, with its key.
+struct Ready {
+    candidate: Candidate,
+    key: Option<ResolvedKey>,
+    degraded: bool,
+}
+
+impl Walker<'_> {
+    /// Walks `plan`. `can_replay` says whether text already given to `sink` may be
+    /// discarded (JSON output, a council member): then a failure after some text may still
+    /// be retried or fall back; on a terminal it may not, or the answer would repeat.
+    pub async fn call(
+        &self,
+        plan: &Plan,
+        req: &ChatRequest,
+        sink: &mut Sink<'_>,
+        can_replay: bool,
+    ) -> Result<Success, Error> {
+        let started = Instant::now();
+        let mut attempts = Vec::new();
+        let mut ready = Vec::new();
+        for candidate in &plan.candidates {
+            match self.check(plan, candidate) {
+                Ok(r) => ready.push(r),
+                Err(skip) => attempts.push(skip),
+            }
+        }
+        // Healthy candidates first, in chain order; degraded ones only when no healthy
+        // candidate is left.
+        let any_healthy = ready.iter().any(|r| !r.degraded);
+        let (healthy, degraded): (Vec<Ready>, Vec<Ready>) =
+            ready.into_iter().partition(|r| !r.degraded);
+        for r in &degraded {
+            if any_healthy {
+                attempts.push(skipped(
+                    &r.candidate,
+                    AttemptClass::Degraded,
+                    "degraded after recent failures; tried again after the cooldown",
+                ));
+            }
+        }
+        let order: Vec<Ready> = if any_healthy { healthy } else { degraded };
+
+        let mut request = req.clone();
+        for r in order {
+            request.model = r.candidate.model.clone();
+            let secret = r.key.as_ref().map(|k| crate::secret::expose(&k.secret));
+            let mut tries = 0u32;
+            loop {
+                let t0 = Instant::now();
+                let mut emitted = false;
+                let outcome = {
+                    let mut counting = |d: &str| {
+                        emitted |= !d.is_empty();
+                        sink(d)
+                    };
+                    chat::chat(
+                        self.client,
+                        &r.candidate.provider,
+                        secret,
+                        &request,
+                        &mut counting,
+                    )
+                    .await
+                };
+                match outcome {
+                    Ok(result) => {
+                        self.record_health(&r.candidate.provider, None);
+                        attempts.push(Attempt {
+                            provider: r.candidate.provider.id().to_string(),
+                            model: r.candidate.model.clone(),
+                            status: "ok",
+                            error: None,
+                            class: None,
+                            latency: Some(t0.elapsed()),
+                            partial: None,
+                        });
+                        return Ok(Success {
+                            candidate: r.candidate,
+                            key: r.key,
+                            result,
+                            attempts,
+                            latency: started.elapsed(),
+                        });
+                    }
+                    Err(f) if chat::is_sink_closed(&f) => return Err(Error::StdoutClosed),
+                    Err(f) => {
+                        let class = f.failure.class;
+                        attempts.push(failed(&r.candidate, &f, t0.elapsed()));
+                        if emitted && !can_replay {
+                            // Part of this answer is on the user's screen: stop here.
+                            self.record_health(&r.candidate.provider, Some(&f.failure));
+                            return Err(self.give_up(plan, &attempts, Some((&r, &f))));
+                        }
+                        let wait = self.retry.wait_before_retry(tries, &f.failure);
+                        if let Some(wait) = wait {
+                            tries += 1;
+                            output::verbose(&format!(
+                                "{} failed ({}); retry {tries} in {} ms",
+                                r.candidate.provider.id(),
+                                f.failure.describe(),
+                                wait.as_millis()
+                            ));
+                            tokio::time::sleep(wait).await;
+                            continue;
+                        }
+                        if class.retryable() || class == FailureClass::StreamCut {
+                            self.record_health(&r.candidate.provider, Some(&f.failure));
+                        }
+                        if plan.candidates.len() == 1 {
+                            return Err(self.give_up(plan, &attempts, Some((&r, &f))));
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        Err(self.give_up(plan, &attempts, None))
+    }
+
+    /// Allowlist → key → budget → health, without any network.
+    fn check(&self, plan: &Plan, c: &Candidate) -> Result<Ready, Attempt> {
+        if !plan.allows(c.provider.id()) {
+            return Err(skipped(
+                c,
+                AttemptClass::Config,
+                &format!("{} is not in the profile's allowlist", c.provider.id()),
+            ));
+        }
+        let key = match self.keys.lookup(&c.provider, c.key_label.as_deref()) {
+            Ok(k) => k,
+            Err(e) => return Err(skipped(c, AttemptClass::Config, &e.to_string())),
+        };
+        if key.is_none() && c.provider.spec.key == crate::providers::KeyNeed::Required {
+            let what = match &c.key_label {
+                Some(l) => format!("no {} key labelled `{l}` is configured", c.provider.id()),
+                None => format!("no {} key is configured", c.provider.id()),
+            };
+            return Err(skipped(c, AttemptClass::Config, &what));
+        }
+        if key.is_some() && !c.provider.may_send_key() {
+            return Err(skipped(
+                c,
+                AttemptClass::Config,
+                &format!(
+                    "refusing to send a key over plain HTTP to {}",
+                    c.provider.base_url
+                ),
+            ));
+        }
+        let degraded = self
+            .ledger
+            .and_then(|l| l.health(c.provider.id()).ok())
+            .is_some_and(|h| h.is_degraded());
+        Ok(Ready {
+            candidate: c.clone(),
+            key,
+            degraded,
+        })
+    }
+
+    fn record_health(&self, provider: &Provider, failure: Option<&Failure>) {
+        let Some(ledger) = self.ledger else { return };
+        let outcome = match failure {
+            None => ledger
+                .record_success(provider.id())
+                .map(|_| Health::Healthy),
+            Some(f) => ledger.record_failure(
+                provider.id(),
+                &f.describe(),
+                self.health.failures,
+                self.health.cooldown_secs,
+            ),
+        };
+        if let Err(e) = outcome {
+            output::verbose(&format!("could not record provider health: {e}"));
+        }
+    }
+
+    /// The error for a walk that produced no answer, with the exit code of DESIGN.md §7.
+    fn give_up(
+        &self,
+        plan: &Plan,
+        attempts: &[Attempt],
+        last: Option<(&Ready, &ChatFailure)>,
+    ) -> Error {
+        // A single candidate's own failure reads best in its own words.
+        if let (Some((r, f)), 1) = (last, plan.candidates.len()) {
+            let mut e = crate::commands::run::call_failed(
+                &r.candidate.provider,
+                &r.candidate.model,
+                r.key.as_ref().map(|k| k.origin.label()),
+                f,
+            );
+            if let Error::CallFailed { message, .. } = &mut e {
+                let tries = attempts.iter().filter(|a| a.status == "failed").count();
+                if tries > 1 {
+                    message.push_str(&format!(" ({tries} tries)"));
+                }
+            }
+            return e;
+        }
+        if let Some(single) = single_missing_key(plan, attempts) {
+            return single;
+        }
+        let classes: Vec<AttemptClass> = attempts.iter().filter_map(|a| a.class).collect();
+        let tried: Vec<AttemptClass> = classes
+            .iter()
+            .copied()
+            .filter(|c| matches!(c, AttemptClass::KeyRejected | AttemptClass::Failed))
+            .collect();
+        let code = if tried.is_empty() {
+            if !classes.is_empty() && classes.iter().all(|c| *c == AttemptClass::Budget) {
+                exit::BUDGET
+            } else {
+                exit::CONFIG
+            }
+        } else if tried.iter().all(|c| *c == AttemptClass::KeyRejected) {
+            exit::KEY_REJECTED
+        } else {
+            exit::PROVIDER_FAILED
+        };
+        let subject = match &plan.route {
+            Some(r) => format!("route `{r}`"),
+            None => "the call".to_string(),
+        };
+        let mut message = format!("no candidate of {subject} produced an answer:");
+        for a in attempts {
+            message.push_str(&format!(
+                "\n  {}:{} — {}{}",
+                a.provider,
+                a.model,
+                a.status,
+                a.error
+                    .as_ref()
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default()
+            ));
+        }
+        let hint = match code {
+            exit::CONFIG => match &plan.route {
+                Some(r) => format!("add the missing keys (byok key add <provider>), or point the route elsewhere: byok route set {r} <provider:model>"),
+                None => "add a key: byok key add <provider>".into(),
+            },
+            exit::KEY_REJECTED => "check the keys with `byok key verify`, and replace a rejected one: byok key rotate <provider>".into(),
+            _ => "try again shortly; `byok route show <route>` shows each candidate's health".into(),
+        };
+        Error::CallFailed {
+            message,
+            hint,
+            code,
+        }
+    }
+}
+
+/// A route (or `-m`) whose only candidate has no key reads as the DESIGN.md §4 message.
+fn single_missing_key(plan: &Plan, attempts: &[Attempt]) -> Option<Error> {
+    if plan.candidates.len() != 1
+        || attempts.len() != 1
+        || attempts[0].class != Some(AttemptClass::Config)
+    {
+        return None;
+    }
+    let c = &plan.candidates[0];
+    if !attempts[0]
+        .error
+        .as_deref()
+        .unwrap_or("")
+        .starts_with("no ")
+    {
+        return None;
+    }
+    Some(Error::NoKey {
+        provider: c.provider.id().to_string(),
+        route: plan.route.clone(),
+        label: c.key_label.clone(),
+        env: c.provider.spec.key_env.first().map(|v| v.to_string()),
+    })
+}
+
+fn skipped(c: &Candidate, class: AttemptClass, why: &str) -> Attempt {
+    Attempt {
+        provider: c.provider.id().to_string(),
+        model: c.model.clone(),
+        status: "skipped",
+        error: Some(why.to_string()),
+        class: Some(class),
+        latency: None,
+        partial: None,
+    }
+}
+
+fn failed(c: &Candidate, f: &ChatFailure, latency: Duration) -> Attempt {
+    let class = if f.failure.class.exit_code() == exit::KEY_REJECTED {
+        AttemptClass::KeyRejected
+    } else {
+        AttemptClass::Failed
+    };
+    Attempt {
+        provider: c.provider.id().to_string(),
+        model: c.model.clone(),
+        status: "failed",
+        error: Some(f.failure.describe()),
+        class: Some(class),
+        latency: Some(latency),
+        partial: Some((*f.partial).clone()),
+    }
+}
