@@ -241,9 +241,12 @@ and price per million tokens. No network call, no keyring, no vault unlock.")]
     Show { route: String },
 
     /// Remove a route from the active profile
-    #[command(visible_alias = "remove", after_help = "\
+    #[command(
+        visible_alias = "remove",
+        after_help = "\
 Examples:
-  byok route rm classify")]
+  byok route rm classify"
+    )]
     Rm { route: String },
 }
 

@@ -84,7 +84,10 @@ fn list(ctx: &Ctx) -> Result<()> {
                 None => String::new(),
             }),
             ctx.ui.status_cell(row.status),
-            comfy_table::Cell::new(row.routes.map_or_else(|| "—".to_string(), |n| n.to_string())),
+            comfy_table::Cell::new(
+                row.routes
+                    .map_or_else(|| "—".to_string(), |n| n.to_string()),
+            ),
             comfy_table::Cell::new(file),
         ]);
     }

@@ -81,12 +81,14 @@ impl ProfileFile {
         };
         // Strict first: a malformed profile is reported with its line and column.
         let profile = profile::parse(&text, &path)?;
-        let doc = text.parse::<DocumentMut>().map_err(|e| Error::ProfileInvalid {
-            path: path.clone(),
-            line: 0,
-            column: 0,
-            message: e.message().trim().to_string(),
-        })?;
+        let doc = text
+            .parse::<DocumentMut>()
+            .map_err(|e| Error::ProfileInvalid {
+                path: path.clone(),
+                line: 0,
+                column: 0,
+                message: e.message().trim().to_string(),
+            })?;
         Ok(ProfileFile {
             name,
             path,
@@ -244,13 +246,7 @@ fn reshaped_like(old: &Array, items: &[String]) -> Value {
     Value::Array(array)
 }
 
-fn set(
-    ctx: &Ctx,
-    name: &str,
-    model: &str,
-    fallback: &[String],
-    key: Option<&str>,
-) -> Result<()> {
+fn set(ctx: &Ctx, name: &str, model: &str, fallback: &[String], key: Option<&str>) -> Result<()> {
     check_route_name(name)?;
     if let Some(label) = key.filter(|k| !k.is_empty()) {
         check_label(label)?;
@@ -422,10 +418,8 @@ fn rm(ctx: &Ctx, name: &str) -> Result<()> {
         t.remove(name);
     }
     file.save()?;
-    ctx.ui.info(&format!(
-        "removed route {name} ({})",
-        file.path.display()
-    ));
+    ctx.ui
+        .info(&format!("removed route {name} ({})", file.path.display()));
     if ctx.ui.json {
         return ctx.ui.print_json(&RouteJson::new(name, &old));
     }
@@ -542,7 +536,11 @@ fn key_status(provider: &Provider, label: Option<&str>, index: &KeyIndex) -> Key
     }
     let want = label.unwrap_or(DEFAULT_LABEL);
     match &index.0 {
-        Some(keys) if keys.iter().any(|k| k.provider == provider.id() && k.label == want) => {
+        Some(keys)
+            if keys
+                .iter()
+                .any(|k| k.provider == provider.id() && k.label == want) =>
+        {
             return KeyStatus::Vault(want.to_string());
         }
         _ => {}
@@ -577,9 +575,9 @@ struct Candidate {
     degraded: bool,
     /// USD per million tokens; null when unknown.
     price: Option<PriceJson>,
-    /// Allowed and keyed: a run may call it.
+    /// Allowed and keyed: a run may call it (if degraded, only when no healthy one is).
     usable: bool,
-    /// Why a run skips it (or puts it last), when it does.
+    /// Why a run skips it, when it does.
     skip_reason: Option<String>,
 }
 
@@ -645,7 +643,9 @@ fn show(ctx: &Ctx, name: &str) -> Result<()> {
             }),
             None => None,
         };
-        let usable = allowed && key.present();
+        let plain_http =
+            matches!(key, KeyStatus::Vault(_) | KeyStatus::Env(_)) && !provider.may_send_key();
+        let usable = allowed && key.present() && !plain_http;
         let skip_reason = if !allowed {
             Some(format!(
                 "{id} is not in the allowlist of profile `{}`",
@@ -655,8 +655,11 @@ fn show(ctx: &Ctx, name: &str) -> Result<()> {
             Some(missing_key_words(id, route.key.as_deref()))
         } else if key == KeyStatus::Unknown {
             Some("the vault's key index (vault.toml) cannot be read".into())
-        } else if degraded {
-            Some(format!("{id} is {health}"))
+        } else if plain_http {
+            Some(format!(
+                "refusing to send a key over plain HTTP to {}",
+                provider.base_url
+            ))
         } else {
             None
         };
@@ -673,16 +676,25 @@ fn show(ctx: &Ctx, name: &str) -> Result<()> {
         });
     }
 
-    // Healthy usable candidates in order, then the degraded ones (tried after them).
+    // As the walk does (crate::policy): the healthy usable candidates in chain order; the
+    // degraded ones only when no healthy one is left.
+    let any_healthy = candidates.iter().any(|c| c.usable && !c.degraded);
+    for c in candidates.iter_mut().filter(|c| c.usable && c.degraded) {
+        if any_healthy {
+            c.skip_reason = Some(format!(
+                "{} is {}; skipped while a healthy candidate remains",
+                c.provider, c.health
+            ));
+        }
+    }
     let order: Vec<&Candidate> = candidates
         .iter()
-        .filter(|c| c.usable && !c.degraded)
-        .chain(candidates.iter().filter(|c| c.usable && c.degraded))
+        .filter(|c| c.usable && c.degraded != any_healthy)
         .collect();
     let label = |c: &Candidate| format!("{}:{}", c.provider, c.model);
     let skipped: Vec<String> = candidates
         .iter()
-        .filter(|c| !c.usable)
+        .filter(|c| !order.iter().any(|o| std::ptr::eq(*o, *c)))
         .map(|c| {
             format!(
                 "{} ({})",
@@ -695,19 +707,10 @@ fn show(ctx: &Ctx, name: &str) -> Result<()> {
         Some(first) => {
             let mut v = format!("a run on `{name}` would call {} first", label(first));
             if first.degraded {
-                v.push_str(" although it is degraded (no healthy candidate remains)");
+                v.push_str(", although it is degraded: no healthy candidate remains");
             }
             if order.len() > 1 {
-                let rest: Vec<String> = order[1..]
-                    .iter()
-                    .map(|c| {
-                        if c.degraded && !first.degraded {
-                            format!("{} (degraded, tried last)", label(c))
-                        } else {
-                            label(c)
-                        }
-                    })
-                    .collect();
+                let rest: Vec<String> = order[1..].iter().map(|c| label(c)).collect();
                 v.push_str(&format!(", then {}", rest.join(", ")));
             }
             if !skipped.is_empty() {
