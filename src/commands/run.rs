@@ -9,13 +9,11 @@ use crate::cli::RunArgs;
 use crate::error::{Error, Result};
 use crate::http;
 use crate::keys::Keys;
-use crate::ledger::Ledger;
 use crate::output;
-use crate::policy::retry::RetryPolicy;
-use crate::policy::{Attempt, Plan, Success, Walker};
-use crate::prices::{self, Cost, CostSource, PriceTable};
+use crate::policy::{self, Attempt, Plan, Success, Walker};
+use crate::prices::{Cost, CostSource};
 use crate::providers::Provider;
-use crate::providers::chat::{ChatFailure, ChatRequest, ChatResult, Usage};
+use crate::providers::chat::{Cancel, ChatFailure, ChatRequest, Usage};
 
 pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
     let prompt = read_prompt(&args.prompt, args.no_stdin)?;
@@ -42,29 +40,41 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
         Ok(())
     };
     let client = http::client(&ctx.timeouts);
-    let ledger = open_ledger(ctx);
-    let walker = Walker {
-        client: &client,
-        keys: &keys,
-        ledger: ledger.as_ref(),
-        health: ctx.profile()?.profile.health.clone(),
-        retry: RetryPolicy::from_env(),
-    };
+    let ledger = policy::open_ledger(ctx)?;
+    let loaded = ctx.profile()?;
+    let prices = policy::price_table(&loaded.profile);
+    let (canceller, cancel) = Cancel::new();
+    let walker = Walker::new(
+        &client,
+        &keys,
+        ledger.as_ref(),
+        loaded,
+        &prices,
+        plan.route.clone(),
+        cancel,
+    );
     let outcome = http::runtime().block_on(async {
+        let call = walker.call(&plan, &req, &mut sink, !to_stdout);
+        tokio::pin!(call);
         tokio::select! {
-            r = walker.call(&plan, &req, &mut sink, !to_stdout) => Some(r),
-            _ = tokio::signal::ctrl_c() => None,
+            r = &mut call => r,
+            _ = tokio::signal::ctrl_c() => {
+                // Let the walk stop itself, so the partial usage is recorded.
+                canceller.cancel();
+                call.await
+            }
         }
     });
+    for w in walker.warnings.borrow().iter() {
+        ctx.ui.warn(w);
+    }
     // On a terminal, end the answer's last line so the shell prompt does not glue onto it.
     if to_stdout && !ends_with_newline && std::io::stdout().is_terminal() {
         let _ = output::write_stdout(b"\n");
     }
-    let success = match outcome {
-        None => return Err(Error::Interrupted),
-        Some(r) => r?,
-    };
-    let cost = price(
+    let success = outcome?;
+    let cost = policy::call_cost(
+        &prices,
         &success.candidate.provider,
         &success.candidate.model,
         &success.result,
@@ -81,20 +91,6 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
         eprintln!("{}", report.table(ctx));
     }
     Ok(())
-}
-
-/// The ledger, for provider health. A ledger that cannot be opened never blocks a call;
-/// `-v` says why it was left out.
-fn open_ledger(ctx: &Ctx) -> Option<Ledger> {
-    match Ledger::open(&ctx.paths) {
-        Ok(l) => Some(l),
-        Err(e) => {
-            output::verbose(&format!(
-                "provider health is not tracked for this call: {e}"
-            ));
-            None
-        }
-    }
 }
 
 /// The prompt: the arguments joined by spaces, then piped stdin after a blank line.
@@ -121,26 +117,6 @@ fn read_prompt(words: &[String], no_stdin: bool) -> Result<String> {
         ));
     }
     Ok(prompt)
-}
-
-fn price(provider: &Provider, model: &str, result: &ChatResult) -> Cost {
-    // No usage report means the tokens are unknown, and so is the cost: never a made-up 0.
-    if !result.usage_reported
-        && result.provider_cost_usd.is_none()
-        && !prices::is_local(provider.id())
-    {
-        return Cost {
-            usd: None,
-            source: CostSource::Unknown,
-        };
-    }
-    prices::cost(
-        &PriceTable::embedded(),
-        provider,
-        model,
-        &result.usage,
-        result.provider_cost_usd,
-    )
 }
 
 /// Turns a failed call into the message a person reads and the exit code scripts read.

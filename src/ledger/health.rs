@@ -115,13 +115,6 @@ impl Ledger {
             .map_err(|e| self.error(e))?;
         self.health(provider)
     }
-
-    fn error(&self, e: rusqlite::Error) -> crate::error::Error {
-        super::ledger_error(
-            std::path::Path::new(self.conn.path().unwrap_or("ledger.sqlite3")),
-            e,
-        )
-    }
 }
 
 #[cfg(test)]

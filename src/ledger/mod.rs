@@ -3,6 +3,8 @@
 //! parallel byok runs write without losing a row; the schema is versioned with
 //! `PRAGMA user_version` and upgraded forward on open.
 
+pub mod budget;
+pub mod events;
 pub mod health;
 mod schema;
 
@@ -37,6 +39,10 @@ impl Ledger {
             .map_err(|e| ledger_error(&path, e))?;
         schema::migrate(&conn).map_err(|e| ledger_error(&path, e))?;
         Ok(Ledger { conn })
+    }
+
+    pub(crate) fn error(&self, e: rusqlite::Error) -> Error {
+        ledger_error(Path::new(self.conn.path().unwrap_or("ledger.sqlite3")), e)
     }
 
     /// Opens an existing database for reading only; `None` when there is none yet.

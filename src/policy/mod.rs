@@ -10,14 +10,19 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use std::cell::RefCell;
+
 use crate::error::{Error, exit};
 use crate::keys::{Keys, ResolvedKey};
 use crate::ledger::Ledger;
+use crate::ledger::budget::{self, Reservation, Reserved};
+use crate::ledger::events::{CallRow, CallTag, Settlement};
 use crate::ledger::health::Health;
 use crate::output;
-use crate::profile::HealthConfig;
+use crate::prices::{self, PriceTable};
+use crate::profile::{LoadedProfile, Profile};
 use crate::providers::Provider;
-use crate::providers::chat::{self, ChatFailure, ChatRequest, ChatResult, Sink};
+use crate::providers::chat::{self, Cancel, ChatFailure, ChatRequest, ChatResult, Sink, Usage};
 use crate::providers::failure::{Failure, FailureClass};
 pub use plan::{Candidate, Plan};
 
@@ -66,9 +71,90 @@ pub struct Success {
 pub struct Walker<'a> {
     pub client: &'a reqwest::Client,
     pub keys: &'a Keys,
+    /// Where attempts, health and budgets are kept; `None` when it cannot be opened and
+    /// no budget applies (a call is never blocked by a ledger it does not need).
     pub ledger: Option<&'a Ledger>,
-    pub health: HealthConfig,
+    pub profile: &'a Profile,
+    pub prices: &'a PriceTable,
     pub retry: retry::RetryPolicy,
+    pub tag: CallTag,
+    pub cancel: Cancel,
+    /// Reservations made ahead, by provider and model (a council reserves every call it
+    /// will make before it starts); taken before reserving anew.
+    pub prepaid: RefCell<Vec<(String, String, i64)>>,
+    /// Budget warnings (80 % used) for the caller to show.
+    pub warnings: RefCell<Vec<String>>,
+}
+
+impl<'a> Walker<'a> {
+    /// A walker for calls of `route` in the active profile, recording into `ledger`.
+    pub fn new(
+        client: &'a reqwest::Client,
+        keys: &'a Keys,
+        ledger: Option<&'a Ledger>,
+        profile: &'a LoadedProfile,
+        prices: &'a PriceTable,
+        route: Option<String>,
+        cancel: Cancel,
+    ) -> Walker<'a> {
+        Walker {
+            client,
+            keys,
+            ledger,
+            profile: &profile.profile,
+            prices,
+            retry: retry::RetryPolicy::from_env(),
+            tag: CallTag {
+                profile: profile.name.clone(),
+                route,
+                council_id: None,
+            },
+            cancel,
+            prepaid: RefCell::new(Vec::new()),
+            warnings: RefCell::new(Vec::new()),
+        }
+    }
+}
+
+/// The ledger for a call. One that cannot be opened never blocks a call that no budget
+/// applies to (it is reported); under a budget it refuses the call, because a cap that
+/// cannot be checked is not a cap.
+pub fn open_ledger(ctx: &crate::commands::Ctx) -> Result<Option<Ledger>, Error> {
+    match Ledger::open(&ctx.paths) {
+        Ok(l) => Ok(Some(l)),
+        Err(e) if budget::all_caps(&ctx.profile()?.profile).is_empty() => {
+            ctx.ui.warn(&format!("{e}; this call is not recorded"));
+            Ok(None)
+        }
+        Err(Error::LedgerUnavailable { path, detail }) => Err(Error::LedgerUnavailable {
+            path,
+            detail: format!(
+                "{detail}; a budget is set, and a cap that cannot be checked is not a cap, so the call was not made"
+            ),
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+/// The price table with the profile's overrides.
+pub fn price_table(profile: &Profile) -> PriceTable {
+    PriceTable::embedded().with_overrides(profile.prices.clone())
+}
+
+/// Output tokens asked for when a budget applies and the user set no `--max-tokens`:
+/// the reservation must be an upper bound, so the request carries the limit it assumed.
+pub const BUDGET_MAX_TOKENS: u32 = 4096;
+/// Prompt tokens never exceed the prompt's bytes; the chat template adds a few.
+const TEMPLATE_TOKENS: u64 = 64;
+
+/// An upper bound of a request's usage, for budget reservations.
+pub fn estimate(req: &ChatRequest) -> Usage {
+    let prompt = req.prompt.len() + req.system.as_ref().map_or(0, String::len);
+    Usage {
+        input_tokens: prompt as u64 + TEMPLATE_TOKENS,
+        output_tokens: req.max_tokens.unwrap_or(BUDGET_MAX_TOKENS) as u64,
+        ..Usage::default()
+    }
 }
 
 /// A candidate that passed the checks, with its key.
@@ -114,12 +200,28 @@ impl Walker<'_> {
         }
         let order: Vec<Ready> = if any_healthy { healthy } else { degraded };
 
-        let mut request = req.clone();
         for r in order {
+            let mut request = req.clone();
             request.model = r.candidate.model.clone();
+            let caps = budget::caps_for(
+                self.profile,
+                r.candidate.provider.id(),
+                self.tag.route.as_deref(),
+            );
+            if !caps.is_empty() && request.max_tokens.is_none() {
+                request.max_tokens = Some(BUDGET_MAX_TOKENS);
+            }
             let secret = r.key.as_ref().map(|k| crate::secret::expose(&k.secret));
+            let label = r.key.as_ref().map(|k| k.origin.label().to_string());
             let mut tries = 0u32;
             loop {
+                let row = match self.reserve(&r.candidate, label.as_deref(), &request) {
+                    Ok(row) => row,
+                    Err(skip) => {
+                        attempts.push(skip);
+                        break;
+                    }
+                };
                 let t0 = Instant::now();
                 let mut emitted = false;
                 let outcome = {
@@ -133,9 +235,11 @@ impl Walker<'_> {
                         secret,
                         &request,
                         &mut counting,
+                        &self.cancel,
                     )
                     .await
                 };
+                self.settle(row, &r.candidate, &outcome, t0.elapsed());
                 match outcome {
                     Ok(result) => {
                         self.record_health(&r.candidate.provider, None);
@@ -157,6 +261,9 @@ impl Walker<'_> {
                         });
                     }
                     Err(f) if chat::is_sink_closed(&f) => return Err(Error::StdoutClosed),
+                    Err(f) if f.failure.class == FailureClass::Interrupted => {
+                        return Err(Error::Interrupted);
+                    }
                     Err(f) => {
                         let class = f.failure.class;
                         attempts.push(failed(&r.candidate, &f, t0.elapsed()));
@@ -174,7 +281,10 @@ impl Walker<'_> {
                                 f.failure.describe(),
                                 wait.as_millis()
                             ));
-                            tokio::time::sleep(wait).await;
+                            tokio::select! {
+                                _ = tokio::time::sleep(wait) => {}
+                                _ = self.cancel.cancelled() => return Err(Error::Interrupted),
+                            }
                             continue;
                         }
                         if class.retryable() || class == FailureClass::StreamCut {
@@ -189,6 +299,100 @@ impl Walker<'_> {
             }
         }
         Err(self.give_up(plan, &attempts, None))
+    }
+
+    /// The ledger row for one try: a prepaid reservation, or a new one that every budget
+    /// it falls under can cover. `Ok(None)` when there is no ledger to write to.
+    fn reserve(
+        &self,
+        c: &Candidate,
+        label: Option<&str>,
+        req: &ChatRequest,
+    ) -> Result<Option<i64>, Attempt> {
+        let id = c.provider.id();
+        {
+            let mut prepaid = self.prepaid.borrow_mut();
+            if let Some(at) = prepaid
+                .iter()
+                .position(|(p, m, _)| p == id && *m == c.model)
+            {
+                return Ok(Some(prepaid.remove(at).2));
+            }
+        }
+        let Some(ledger) = self.ledger else {
+            return Ok(None);
+        };
+        let estimate = estimate(req);
+        let est_usd = self.estimate_usd(c, &estimate);
+        let row = CallRow {
+            tag: &self.tag,
+            provider: id,
+            model: &c.model,
+            key_label: label,
+        };
+        match ledger.reserve(
+            self.profile,
+            &[Reservation {
+                row,
+                estimate,
+                est_usd,
+            }],
+        ) {
+            Ok(Reserved::Rows { ids, warnings }) => {
+                self.warnings.borrow_mut().extend(warnings);
+                Ok(ids.first().copied())
+            }
+            Ok(Reserved::Refused(refusal)) => {
+                Err(skipped(c, AttemptClass::Budget, &refusal.describe(None)))
+            }
+            Err(e) => {
+                output::verbose(&format!("could not write the ledger: {e}"));
+                Ok(None)
+            }
+        }
+    }
+
+    /// What a call could cost at most, `None` for a model without a price.
+    pub fn estimate_usd(&self, c: &Candidate, estimate: &Usage) -> Option<f64> {
+        if prices::is_local(c.provider.id()) {
+            return Some(0.0);
+        }
+        self.prices
+            .lookup(c.provider.id(), &c.model)
+            .map(|p| prices::estimate_usd(p, estimate.input_tokens, estimate.output_tokens))
+    }
+
+    /// Replaces a reservation with what the try really used (a failed or interrupted
+    /// stream's partial usage included).
+    fn settle(
+        &self,
+        row: Option<i64>,
+        c: &Candidate,
+        outcome: &Result<ChatResult, ChatFailure>,
+        latency: Duration,
+    ) {
+        let (Some(ledger), Some(id)) = (self.ledger, row) else {
+            return;
+        };
+        let (status, class, result) = match outcome {
+            Ok(r) => ("ok", None, r),
+            Err(f) if f.failure.class == FailureClass::Interrupted => {
+                ("interrupted", Some("interrupted"), &*f.partial)
+            }
+            Err(f) => ("failed", Some(f.failure.class.as_str()), &*f.partial),
+        };
+        let cost = call_cost(self.prices, &c.provider, &c.model, result);
+        let settlement = Settlement {
+            status,
+            error_class: class,
+            usage: result.usage,
+            cost,
+            latency_ms: latency.as_millis() as u64,
+            ttft_ms: result.ttft.map(|t| t.as_millis() as u64),
+        };
+        if let Err(e) = ledger.settle(id, &settlement) {
+            output::verbose(&format!("could not record the call in the ledger: {e}"));
+        }
     }
 
     /// Allowlist → key → budget → health, without any network.
@@ -241,8 +445,8 @@ impl Walker<'_> {
             Some(f) => ledger.record_failure(
                 provider.id(),
                 &f.describe(),
-                self.health.failures,
-                self.health.cooldown_secs,
+                self.profile.health.failures,
+                self.profile.health.cooldown_secs,
             ),
         };
         if let Err(e) = outcome {
@@ -349,6 +553,39 @@ fn single_missing_key(plan: &Plan, attempts: &[Attempt]) -> Option<Error> {
         label: c.key_label.clone(),
         env: c.provider.spec.key_env.first().map(|v| v.to_string()),
     })
+}
+
+/// What a call cost: the provider's own figure, the price table's, or unknown — and
+/// unknown, never 0, when a remote provider reported no usage.
+pub fn call_cost(
+    table: &PriceTable,
+    provider: &Provider,
+    model: &str,
+    result: &ChatResult,
+) -> prices::Cost {
+    if !result.usage_reported
+        && result.provider_cost_usd.is_none()
+        && !prices::is_local(provider.id())
+    {
+        if result.usage == Usage::default() && result.text.is_empty() {
+            // Nothing was generated (a refused request): nothing was spent.
+            return prices::Cost {
+                usd: Some(0.0),
+                source: prices::CostSource::PriceTable,
+            };
+        }
+        return prices::Cost {
+            usd: None,
+            source: prices::CostSource::Unknown,
+        };
+    }
+    prices::cost(
+        table,
+        provider,
+        model,
+        &result.usage,
+        result.provider_cost_usd,
+    )
 }
 
 fn skipped(c: &Candidate, class: AttemptClass, why: &str) -> Attempt {

@@ -84,6 +84,59 @@ impl ChatFailure {
     }
 }
 
+/// Stops calls in flight (Ctrl-C, a council that already has its answer): a stream ends
+/// where it is, keeping what arrived and the usage reported so far.
+#[derive(Clone, Debug)]
+pub struct Cancel(tokio::sync::watch::Receiver<bool>);
+
+/// The side that cancels.
+#[derive(Debug)]
+pub struct Canceller(tokio::sync::watch::Sender<bool>);
+
+impl Canceller {
+    pub fn cancel(&self) {
+        let _ = self.0.send(true);
+    }
+}
+
+impl Cancel {
+    pub fn new() -> (Canceller, Cancel) {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        (Canceller(tx), Cancel(rx))
+    }
+
+    /// A token nobody cancels.
+    pub fn never() -> Cancel {
+        Cancel::new().1
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Resolves when cancelled; never, if the canceller is gone without cancelling.
+    pub async fn cancelled(&self) {
+        let mut rx = self.0.clone();
+        loop {
+            if *rx.borrow_and_update() {
+                return;
+            }
+            if rx.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+}
+
+fn interrupted() -> Failure {
+    Failure {
+        class: FailureClass::Interrupted,
+        status: None,
+        message: "interrupted".into(),
+        retry_after: None,
+    }
+}
+
 /// Where streamed text goes. Returning an error stops the call (stdout closed, say).
 pub type Sink<'a> = dyn FnMut(&str) -> std::io::Result<()> + 'a;
 
@@ -113,6 +166,7 @@ pub async fn chat(
     key: Option<&str>,
     req: &ChatRequest,
     sink: &mut Sink<'_>,
+    cancel: &Cancel,
 ) -> Result<ChatResult, ChatFailure> {
     let secrets: Vec<&str> = key.into_iter().collect();
     let http = match provider.spec.wire {
@@ -127,10 +181,13 @@ pub async fn chat(
         .and_then(|r| r.build().ok())
         .map(|r| r.url().to_string())
         .unwrap_or_default();
-    let response = http.send().await.map_err(|e| {
-        output::verbose(&format!("POST {url} → {e}"));
-        ChatFailure::before_answer(Failure::from_transport(&e))
-    })?;
+    let response = tokio::select! {
+        r = http.send() => r.map_err(|e| {
+            output::verbose(&format!("POST {url} → {e}"));
+            ChatFailure::before_answer(Failure::from_transport(&e))
+        })?,
+        _ = cancel.cancelled() => return Err(ChatFailure::before_answer(interrupted())),
+    };
     let status = response.status().as_u16();
     output::verbose(&format!(
         "POST {url} → {status} ({} ms to headers)",
@@ -144,10 +201,10 @@ pub async fn chat(
         )));
     }
     if !req.stream {
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| ChatFailure::before_answer(Failure::from_transport(&e)))?;
+        let body = tokio::select! {
+            b = response.bytes() => b.map_err(|e| ChatFailure::before_answer(Failure::from_transport(&e)))?,
+            _ = cancel.cancelled() => return Err(ChatFailure::before_answer(interrupted())),
+        };
         let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
             ChatFailure::before_answer(not_understood(format!("the answer was not JSON ({e})")))
         })?;
@@ -167,12 +224,46 @@ pub async fn chat(
     }
     let body = response.bytes_stream();
     let outcome = match provider.spec.wire {
-        Wire::OpenAi => drive_sse(body, super::openai::Decoder::default(), sink, started).await,
-        Wire::Anthropic => {
-            drive_sse(body, super::anthropic::Decoder::default(), sink, started).await
+        Wire::OpenAi => {
+            drive_sse(
+                body,
+                super::openai::Decoder::default(),
+                sink,
+                started,
+                cancel,
+            )
+            .await
         }
-        Wire::Gemini => drive_sse(body, super::gemini::Decoder::default(), sink, started).await,
-        Wire::Ollama => drive_ndjson(body, super::ollama::Decoder::default(), sink, started).await,
+        Wire::Anthropic => {
+            drive_sse(
+                body,
+                super::anthropic::Decoder::default(),
+                sink,
+                started,
+                cancel,
+            )
+            .await
+        }
+        Wire::Gemini => {
+            drive_sse(
+                body,
+                super::gemini::Decoder::default(),
+                sink,
+                started,
+                cancel,
+            )
+            .await
+        }
+        Wire::Ollama => {
+            drive_ndjson(
+                body,
+                super::ollama::Decoder::default(),
+                sink,
+                started,
+                cancel,
+            )
+            .await
+        }
     };
     outcome.map_err(|mut f| {
         f.failure.message = crate::secret::redact(&f.failure.message, &secrets);
@@ -222,6 +313,7 @@ pub async fn drive_sse<S, E, D>(
     mut decoder: D,
     sink: &mut Sink<'_>,
     started: Instant,
+    cancel: &Cancel,
 ) -> Result<ChatResult, ChatFailure>
 where
     S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
@@ -232,7 +324,12 @@ where
     let mut events = body.eventsource();
     let mut text = String::new();
     let mut ttft = None;
-    while let Some(item) = events.next().await {
+    loop {
+        let next = tokio::select! {
+            n = events.next() => n,
+            _ = cancel.cancelled() => return Err(partial(&decoder, text, ttft, interrupted())),
+        };
+        let Some(item) = next else { break };
         let event = match item {
             Ok(ev) => ev,
             Err(e) => {
@@ -272,6 +369,7 @@ pub async fn drive_ndjson<S, E, D>(
     mut decoder: D,
     sink: &mut Sink<'_>,
     started: Instant,
+    cancel: &Cancel,
 ) -> Result<ChatResult, ChatFailure>
 where
     S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
@@ -282,7 +380,11 @@ where
     let mut text = String::new();
     let mut ttft = None;
     'read: loop {
-        let chunk = match body.next().await {
+        let next = tokio::select! {
+            n = body.next() => n,
+            _ = cancel.cancelled() => return Err(partial(&decoder, text, ttft, interrupted())),
+        };
+        let chunk = match next {
             Some(Ok(c)) => c,
             Some(Err(e)) => {
                 return Err(partial(
@@ -418,9 +520,9 @@ pub fn decode_pieces<D: StreamDecoder>(
     let mut sink = |_: &str| Ok(());
     crate::http::runtime().block_on(async {
         if ndjson {
-            drive_ndjson(stream, decoder, &mut sink, Instant::now()).await
+            drive_ndjson(stream, decoder, &mut sink, Instant::now(), &Cancel::never()).await
         } else {
-            drive_sse(stream, decoder, &mut sink, Instant::now()).await
+            drive_sse(stream, decoder, &mut sink, Instant::now(), &Cancel::never()).await
         }
     })
 }

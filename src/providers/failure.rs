@@ -30,6 +30,8 @@ pub enum FailureClass {
     Timeout,
     /// The answer stopped half-way.
     StreamCut,
+    /// The user (Ctrl-C) or byok itself (a council with its answer) stopped the call.
+    Interrupted,
 }
 
 impl FailureClass {
@@ -48,6 +50,7 @@ impl FailureClass {
     pub fn exit_code(self) -> i32 {
         match self {
             FailureClass::KeyRejected | FailureClass::NoCredit => exit::KEY_REJECTED,
+            FailureClass::Interrupted => exit::INTERRUPTED,
             _ => exit::PROVIDER_FAILED,
         }
     }
@@ -64,6 +67,7 @@ impl FailureClass {
             FailureClass::Network => "network",
             FailureClass::Timeout => "timeout",
             FailureClass::StreamCut => "stream_cut",
+            FailureClass::Interrupted => "interrupted",
         }
     }
 }
@@ -215,6 +219,10 @@ impl Failure {
             FailureClass::StreamCut => (
                 format!("the answer from {p} broke off mid-way ({what})."),
                 format!("run it again, or use --no-stream, {other}"),
+            ),
+            FailureClass::Interrupted => (
+                format!("the call to {p} was interrupted."),
+                "run it again".into(),
             ),
         }
     }

@@ -87,8 +87,9 @@ fn status_of(class: FailureClass) -> VerifyStatus {
         | FailureClass::Server
         | FailureClass::Network
         | FailureClass::Timeout => VerifyStatus::Unreachable,
-        FailureClass::NotFound | FailureClass::BadRequest | FailureClass::StreamCut => {
-            VerifyStatus::Error
-        }
+        FailureClass::NotFound
+        | FailureClass::BadRequest
+        | FailureClass::StreamCut
+        | FailureClass::Interrupted => VerifyStatus::Error,
     }
 }

@@ -1,0 +1,423 @@
+//! Hard monthly budgets (DESIGN.md §4, §6), enforced by reservation: before a call its
+//! estimated cost is written to the ledger as a `reserved` row inside an IMMEDIATE
+//! transaction, after checking every cap it falls under against the month's rows
+//! (reservations included). Concurrent byok processes serialise on that transaction, so
+//! together they can never overshoot a cap; the row is settled with the real usage after.
+
+use rusqlite::params;
+
+use super::Ledger;
+use super::events::{CallRow, month_and_day};
+use crate::error::Result;
+use crate::profile::Profile;
+use crate::providers::chat::Usage;
+
+/// The calls to reserve together (a council reserves all its calls at once).
+pub struct Reservation<'a> {
+    pub row: CallRow<'a>,
+    pub estimate: Usage,
+    /// `None` when the model has no known price.
+    pub est_usd: Option<f64>,
+}
+
+/// One cap: what it covers and its limit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cap {
+    /// `openai`, `route classify`, `total`.
+    pub scope: String,
+    pub unit: Unit,
+    pub limit: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    Tokens,
+    Usd,
+}
+
+/// A cap with how much of it this month has used.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Headroom {
+    pub scope: String,
+    pub unit: Unit,
+    pub cap: f64,
+    pub spent: f64,
+    pub left: f64,
+    pub month: String,
+}
+
+/// Why a reservation was refused.
+#[derive(Clone, Debug)]
+pub struct Refusal {
+    pub headroom: Headroom,
+    pub needed: f64,
+    /// The call's price is unknown, so a dollar cap cannot cover it.
+    pub unpriced: bool,
+}
+
+impl Refusal {
+    /// `the openai budget for November is spent: 2,000,412 of 2,000,000 tokens ($4.12 of $5.00)`.
+    pub fn describe(&self, spent_other: Option<&Headroom>) -> String {
+        let h = &self.headroom;
+        if self.unpriced {
+            return format!(
+                "the {} budget is in dollars and this model has no known price, so the call cannot be checked against it",
+                h.scope
+            );
+        }
+        let mut text = format!(
+            "the {} budget for {} is spent: {} of {}",
+            h.scope,
+            month_name(&h.month),
+            amount(h.unit, h.spent),
+            amount(h.unit, h.cap)
+        );
+        if let Some(o) = spent_other {
+            text.push_str(&format!(
+                " ({} of {})",
+                amount(o.unit, o.spent),
+                amount(o.unit, o.cap)
+            ));
+        }
+        if h.left > 0.0 {
+            text.push_str(&format!(
+                "; this call needs up to {}",
+                amount(h.unit, self.needed)
+            ));
+        }
+        text
+    }
+}
+
+/// The outcome of a reservation attempt.
+pub enum Reserved {
+    Rows {
+        ids: Vec<i64>,
+        warnings: Vec<String>,
+    },
+    Refused(Refusal),
+}
+
+/// The caps a call to `provider` on `route` falls under.
+pub fn caps_for(profile: &Profile, provider: &str, route: Option<&str>) -> Vec<Cap> {
+    let b = &profile.budgets;
+    let mut caps = Vec::new();
+    let mut add = |scope: String, unit: Unit, limit: Option<f64>| {
+        if let Some(limit) = limit {
+            caps.push(Cap { scope, unit, limit });
+        }
+    };
+    add(
+        provider.to_string(),
+        Unit::Tokens,
+        b.monthly_tokens.get(provider).map(|v| *v as f64),
+    );
+    add(
+        provider.to_string(),
+        Unit::Usd,
+        b.monthly_usd.get(provider).copied(),
+    );
+    if let Some(r) = route.and_then(|r| profile.routes.get(r).map(|cfg| (r, cfg))) {
+        add(
+            format!("route {}", r.0),
+            Unit::Tokens,
+            r.1.monthly_tokens.map(|v| v as f64),
+        );
+        add(format!("route {}", r.0), Unit::Usd, r.1.monthly_usd);
+    }
+    add(
+        "total".into(),
+        Unit::Tokens,
+        b.monthly_tokens.get("total").map(|v| *v as f64),
+    );
+    add(
+        "total".into(),
+        Unit::Usd,
+        b.monthly_usd.get("total").copied(),
+    );
+    caps
+}
+
+/// Every cap the profile sets, for `byok usage` and `byok status`.
+pub fn all_caps(profile: &Profile) -> Vec<Cap> {
+    let b = &profile.budgets;
+    let mut caps: Vec<Cap> = Vec::new();
+    for (scope, v) in &b.monthly_tokens {
+        caps.push(Cap {
+            scope: scope.clone(),
+            unit: Unit::Tokens,
+            limit: *v as f64,
+        });
+    }
+    for (scope, v) in &b.monthly_usd {
+        caps.push(Cap {
+            scope: scope.clone(),
+            unit: Unit::Usd,
+            limit: *v,
+        });
+    }
+    for (name, r) in &profile.routes {
+        if let Some(t) = r.monthly_tokens {
+            caps.push(Cap {
+                scope: format!("route {name}"),
+                unit: Unit::Tokens,
+                limit: t as f64,
+            });
+        }
+        if let Some(u) = r.monthly_usd {
+            caps.push(Cap {
+                scope: format!("route {name}"),
+                unit: Unit::Usd,
+                limit: u,
+            });
+        }
+    }
+    caps
+}
+
+impl Ledger {
+    /// This month's use of `cap` (reservations included).
+    pub fn spent(&self, cap: &Cap, month: &str) -> Result<f64> {
+        let what = match cap.unit {
+            Unit::Tokens => "COALESCE(SUM(input_tokens + output_tokens), 0)",
+            Unit::Usd => "COALESCE(SUM(cost_usd), 0)",
+        };
+        let (filter, arg): (&str, Option<&str>) = if cap.scope == "total" {
+            ("", None)
+        } else if let Some(route) = cap.scope.strip_prefix("route ") {
+            (" AND route = ?2", Some(route))
+        } else {
+            (" AND provider = ?2", Some(cap.scope.as_str()))
+        };
+        let sql = format!("SELECT {what} FROM events WHERE kind = 'call' AND month = ?1{filter}");
+        let value: f64 = match arg {
+            Some(a) => self.conn.query_row(&sql, params![month, a], |r| r.get(0)),
+            None => self.conn.query_row(&sql, params![month], |r| r.get(0)),
+        }
+        .map_err(|e| self.error(e))?;
+        Ok(value)
+    }
+
+    pub fn headroom(&self, cap: &Cap, month: &str) -> Result<Headroom> {
+        let spent = self.spent(cap, month)?;
+        Ok(Headroom {
+            scope: cap.scope.clone(),
+            unit: cap.unit,
+            cap: cap.limit,
+            spent,
+            left: (cap.limit - spent).max(0.0),
+            month: month.to_string(),
+        })
+    }
+
+    /// Reserves every call in `calls` or none: checks each cap they fall under against the
+    /// month's rows plus what these calls would add, then inserts them as `reserved`.
+    pub fn reserve(&self, profile: &Profile, calls: &[Reservation]) -> Result<Reserved> {
+        let (month, _) = month_and_day(jiff::Timestamp::now());
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| self.error(e))?;
+        let outcome = self.reserve_in_transaction(profile, calls, &month);
+        let end = if matches!(outcome, Ok(Reserved::Rows { .. })) {
+            "COMMIT"
+        } else {
+            "ROLLBACK"
+        };
+        self.conn.execute_batch(end).map_err(|e| self.error(e))?;
+        outcome
+    }
+
+    fn reserve_in_transaction(
+        &self,
+        profile: &Profile,
+        calls: &[Reservation],
+        month: &str,
+    ) -> Result<Reserved> {
+        // What these calls add to each cap they fall under.
+        let mut demand: Vec<(Cap, f64, bool)> = Vec::new();
+        for c in calls {
+            for cap in caps_for(profile, c.row.provider, c.row.tag.route.as_deref()) {
+                let (need, unpriced) = match cap.unit {
+                    Unit::Tokens => (
+                        (c.estimate.input_tokens + c.estimate.output_tokens) as f64,
+                        false,
+                    ),
+                    Unit::Usd => (c.est_usd.unwrap_or(0.0), c.est_usd.is_none()),
+                };
+                match demand.iter_mut().find(|(d, _, _)| *d == cap) {
+                    Some(entry) => {
+                        entry.1 += need;
+                        entry.2 |= unpriced;
+                    }
+                    None => demand.push((cap, need, unpriced)),
+                }
+            }
+        }
+        let mut warnings = Vec::new();
+        for (cap, need, unpriced) in &demand {
+            let headroom = self.headroom(cap, month)?;
+            if *unpriced || headroom.spent + need > cap.limit {
+                return Ok(Reserved::Refused(Refusal {
+                    headroom,
+                    needed: *need,
+                    unpriced: *unpriced,
+                }));
+            }
+            if headroom.spent + need >= 0.8 * cap.limit {
+                warnings.push(format!(
+                    "the {} budget for {} is {:.0}% used: {} of {}",
+                    cap.scope,
+                    month_name(month),
+                    100.0 * (headroom.spent + need) / cap.limit,
+                    amount(cap.unit, headroom.spent + need),
+                    amount(cap.unit, cap.limit)
+                ));
+            }
+        }
+        let mut ids = Vec::with_capacity(calls.len());
+        for c in calls {
+            ids.push(self.insert_reserved(&c.row, &c.estimate, c.est_usd)?);
+        }
+        Ok(Reserved::Rows { ids, warnings })
+    }
+}
+
+/// `2,000,412 tokens` or `$4.12`.
+pub fn amount(unit: Unit, v: f64) -> String {
+    match unit {
+        Unit::Tokens => format!("{} tokens", group_thousands(v.round() as u64)),
+        Unit::Usd => format!("${v:.2}"),
+    }
+}
+
+pub fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// `2026-11` → `November`.
+pub fn month_name(month: &str) -> String {
+    const NAMES: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    month
+        .split('-')
+        .nth(1)
+        .and_then(|m| m.parse::<usize>().ok())
+        .and_then(|m| NAMES.get(m.wrapping_sub(1)))
+        .map_or_else(|| month.to_string(), |n| n.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::events::CallTag;
+    use crate::paths::Paths;
+
+    fn profile(text: &str) -> Profile {
+        crate::profile::parse(text, std::path::Path::new("p.toml")).unwrap()
+    }
+
+    fn reservation<'a>(tag: &'a CallTag, provider: &'a str, tokens: u64) -> Reservation<'a> {
+        Reservation {
+            row: CallRow {
+                tag,
+                provider,
+                model: "m",
+                key_label: None,
+            },
+            estimate: Usage {
+                input_tokens: tokens / 2,
+                output_tokens: tokens - tokens / 2,
+                ..Usage::default()
+            },
+            est_usd: Some(0.01),
+        }
+    }
+
+    #[test]
+    fn reservations_count_against_the_cap_until_it_is_spent() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::open(&Paths::at(dir.path())).unwrap();
+        let p = profile("[budgets]\nmonthly_tokens = { openai = 1000 }\n");
+        let tag = CallTag::default();
+        for _ in 0..2 {
+            assert!(matches!(
+                ledger
+                    .reserve(&p, &[reservation(&tag, "openai", 400)])
+                    .unwrap(),
+                Reserved::Rows { .. }
+            ));
+        }
+        match ledger
+            .reserve(&p, &[reservation(&tag, "openai", 400)])
+            .unwrap()
+        {
+            Reserved::Refused(r) => {
+                assert_eq!(r.headroom.spent, 800.0);
+                assert!(
+                    r.describe(None).starts_with("the openai budget for "),
+                    "{}",
+                    r.describe(None)
+                );
+            }
+            Reserved::Rows { .. } => panic!("the third call would overshoot"),
+        }
+        // Another provider is not under that cap.
+        assert!(matches!(
+            ledger
+                .reserve(&p, &[reservation(&tag, "mistral", 400)])
+                .unwrap(),
+            Reserved::Rows { .. }
+        ));
+    }
+
+    #[test]
+    fn a_group_is_reserved_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::open(&Paths::at(dir.path())).unwrap();
+        let p = profile("[budgets]\nmonthly_tokens = { total = 1000 }\n");
+        let tag = CallTag::default();
+        let three = [
+            reservation(&tag, "openai", 400),
+            reservation(&tag, "gemini", 400),
+            reservation(&tag, "mistral", 400),
+        ];
+        assert!(matches!(
+            ledger.reserve(&p, &three).unwrap(),
+            Reserved::Refused(_)
+        ));
+        assert_eq!(
+            ledger
+                .spent(&all_caps(&p)[0], &month_and_day(jiff::Timestamp::now()).0)
+                .unwrap(),
+            0.0
+        );
+    }
+
+    #[test]
+    fn formatting() {
+        assert_eq!(group_thousands(2_000_412), "2,000,412");
+        assert_eq!(month_name("2026-11"), "November");
+        assert_eq!(amount(Unit::Usd, 4.123), "$4.12");
+    }
+}
