@@ -75,6 +75,17 @@ The answer goes to stdout as it arrives; the token and cost table goes to stderr
 is a terminal or with --stats.")]
     Run(RunArgs),
 
+    /// What was spent: calls, tokens and cost by provider, model, route, key or day, with budgets
+    #[command(after_help = "\
+Examples:
+  byok usage                                  # this month, by provider, with budget headroom
+  byok usage --by model --since 2026-11-01
+  byok usage --by day --since 7d --json | jq .
+  byok usage --by route --since last-month --until last-month --csv > october.csv
+
+Dates are YYYY-MM-DD, today, yesterday, Nd (the last N days), this-month or last-month.")]
+    Usage(UsageArgs),
+
     /// Show the price table used for costs (USD per million tokens)
     #[command(after_help = "\
 Examples:
@@ -104,6 +115,22 @@ Override a price, or add one for a custom model, in the profile: [prices.\"corp:
     /// List, inspect and choose profiles (routes, allowlist, budgets, custom providers)
     #[command(subcommand)]
     Profile(ProfileCommand),
+
+    /// Print a shell completion script on stdout
+    #[command(after_help = "\
+Examples:
+  byok completions bash > ~/.local/share/bash-completion/completions/byok
+  byok completions zsh > ~/.zfunc/_byok          # with fpath+=(~/.zfunc) before compinit
+  byok completions fish > ~/.config/fish/completions/byok.fish
+  eval (byok completions elvish | slurp)         # in ~/.config/elvish/rc.elv
+  byok completions powershell | Out-String | Invoke-Expression   # in $PROFILE
+
+install.sh installs the script of every shell, and the man pages, under its PREFIX.")]
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -317,4 +344,23 @@ pub struct RunArgs {
     /// Print the token and cost table on stderr even when it is not a terminal
     #[arg(long)]
     pub stats: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    /// First day to include (default: the first of this month)
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+
+    /// Last day to include (default: today)
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+
+    /// How to group the calls
+    #[arg(long, value_enum, value_name = "GROUP")]
+    pub by: Option<crate::ledger::usage::GroupBy>,
+
+    /// Print comma-separated values instead of a table
+    #[arg(long, conflicts_with = "json")]
+    pub csv: bool,
 }

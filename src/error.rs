@@ -83,6 +83,9 @@ pub enum Error {
     #[error("the usage ledger {} cannot be used: {detail}", path.display())]
     LedgerUnavailable { path: PathBuf, detail: String },
 
+    #[error("{message}.")]
+    BudgetSpent { message: String, path: PathBuf },
+
     #[error("no provider has a key yet, so there is nothing to send the prompt to.")]
     NoProviderKey,
 
@@ -183,6 +186,16 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A council that reached no decision (DESIGN.md §5): no majority, a tie, or too few
+    /// answers for the quorum.
+    #[error("{}", council_message(summary, failures))]
+    CouncilUndecided {
+        mode: String,
+        summary: String,
+        /// `provider:model — why`, for each member that gave no answer.
+        failures: Vec<String>,
+    },
+
     #[error("interrupted")]
     Interrupted,
 
@@ -240,6 +253,8 @@ impl Error {
             StdoutClosed => exit::OK,
             Io { .. } | Internal(_) => exit::INTERNAL,
             LedgerUnavailable { .. } => exit::CONFIG,
+            BudgetSpent { .. } => exit::BUDGET,
+            CouncilUndecided { .. } => exit::COUNCIL,
         }
     }
 
@@ -277,6 +292,10 @@ impl Error {
             }
             NoProviderKey => "add a key: byok key add <provider>  (or export e.g. OPENAI_API_KEY), or run a local model: byok run -m ollama:llama3.2 \"…\"".into(),
             CallFailed { hint, .. } => hint.clone(),
+            BudgetSpent { path, .. } => format!(
+                "raise it in {} [budgets], or use another route: byok run -r <route>  (see what is left: byok usage)",
+                path.display()
+            ),
             LedgerUnavailable { path, .. } => format!(
                 "check the file's permissions and free space; if it is damaged, move it aside (mv {0} {0}.broken) and byok starts a new one",
                 path.display()
@@ -326,9 +345,24 @@ impl Error {
             }
             VerifyFailed { .. } => "replace a rejected key with `byok key rotate <provider>`, or drop it: byok key revoke <provider>".into(),
             Io { .. } => "check the path's permissions and free space; BYOK_HOME moves every byok file".into(),
+            CouncilUndecided { mode, failures, .. } => match (mode.as_str(), failures.is_empty()) {
+                ("strict", false) => "see what is wrong with a failing member with `byok key verify` or `byok status`; replace it with --members P:M,…, or accept fewer answers: --quorum N".into(),
+                (_, false) => "see what is wrong with a failing member with `byok key verify` or `byok status`, or replace it with --members P:M,…".into(),
+                ("rank", true) => "ask again, or let one model decide: byok run -m <provider:model>".into(),
+                _ => "the members disagree: an odd number of members avoids ties, and --mode rank picks the best answer without needing agreement".into(),
+            },
             Interrupted | StdoutClosed | Internal(_) => return None,
         })
     }
+}
+
+fn council_message(summary: &str, failures: &[String]) -> String {
+    let mut m = summary.to_string();
+    for f in failures {
+        m.push_str("\n  ");
+        m.push_str(f);
+    }
+    m
 }
 
 fn label_words(label: &Option<String>) -> String {

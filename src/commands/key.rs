@@ -184,6 +184,14 @@ fn add(ctx: &Ctx, provider_id: &str, label: &str, no_verify: bool) -> Result<()>
     });
     vault.save()?;
 
+    log_event(
+        ctx,
+        "key_add",
+        provider.id(),
+        label,
+        if ok { "ok" } else { "unverified" },
+        None,
+    );
     let masked = mask(secret_text);
     if ctx.ui.json {
         return ctx.ui.print_json(&AddedJson {
@@ -205,6 +213,23 @@ fn add(ctx: &Ctx, provider_id: &str, label: &str, no_verify: bool) -> Result<()>
         provider.id()
     ));
     Ok(())
+}
+
+/// A key event in the ledger (never the key). A ledger that cannot be written does not
+/// undo a key change that already happened; `-v` says so.
+fn log_event(
+    ctx: &Ctx,
+    kind: &str,
+    provider: &str,
+    label: &str,
+    status: &str,
+    detail: Option<&str>,
+) {
+    let outcome = crate::ledger::Ledger::open(&ctx.paths)
+        .and_then(|l| l.record_key_event(kind, provider, label, status, detail));
+    if let Err(e) = outcome {
+        output::verbose(&format!("the {kind} event was not recorded: {e}"));
+    }
 }
 
 fn warn_all(ui: &Ui, vault: &Vault) {
@@ -459,6 +484,20 @@ fn verify_keys(ctx: &Ctx, wanted: &[String]) -> Result<()> {
     }
 
     record_verdicts(ctx, &targets, &verdicts)?;
+    for (t, v) in targets.iter().zip(&verdicts) {
+        let status = v
+            .as_ref()
+            .map_or(VerifyStatus::Missing, |v| v.status)
+            .as_str();
+        log_event(
+            ctx,
+            "key_verify",
+            t.provider.id(),
+            &t.label,
+            status,
+            Some(t.source),
+        );
+    }
 
     let rows: Vec<VerifyRow> = targets
         .iter()
@@ -621,6 +660,18 @@ fn rotate(ctx: &Ctx, provider_id: &str, label: &str, no_verify: bool) -> Result<
         }
     }
     vault.save()?;
+    log_event(
+        ctx,
+        "key_rotate",
+        provider.id(),
+        label,
+        if verdict.is_some() {
+            "ok"
+        } else {
+            "unverified"
+        },
+        None,
+    );
 
     if let Some(d) = dropped {
         ctx.ui.warn(&format!(
@@ -692,6 +743,14 @@ fn revoke(ctx: &Ctx, provider_id: &str, label: &str, previous: bool, yes: bool) 
         mask(record.secret.expose())
     };
     vault.save()?;
+    log_event(
+        ctx,
+        "key_revoke",
+        provider.id(),
+        label,
+        "ok",
+        Some(if previous { "previous" } else { "key" }),
+    );
     if ctx.ui.json {
         return ctx.ui.print_json(&serde_json::json!({
             "provider": provider.id(), "label": label, "removed": removed_mask, "previous": previous,

@@ -1,10 +1,12 @@
 //! One module per command group; each turns parsed arguments into work and output.
 
+pub mod completions;
 pub mod key;
 pub mod prices;
 pub mod profile;
 pub mod route;
 pub mod run;
+pub mod usage;
 pub mod vault;
 
 use std::cell::OnceCell;
@@ -68,8 +70,10 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Key(cmd) => key::run(&ctx, cmd),
         Command::Vault(cmd) => vault::run(&ctx, cmd),
         Command::Run(args) => run::run(&ctx, args),
+        Command::Usage(args) => usage::run(&ctx, args),
         Command::Prices { models } => prices::run(&ctx, &models),
         Command::Route(cmd) => route::run(&ctx, cmd),
         Command::Profile(cmd) => profile::run(&ctx, cmd),
+        Command::Completions { shell } => completions::run(shell),
     }
 }

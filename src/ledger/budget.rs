@@ -54,11 +54,14 @@ pub struct Refusal {
     pub needed: f64,
     /// The call's price is unknown, so a dollar cap cannot cover it.
     pub unpriced: bool,
+    /// The same scope's cap in the other unit, if there is one, to show beside it.
+    pub other: Option<Headroom>,
 }
 
 impl Refusal {
     /// `the openai budget for November is spent: 2,000,412 of 2,000,000 tokens ($4.12 of $5.00)`.
-    pub fn describe(&self, spent_other: Option<&Headroom>) -> String {
+    pub fn describe(&self) -> String {
+        let spent_other = self.other.as_ref();
         let h = &self.headroom;
         if self.unpriced {
             return format!(
@@ -258,10 +261,18 @@ impl Ledger {
         for (cap, need, unpriced) in &demand {
             let headroom = self.headroom(cap, month)?;
             if *unpriced || headroom.spent + need > cap.limit {
+                let other = match demand
+                    .iter()
+                    .find(|(c, _, _)| c.scope == cap.scope && c.unit != cap.unit)
+                {
+                    Some((c, _, _)) => Some(self.headroom(c, month)?),
+                    None => None,
+                };
                 return Ok(Reserved::Refused(Refusal {
                     headroom,
                     needed: *need,
                     unpriced: *unpriced,
+                    other,
                 }));
             }
             if headroom.spent + need >= 0.8 * cap.limit {
@@ -375,9 +386,9 @@ mod tests {
             Reserved::Refused(r) => {
                 assert_eq!(r.headroom.spent, 800.0);
                 assert!(
-                    r.describe(None).starts_with("the openai budget for "),
+                    r.describe().starts_with("the openai budget for "),
                     "{}",
-                    r.describe(None)
+                    r.describe()
                 );
             }
             Reserved::Rows { .. } => panic!("the third call would overshoot"),

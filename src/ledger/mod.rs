@@ -7,6 +7,7 @@ pub mod budget;
 pub mod events;
 pub mod health;
 mod schema;
+pub mod usage;
 
 use std::path::Path;
 use std::time::Duration;

@@ -343,7 +343,7 @@ impl Walker<'_> {
                 Ok(ids.first().copied())
             }
             Ok(Reserved::Refused(refusal)) => {
-                Err(skipped(c, AttemptClass::Budget, &refusal.describe(None)))
+                Err(skipped(c, AttemptClass::Budget, &refusal.describe()))
             }
             Err(e) => {
                 output::verbose(&format!("could not write the ledger: {e}"));
@@ -479,6 +479,31 @@ impl Walker<'_> {
         }
         if let Some(single) = single_missing_key(plan, attempts) {
             return single;
+        }
+        if !attempts.is_empty()
+            && attempts
+                .iter()
+                .all(|a| a.class == Some(AttemptClass::Budget))
+        {
+            let message = match attempts {
+                [only] => only.error.clone().unwrap_or_default(),
+                _ => attempts
+                    .iter()
+                    .map(|a| {
+                        format!(
+                            "{}:{} — {}",
+                            a.provider,
+                            a.model,
+                            a.error.as_deref().unwrap_or("")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n  "),
+            };
+            return Error::BudgetSpent {
+                message,
+                path: plan.profile_path.clone(),
+            };
         }
         let classes: Vec<AttemptClass> = attempts.iter().filter_map(|a| a.class).collect();
         let tried: Vec<AttemptClass> = classes

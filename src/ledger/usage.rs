@@ -1,0 +1,88 @@
+//! Reading the ledger back: calls, tokens and cost grouped by provider, model, route, key
+//! or day over a date range.
+
+use rusqlite::params;
+use serde::Serialize;
+
+use super::Ledger;
+use crate::error::Result;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GroupBy {
+    Provider,
+    Model,
+    Route,
+    Key,
+    Day,
+}
+
+impl GroupBy {
+    fn column(self) -> &'static str {
+        match self {
+            GroupBy::Provider => "COALESCE(provider, '?')",
+            GroupBy::Model => "COALESCE(provider, '?') || ':' || COALESCE(model, '?')",
+            GroupBy::Route => "COALESCE(route, '(no route)')",
+            GroupBy::Key => "COALESCE(provider, '?') || '/' || COALESCE(key_label, '(none)')",
+            GroupBy::Day => "day",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct UsageRow {
+    pub group: String,
+    pub calls: u64,
+    pub input_tokens: u64,
+    pub cached_input_tokens: u64,
+    pub cache_write_tokens: u64,
+    pub output_tokens: u64,
+    pub reasoning_tokens: u64,
+    /// The sum of the known costs; see `unpriced_calls`.
+    pub cost_usd: f64,
+    /// Calls whose cost is unknown (no price for the model): `cost_usd` leaves them out.
+    pub unpriced_calls: u64,
+}
+
+impl UsageRow {
+    pub fn add(&mut self, o: &UsageRow) {
+        self.calls += o.calls;
+        self.input_tokens += o.input_tokens;
+        self.cached_input_tokens += o.cached_input_tokens;
+        self.cache_write_tokens += o.cache_write_tokens;
+        self.output_tokens += o.output_tokens;
+        self.reasoning_tokens += o.reasoning_tokens;
+        self.cost_usd += o.cost_usd;
+        self.unpriced_calls += o.unpriced_calls;
+    }
+}
+
+impl Ledger {
+    /// Call rows from `since` to `until` (local dates, inclusive), grouped.
+    pub fn usage(&self, since: &str, until: &str, by: GroupBy) -> Result<Vec<UsageRow>> {
+        let sql = format!(
+            "SELECT {col} AS g, COUNT(*), SUM(input_tokens), SUM(cached_input_tokens), SUM(cache_write_tokens),
+                    SUM(output_tokens), SUM(reasoning_tokens), COALESCE(SUM(cost_usd), 0), SUM(cost_usd IS NULL)
+             FROM events WHERE kind = 'call' AND day >= ?1 AND day <= ?2
+             GROUP BY g ORDER BY g",
+            col = by.column()
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map(params![since, until], |r| {
+                Ok(UsageRow {
+                    group: r.get(0)?,
+                    calls: r.get::<_, i64>(1)? as u64,
+                    input_tokens: r.get::<_, i64>(2)? as u64,
+                    cached_input_tokens: r.get::<_, i64>(3)? as u64,
+                    cache_write_tokens: r.get::<_, i64>(4)? as u64,
+                    output_tokens: r.get::<_, i64>(5)? as u64,
+                    reasoning_tokens: r.get::<_, i64>(6)? as u64,
+                    cost_usd: r.get(7)?,
+                    unpriced_calls: r.get::<_, i64>(8)? as u64,
+                })
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(|e| self.error(e))?;
+        Ok(rows)
+    }
+}

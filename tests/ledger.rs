@@ -1,0 +1,465 @@
+//! The usage ledger and hard budgets: every call recorded once, concurrent runs never
+//! losing a row or overshooting a cap, streamed calls costed, nothing secret stored.
+
+mod support;
+
+use std::process::Stdio;
+
+use predicates::prelude::*;
+use support::byok::{Home, json, stderr, stdout};
+use support::fake::{FakeServer, Request};
+use support::wire_anthropic::{self, Answer, WireUsage};
+use support::wire_openai::OpenAiChat;
+
+const OPENAI_KEY: &str = "sk-ledger-secret-0123456789abcdef";
+const PROMPT_MARKER: &str = "confidential-prompt-text-42";
+
+fn openai_home(fake: &FakeServer, profile: &str) -> Home {
+    let mut home = Home::with_identity();
+    home.env("OPENAI_API_KEY", OPENAI_KEY)
+        .env("BYOK_OPENAI_BASE_URL", &format!("{}/v1", fake.url()));
+    if !profile.is_empty() {
+        std::fs::create_dir_all(home.file("profiles")).unwrap();
+        std::fs::write(home.file("profiles/default.toml"), profile).unwrap();
+    }
+    home
+}
+
+/// Starts `n` `byok run` processes at once and waits for all; returns their exit codes.
+fn run_concurrently(home: &Home, n: usize, args: &[&str]) -> Vec<i32> {
+    let children: Vec<_> = (0..n)
+        .map(|_| {
+            home.std_cmd()
+                .args(args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap().status.code().unwrap_or(-1))
+        .collect()
+}
+
+fn usage_json(home: &Home, extra: &[&str]) -> serde_json::Value {
+    json(
+        &home
+            .cmd()
+            .args(["--json", "usage"])
+            .args(extra)
+            .assert()
+            .success(),
+    )
+}
+
+#[test]
+fn thirty_two_concurrent_runs_leave_thirty_two_rows() {
+    let fake = FakeServer::start(|req: &Request| {
+        OpenAiChat::openai(&["ok"])
+            .usage(120, 30)
+            .cached(100)
+            .reasoning_tokens(10)
+            .reply_to(req)
+    });
+    let home = openai_home(&fake, "");
+    let codes = run_concurrently(
+        &home,
+        32,
+        &[
+            "run",
+            "-m",
+            "openai:gpt-4o-mini",
+            "--no-stdin",
+            PROMPT_MARKER,
+        ],
+    );
+    assert!(codes.iter().all(|c| *c == 0), "{codes:?}");
+    assert_eq!(fake.requests().len(), 32);
+    let u = usage_json(&home, &[]);
+    let openai = &u["rows"][0];
+    assert_eq!(openai["group"], "openai");
+    assert_eq!(openai["calls"], 32);
+    assert_eq!(openai["input_tokens"], 32 * 120);
+    assert_eq!(openai["cached_input_tokens"], 32 * 100);
+    assert_eq!(openai["output_tokens"], 32 * 30);
+    assert_eq!(openai["reasoning_tokens"], 32 * 10);
+    // gpt-4o-mini: 20 uncached × $0.15 + 100 cached × $0.075 + 30 × $0.60, per million.
+    let per_call = (20.0 * 0.15 + 100.0 * 0.075 + 30.0 * 0.6) / 1e6;
+    let cost = openai["cost_usd"].as_f64().unwrap();
+    assert!(
+        (cost - 32.0 * per_call).abs() < 1e-9,
+        "{cost} vs {}",
+        32.0 * per_call
+    );
+    assert_eq!(u["totals"]["calls"], 32);
+}
+
+#[test]
+fn a_cap_for_n_calls_lets_at_most_n_through_under_concurrency() {
+    // Each call reserves its upper bound: "hi" is 2 bytes + 64 template tokens = 66 input,
+    // --max-tokens 34 output: 100 tokens; the fake reports exactly that.
+    let fake =
+        FakeServer::start(|req: &Request| OpenAiChat::openai(&["ok"]).usage(66, 34).reply_to(req));
+    let home = openai_home(&fake, "[budgets]\nmonthly_tokens = { openai = 500 }\n");
+    let codes = run_concurrently(
+        &home,
+        15,
+        &[
+            "run",
+            "-m",
+            "openai:gpt-4o-mini",
+            "--max-tokens",
+            "34",
+            "--no-stdin",
+            "hi",
+        ],
+    );
+    let ok = codes.iter().filter(|c| **c == 0).count();
+    let refused = codes.iter().filter(|c| **c == 5).count();
+    assert_eq!(ok + refused, 15, "{codes:?}");
+    assert!(
+        fake.requests().len() <= 5,
+        "{} calls reached the provider",
+        fake.requests().len()
+    );
+    assert_eq!(ok, fake.requests().len());
+    assert_eq!(ok, 5, "the cap covers exactly five calls: {codes:?}");
+
+    // The refusal reads as the issue says.
+    let out = home
+        .cmd()
+        .args([
+            "run",
+            "-m",
+            "openai:gpt-4o-mini",
+            "--max-tokens",
+            "34",
+            "hi",
+        ])
+        .assert()
+        .code(5);
+    let err = stderr(&out);
+    assert!(
+        err.contains("error: the openai budget for ")
+            && err.contains("is spent: 500 tokens of 500 tokens"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: raise it in ") && err.contains("profiles/default.toml [budgets]"),
+        "{err}"
+    );
+    let u = usage_json(&home, &[]);
+    let b = &u["budgets"][0];
+    assert_eq!(
+        (
+            b["scope"].as_str(),
+            b["unit"].as_str(),
+            b["cap"].as_f64(),
+            b["left"].as_f64()
+        ),
+        (Some("openai"), Some("tokens"), Some(500.0), Some(0.0))
+    );
+}
+
+#[test]
+fn a_budget_skips_to_a_fallback_and_warns_at_eighty_percent() {
+    let fake =
+        FakeServer::start(|req: &Request| OpenAiChat::openai(&["ok"]).usage(66, 34).reply_to(req));
+    let mut home = openai_home(
+        &fake,
+        "[routes.default]\nmodel = \"openai:gpt-4o-mini\"\nfallback = [\"mistral:mistral-small-latest\"]\n[budgets]\nmonthly_tokens = { openai = 250 }\n",
+    );
+    home.env("MISTRAL_API_KEY", "sk-mistral-0123456789abcdef")
+        .env("BYOK_MISTRAL_BASE_URL", &format!("{}/v1", fake.url()));
+    let first = home
+        .cmd()
+        .args(["run", "--max-tokens", "34", "hi"])
+        .assert()
+        .success();
+    assert!(!stderr(&first).contains("warning"), "{}", stderr(&first));
+    let second = home
+        .cmd()
+        .args(["run", "--max-tokens", "34", "hi"])
+        .assert()
+        .success();
+    assert!(
+        stderr(&second).contains("warning: the openai budget for")
+            && stderr(&second).contains("80% used"),
+        "{}",
+        stderr(&second)
+    );
+    let v = json(
+        &home
+            .cmd()
+            .args(["--json", "run", "--max-tokens", "34", "hi"])
+            .assert()
+            .success(),
+    );
+    assert_eq!(v["provider"], "mistral");
+    assert_eq!(v["attempts"][0]["status"], "skipped");
+    assert!(
+        v["attempts"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("budget")
+    );
+}
+
+#[test]
+fn streamed_calls_are_costed_with_cache_and_reasoning() {
+    let answer = Answer::text(&["Cached ", "answer"])
+        .usage(WireUsage::new(1000, 500).cache(20_000, 4_000, 1_000))
+        .split(3, 7);
+    let fake = FakeServer::start(wire_anthropic::handler("sk-ant-ledger-0123456789", answer));
+    let mut home = Home::with_identity();
+    home.env("ANTHROPIC_API_KEY", "sk-ant-ledger-0123456789")
+        .env("BYOK_ANTHROPIC_BASE_URL", &fake.url());
+    let v = json(
+        &home
+            .cmd()
+            .args(["--json", "run", "-m", "anthropic:claude-haiku-4-5", "hi"])
+            .assert()
+            .success(),
+    );
+    // claude-haiku-4-5: input $1, cached $0.10, 5-minute write $1.25, 1-hour write $2, output $5 per million.
+    let expected =
+        (1000.0 * 1.0 + 20_000.0 * 0.1 + 3_000.0 * 1.25 + 1_000.0 * 2.0 + 500.0 * 5.0) / 1e6;
+    let cost = v["cost_usd"].as_f64().unwrap();
+    assert!((cost - expected).abs() < 1e-12, "{cost} vs {expected}");
+    assert_eq!(v["usage"]["input_tokens"], 25_000);
+    let u = usage_json(&home, &["--by", "model"]);
+    let row = &u["rows"][0];
+    assert_eq!(row["group"], "anthropic:claude-haiku-4-5");
+    assert_eq!(row["cache_write_tokens"], 4_000);
+    assert!((row["cost_usd"].as_f64().unwrap() - expected).abs() < 1e-12);
+
+    // OpenAI-style reasoning tokens are counted and billed as output.
+    let reasoning = FakeServer::start(|req: &Request| {
+        OpenAiChat::openai(&["x"])
+            .usage(10, 200)
+            .reasoning_tokens(150)
+            .reply_to(req)
+    });
+    let home = openai_home(&reasoning, "");
+    let v = json(
+        &home
+            .cmd()
+            .args(["--json", "run", "-m", "openai:o3", "think"])
+            .assert()
+            .success(),
+    );
+    assert_eq!(v["usage"]["reasoning_tokens"], 150);
+    let expected = (10.0 * 2.0 + 200.0 * 8.0) / 1e6;
+    assert!((v["cost_usd"].as_f64().unwrap() - expected).abs() < 1e-12);
+    assert_eq!(usage_json(&home, &[])["rows"][0]["reasoning_tokens"], 150);
+}
+
+#[test]
+fn failed_and_cut_attempts_are_recorded_with_their_partial_usage() {
+    let fake = FakeServer::start(|req: &Request| {
+        let chat = OpenAiChat::openai(&["partial ", "answer"]).usage(40, 12);
+        support::wire_openai::cut_stream(
+            &chat,
+            &req.body_json()["model"].as_str().unwrap().to_string(),
+            2,
+        )
+    });
+    let home = openai_home(&fake, "");
+    home.cmd()
+        .args(["run", "-m", "openai:gpt-4o-mini", "hi"])
+        .assert()
+        .code(6);
+    let u = usage_json(&home, &[]);
+    assert_eq!(
+        u["rows"][0]["calls"], 1,
+        "the cut attempt is one row (no retry after text was printed)"
+    );
+}
+
+#[test]
+fn the_database_holds_no_secret_and_no_prompt() {
+    let fake = FakeServer::start(|req: &Request| {
+        if req.path.ends_with("/models") {
+            return support::fake::Reply::json(
+                200,
+                serde_json::json!({"object": "list", "data": []}),
+            );
+        }
+        OpenAiChat::openai(&["the answer text 77"]).reply_to(req)
+    });
+    let home = openai_home(&fake, "");
+    home.add_key(
+        "openai",
+        "sk-vault-secret-0123456789abcdef",
+        &["--no-verify"],
+    )
+    .success();
+    home.cmd()
+        .args(["run", "-m", "openai:gpt-4o-mini", PROMPT_MARKER])
+        .assert()
+        .success();
+    home.cmd().args(["key", "verify"]).assert().success();
+    for file in ["ledger.sqlite3", "ledger.sqlite3-wal", "ledger.sqlite3-shm"] {
+        let Ok(bytes) = std::fs::read(home.file(file)) else {
+            continue;
+        };
+        for needle in [
+            OPENAI_KEY,
+            "sk-vault-secret-0123456789abcdef",
+            PROMPT_MARKER,
+            "the answer text 77",
+        ] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{needle} found in {file}"
+            );
+        }
+    }
+    // Key events are there, by name only.
+    let conn = rusqlite::Connection::open(home.file("ledger.sqlite3")).unwrap();
+    let kinds: Vec<String> = conn
+        .prepare("SELECT DISTINCT kind FROM events ORDER BY kind")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(kinds, ["call", "key_add", "key_verify"]);
+}
+
+#[test]
+fn a_database_of_the_previous_schema_is_upgraded() {
+    let home = Home::with_identity();
+    {
+        let conn = rusqlite::Connection::open(home.file("ledger.sqlite3")).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE provider_health (provider TEXT PRIMARY KEY, consecutive_failures INTEGER NOT NULL DEFAULT 0,
+               degraded_until REAL, last_error TEXT, updated_at REAL NOT NULL);
+             INSERT INTO provider_health VALUES ('openai', 1, NULL, '500', 0);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let fake = FakeServer::start(|req: &Request| OpenAiChat::openai(&["ok"]).reply_to(req));
+    let mut home = home;
+    home.env("OPENAI_API_KEY", OPENAI_KEY)
+        .env("BYOK_OPENAI_BASE_URL", &format!("{}/v1", fake.url()));
+    home.cmd()
+        .args(["run", "-m", "openai:gpt-4o-mini", "hi"])
+        .assert()
+        .success();
+    let conn = rusqlite::Connection::open(home.file("ledger.sqlite3")).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+    let calls: i64 = conn
+        .query_row("SELECT COUNT(*) FROM events WHERE kind = 'call'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(calls, 1);
+}
+
+#[test]
+fn an_unusable_ledger_blocks_only_calls_under_a_budget() {
+    let fake = FakeServer::start(|req: &Request| OpenAiChat::openai(&["ok"]).reply_to(req));
+    let home = openai_home(&fake, "");
+    std::fs::create_dir_all(home.file("ledger.sqlite3")).unwrap(); // a directory: unopenable
+    let out = home
+        .cmd()
+        .args(["run", "-m", "openai:gpt-4o-mini", "hi"])
+        .assert()
+        .success();
+    assert_eq!(stdout(&out), "ok");
+    assert!(
+        stderr(&out).contains("warning: the usage ledger") && stderr(&out).contains("not recorded"),
+        "{}",
+        stderr(&out)
+    );
+
+    std::fs::create_dir_all(home.file("profiles")).unwrap();
+    std::fs::write(
+        home.file("profiles/default.toml"),
+        "[budgets]\nmonthly_usd = { total = 5.0 }\n",
+    )
+    .unwrap();
+    home.cmd()
+        .args(["run", "-m", "openai:gpt-4o-mini", "hi"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            "a cap that cannot be checked is not a cap",
+        ));
+    assert_eq!(fake.requests().len(), 1);
+}
+
+#[test]
+fn usage_groups_and_formats() {
+    let fake =
+        FakeServer::start(|req: &Request| OpenAiChat::openai(&["ok"]).usage(10, 5).reply_to(req));
+    let mut home = openai_home(
+        &fake,
+        "[routes.classify]\nmodel = \"openai:gpt-4o-mini\"\n[budgets]\nmonthly_usd = { openai = 2.5 }\n",
+    );
+    home.env("MISTRAL_API_KEY", "sk-mistral-0123456789abcdef")
+        .env("BYOK_MISTRAL_BASE_URL", &format!("{}/v1", fake.url()));
+    home.cmd()
+        .args(["run", "-r", "classify", "a"])
+        .assert()
+        .success();
+    home.cmd()
+        .args(["run", "-m", "mistral:mistral-small-latest", "b"])
+        .assert()
+        .success();
+    home.cmd()
+        .args(["run", "-m", "mistral:unpriced-model", "c"])
+        .assert()
+        .success();
+
+    let by_route = usage_json(&home, &["--by", "route"]);
+    let groups: Vec<&str> = by_route["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["group"].as_str().unwrap())
+        .collect();
+    assert_eq!(groups, ["(no route)", "classify"]);
+    let by_key = usage_json(&home, &["--by", "key"]);
+    assert!(
+        by_key["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["group"] == "openai/OPENAI_API_KEY")
+    );
+    let by_day = usage_json(&home, &["--by", "day", "--since", "7d"]);
+    assert_eq!(by_day["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(by_day["totals"]["calls"], 3);
+    assert_eq!(by_day["totals"]["unpriced_calls"], 1);
+
+    let table = stdout(&home.cmd().args(["usage"]).assert().success());
+    assert!(
+        table.contains("budget") && table.contains("$2.50") && table.contains("≥ $"),
+        "{table}"
+    );
+    let csv = stdout(
+        &home
+            .cmd()
+            .args(["usage", "--by", "model", "--csv"])
+            .assert()
+            .success(),
+    );
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("group,calls,input_tokens"));
+    assert_eq!(lines.len(), 1 + 3 + 1, "header, three models, total: {csv}");
+    home.cmd()
+        .args(["usage", "--since", "last-year"])
+        .assert()
+        .code(2);
+    let empty = usage_json(&home, &["--since", "last-month", "--until", "last-month"]);
+    assert_eq!(empty["rows"].as_array().unwrap().len(), 0);
+}
