@@ -86,6 +86,15 @@ Examples:
 Dates are YYYY-MM-DD, today, yesterday, Nd (the last N days), this-month or last-month.")]
     Usage(UsageArgs),
 
+    /// The vault, keyring, active profile, provider health and budgets at a glance
+    #[command(after_help = "\
+Examples:
+  byok status
+  byok --json status | jq .keyring
+
+Never prompts, unlocks the vault or calls a provider: safe in any script.")]
+    Status,
+
     /// Show the price table used for costs (USD per million tokens)
     #[command(after_help = "\
 Examples:

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod fsio;
+pub mod generate;
 pub mod http;
 pub mod keys;
 pub mod ledger;

@@ -261,11 +261,7 @@ fn streamed_calls_are_costed_with_cache_and_reasoning() {
 fn failed_and_cut_attempts_are_recorded_with_their_partial_usage() {
     let fake = FakeServer::start(|req: &Request| {
         let chat = OpenAiChat::openai(&["partial ", "answer"]).usage(40, 12);
-        support::wire_openai::cut_stream(
-            &chat,
-            &req.body_json()["model"].as_str().unwrap().to_string(),
-            2,
-        )
+        support::wire_openai::cut_stream(&chat, req.body_json()["model"].as_str().unwrap(), 2)
     });
     let home = openai_home(&fake, "");
     home.cmd()

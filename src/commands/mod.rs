@@ -6,6 +6,7 @@ pub mod prices;
 pub mod profile;
 pub mod route;
 pub mod run;
+pub mod status;
 pub mod usage;
 pub mod vault;
 
@@ -71,6 +72,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Vault(cmd) => vault::run(&ctx, cmd),
         Command::Run(args) => run::run(&ctx, args),
         Command::Usage(args) => usage::run(&ctx, args),
+        Command::Status => status::run(&ctx),
         Command::Prices { models } => prices::run(&ctx, &models),
         Command::Route(cmd) => route::run(&ctx, cmd),
         Command::Profile(cmd) => profile::run(&ctx, cmd),

@@ -579,6 +579,8 @@ struct Candidate {
     usable: bool,
     /// Why a run skips it, when it does.
     skip_reason: Option<String>,
+    /// This month's headroom of every budget a call to it falls under.
+    budgets: Vec<crate::ledger::budget::Headroom>,
 }
 
 #[derive(Debug, Serialize)]
@@ -663,6 +665,7 @@ fn show(ctx: &Ctx, name: &str) -> Result<()> {
         } else {
             None
         };
+        let budgets = headroom(ledger.as_ref(), profile, id, name);
         candidates.push(Candidate {
             provider: id.to_string(),
             model: model.to_string(),
@@ -673,6 +676,7 @@ fn show(ctx: &Ctx, name: &str) -> Result<()> {
             price,
             usable,
             skip_reason,
+            budgets,
         });
     }
 
@@ -746,6 +750,7 @@ fn show(ctx: &Ctx, name: &str) -> Result<()> {
             "key",
             "health",
             "$/1M in / out",
+            "budget left",
         ]);
         for (i, c) in candidates.iter().enumerate() {
             let price = c.price.as_ref().map_or_else(
@@ -760,12 +765,59 @@ fn show(ctx: &Ctx, name: &str) -> Result<()> {
                 ctx.ui.status_cell(&c.key),
                 ctx.ui.status_cell(&c.health),
                 comfy_table::Cell::new(price),
+                comfy_table::Cell::new(budget_left(&c.budgets)),
             ]);
         }
         ctx.ui.print_table(&t)?;
     }
     ctx.ui.info(&verdict);
     Ok(())
+}
+
+/// The headroom of each cap a call to `provider` on `route` falls under (spent 0 when
+/// there is no ledger yet).
+fn headroom(
+    ledger: Option<&Ledger>,
+    profile: &crate::profile::Profile,
+    provider: &str,
+    route: &str,
+) -> Vec<crate::ledger::budget::Headroom> {
+    use crate::ledger::budget::{Headroom, caps_for};
+    let (month, _) = crate::ledger::events::month_and_day(jiff::Timestamp::now());
+    caps_for(profile, provider, Some(route))
+        .iter()
+        .map(
+            |cap| match ledger.and_then(|l| l.headroom(cap, &month).ok()) {
+                Some(h) => h,
+                None => Headroom {
+                    scope: cap.scope.clone(),
+                    unit: cap.unit,
+                    cap: cap.limit,
+                    spent: 0.0,
+                    left: cap.limit,
+                    month: month.clone(),
+                },
+            },
+        )
+        .collect()
+}
+
+/// `openai: 1,999,000 tokens`, one line per cap; `—` without budgets.
+fn budget_left(budgets: &[crate::ledger::budget::Headroom]) -> String {
+    if budgets.is_empty() {
+        return "—".into();
+    }
+    budgets
+        .iter()
+        .map(|h| {
+            format!(
+                "{}: {}",
+                h.scope,
+                crate::ledger::budget::amount(h.unit, h.left)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `$0` for free, else the usual dollar format.

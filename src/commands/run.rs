@@ -94,7 +94,7 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
 }
 
 /// The prompt: the arguments joined by spaces, then piped stdin after a blank line.
-fn read_prompt(words: &[String], no_stdin: bool) -> Result<String> {
+pub(crate) fn read_prompt(words: &[String], no_stdin: bool) -> Result<String> {
     let mut prompt = words.join(" ");
     let stdin = std::io::stdin();
     if !no_stdin && !stdin.is_terminal() {

@@ -40,7 +40,7 @@ pub struct Attempt {
     pub latency: Option<Duration>,
     /// Usage of a failed try (a stream cut mid-way still used tokens).
     #[serde(skip)]
-    pub partial: Option<ChatResult>,
+    pub partial: Option<Box<ChatResult>>,
 }
 
 /// Why an attempt did not produce the answer, for the exit code of the whole walk.
@@ -638,6 +638,6 @@ fn failed(c: &Candidate, f: &ChatFailure, latency: Duration) -> Attempt {
         error: Some(f.failure.describe()),
         class: Some(class),
         latency: Some(latency),
-        partial: Some((*f.partial).clone()),
+        partial: Some(f.partial.clone()),
     }
 }
