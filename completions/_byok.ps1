@@ -33,9 +33,11 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Send a prompt (arguments and/or piped stdin) and stream the answer to stdout')
+            [CompletionResult]::new('council', 'council', [CompletionResultType]::ParameterValue, 'Ask several models at once and decide the answer by vote (first, majority, strict, rank)')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'What was spent: calls, tokens and cost by provider, model, route, key or day, with budgets')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The vault, keyring, active profile, provider health and budgets at a glance')
             [CompletionResult]::new('prices', 'prices', [CompletionResultType]::ParameterValue, 'Show the price table used for costs (USD per million tokens)')
+            [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with only the named providers'' keys in its environment')
             [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'Add, list, verify, rotate and revoke provider API keys')
             [CompletionResult]::new('vault', 'vault', [CompletionResultType]::ParameterValue, 'Create the vault and see how it is unlocked')
             [CompletionResult]::new('route', 'route', [CompletionResultType]::ParameterValue, 'Map task routes to PROVIDER:MODEL with fallbacks, in the active profile')
@@ -65,6 +67,30 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each request (method, URL, status, time) on stderr; never a key')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'byok;council' {
+            [CompletionResult]::new('--members', '--members', [CompletionResultType]::ParameterName, 'The members, as PROVIDER:MODEL separated by commas (default: the profile''s [council] members)')
+            [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, 'How the council decides (default: the profile''s, else majority)')
+            [CompletionResult]::new('--quorum', '--quorum', [CompletionResultType]::ParameterName, 'How many members must answer (default: all for strict, 1 otherwise)')
+            [CompletionResult]::new('--chair', '--chair', [CompletionResultType]::ParameterName, 'With --mode rank: the model that writes the final answer from the top-ranked answers')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'System prompt, for every member')
+            [CompletionResult]::new('--system', '--system', [CompletionResultType]::ParameterName, 'System prompt, for every member')
+            [CompletionResult]::new('--max-tokens', '--max-tokens', [CompletionResultType]::ParameterName, 'Most tokens each member may generate')
+            [CompletionResult]::new('--temperature', '--temperature', [CompletionResultType]::ParameterName, 'Sampling temperature')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--no-stdin', '--no-stdin', [CompletionResultType]::ParameterName, 'Do not read stdin even when it is not a terminal')
+            [CompletionResult]::new('--stats', '--stats', [CompletionResultType]::ParameterName, 'Print the member table on stderr even when it is not a terminal')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the answer and errors: no progress, no confirmations')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the answer and errors: no progress, no confirmations')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each request (method, URL, status, time) on stderr; never a key')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each request (method, URL, status, time) on stderr; never a key')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -102,6 +128,23 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
             break
         }
         'byok;prices' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the answer and errors: no progress, no confirmations')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the answer and errors: no progress, no confirmations')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each request (method, URL, status, time) on stderr; never a key')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each request (method, URL, status, time) on stderr; never a key')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'byok;exec' {
+            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'A provider whose key the command gets, as PROVIDER or PROVIDER/LABEL (repeat the flag)')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every provider of this route''s chain (its model and fallbacks), with the route''s key label')
+            [CompletionResult]::new('--route', '--route', [CompletionResultType]::ParameterName, 'Every provider of this route''s chain (its model and fallbacks), with the route''s key label')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
@@ -254,6 +297,7 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create the vault: unlocked by the OS keyring, or by a passphrase with --passphrase')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Where the vault is, how it is unlocked, its recipients and key count')
+            [CompletionResult]::new('recipients', 'recipients', [CompletionResultType]::ParameterValue, 'List, add and remove the public keys the vault is encrypted to (team and CI sharing)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -286,9 +330,107 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'byok;vault;recipients' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the answer and errors: no progress, no confirmations')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the answer and errors: no progress, no confirmations')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each request (method, URL, status, time) on stderr; never a key')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each request (method, URL, status, time) on stderr; never a key')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the recipients from vault.toml, without unlocking the vault')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Encrypt the vault to one more recipient (a teammate, a CI job)')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Re-encrypt the vault without a recipient; the keys it could read should be rotated')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Re-encrypt the vault without a recipient; the keys it could read should be rotated')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'byok;vault;recipients;list' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the answer and errors: no progress, no confirmations')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the answer and errors: no progress, no confirmations')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each request (method, URL, status, time) on stderr; never a key')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each request (method, URL, status, time) on stderr; never a key')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'byok;vault;recipients;add' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'A name to recognise it by, and to remove it by')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the answer and errors: no progress, no confirmations')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the answer and errors: no progress, no confirmations')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each request (method, URL, status, time) on stderr; never a key')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each request (method, URL, status, time) on stderr; never a key')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'byok;vault;recipients;rm' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Remove it even if it is the identity that opened the vault')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the answer and errors: no progress, no confirmations')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the answer and errors: no progress, no confirmations')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each request (method, URL, status, time) on stderr; never a key')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each request (method, URL, status, time) on stderr; never a key')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'byok;vault;recipients;remove' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Remove it even if it is the identity that opened the vault')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the answer and errors: no progress, no confirmations')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the answer and errors: no progress, no confirmations')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each request (method, URL, status, time) on stderr; never a key')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each request (method, URL, status, time) on stderr; never a key')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'byok;vault;recipients;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the recipients from vault.toml, without unlocking the vault')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Encrypt the vault to one more recipient (a teammate, a CI job)')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Re-encrypt the vault without a recipient; the keys it could read should be rotated')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'byok;vault;recipients;help;list' {
+            break
+        }
+        'byok;vault;recipients;help;add' {
+            break
+        }
+        'byok;vault;recipients;help;rm' {
+            break
+        }
+        'byok;vault;recipients;help;help' {
+            break
+        }
         'byok;vault;help' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create the vault: unlocked by the OS keyring, or by a passphrase with --passphrase')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Where the vault is, how it is unlocked, its recipients and key count')
+            [CompletionResult]::new('recipients', 'recipients', [CompletionResultType]::ParameterValue, 'List, add and remove the public keys the vault is encrypted to (team and CI sharing)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -296,6 +438,21 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
             break
         }
         'byok;vault;help;status' {
+            break
+        }
+        'byok;vault;help;recipients' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the recipients from vault.toml, without unlocking the vault')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Encrypt the vault to one more recipient (a teammate, a CI job)')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Re-encrypt the vault without a recipient; the keys it could read should be rotated')
+            break
+        }
+        'byok;vault;help;recipients;list' {
+            break
+        }
+        'byok;vault;help;recipients;add' {
+            break
+        }
+        'byok;vault;help;recipients;rm' {
             break
         }
         'byok;vault;help;help' {
@@ -511,9 +668,11 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
         }
         'byok;help' {
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Send a prompt (arguments and/or piped stdin) and stream the answer to stdout')
+            [CompletionResult]::new('council', 'council', [CompletionResultType]::ParameterValue, 'Ask several models at once and decide the answer by vote (first, majority, strict, rank)')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'What was spent: calls, tokens and cost by provider, model, route, key or day, with budgets')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The vault, keyring, active profile, provider health and budgets at a glance')
             [CompletionResult]::new('prices', 'prices', [CompletionResultType]::ParameterValue, 'Show the price table used for costs (USD per million tokens)')
+            [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with only the named providers'' keys in its environment')
             [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'Add, list, verify, rotate and revoke provider API keys')
             [CompletionResult]::new('vault', 'vault', [CompletionResultType]::ParameterValue, 'Create the vault and see how it is unlocked')
             [CompletionResult]::new('route', 'route', [CompletionResultType]::ParameterValue, 'Map task routes to PROVIDER:MODEL with fallbacks, in the active profile')
@@ -525,6 +684,9 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
         'byok;help;run' {
             break
         }
+        'byok;help;council' {
+            break
+        }
         'byok;help;usage' {
             break
         }
@@ -532,6 +694,9 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
             break
         }
         'byok;help;prices' {
+            break
+        }
+        'byok;help;exec' {
             break
         }
         'byok;help;key' {
@@ -560,12 +725,28 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
         'byok;help;vault' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create the vault: unlocked by the OS keyring, or by a passphrase with --passphrase')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Where the vault is, how it is unlocked, its recipients and key count')
+            [CompletionResult]::new('recipients', 'recipients', [CompletionResultType]::ParameterValue, 'List, add and remove the public keys the vault is encrypted to (team and CI sharing)')
             break
         }
         'byok;help;vault;init' {
             break
         }
         'byok;help;vault;status' {
+            break
+        }
+        'byok;help;vault;recipients' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the recipients from vault.toml, without unlocking the vault')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Encrypt the vault to one more recipient (a teammate, a CI job)')
+            [CompletionResult]::new('rm', 'rm', [CompletionResultType]::ParameterValue, 'Re-encrypt the vault without a recipient; the keys it could read should be rotated')
+            break
+        }
+        'byok;help;vault;recipients;list' {
+            break
+        }
+        'byok;help;vault;recipients;add' {
+            break
+        }
+        'byok;help;vault;recipients;rm' {
             break
         }
         'byok;help;route' {

@@ -19,6 +19,12 @@ _byok() {
             byok,completions)
                 cmd="byok__subcmd__completions"
                 ;;
+            byok,council)
+                cmd="byok__subcmd__council"
+                ;;
+            byok,exec)
+                cmd="byok__subcmd__exec"
+                ;;
             byok,help)
                 cmd="byok__subcmd__help"
                 ;;
@@ -48,6 +54,12 @@ _byok() {
                 ;;
             byok__subcmd__help,completions)
                 cmd="byok__subcmd__help__subcmd__completions"
+                ;;
+            byok__subcmd__help,council)
+                cmd="byok__subcmd__help__subcmd__council"
+                ;;
+            byok__subcmd__help,exec)
+                cmd="byok__subcmd__help__subcmd__exec"
                 ;;
             byok__subcmd__help,help)
                 cmd="byok__subcmd__help__subcmd__help"
@@ -115,8 +127,20 @@ _byok() {
             byok__subcmd__help__subcmd__vault,init)
                 cmd="byok__subcmd__help__subcmd__vault__subcmd__init"
                 ;;
+            byok__subcmd__help__subcmd__vault,recipients)
+                cmd="byok__subcmd__help__subcmd__vault__subcmd__recipients"
+                ;;
             byok__subcmd__help__subcmd__vault,status)
                 cmd="byok__subcmd__help__subcmd__vault__subcmd__status"
+                ;;
+            byok__subcmd__help__subcmd__vault__subcmd__recipients,add)
+                cmd="byok__subcmd__help__subcmd__vault__subcmd__recipients__subcmd__add"
+                ;;
+            byok__subcmd__help__subcmd__vault__subcmd__recipients,list)
+                cmd="byok__subcmd__help__subcmd__vault__subcmd__recipients__subcmd__list"
+                ;;
+            byok__subcmd__help__subcmd__vault__subcmd__recipients,rm)
+                cmd="byok__subcmd__help__subcmd__vault__subcmd__recipients__subcmd__rm"
                 ;;
             byok__subcmd__key,add)
                 cmd="byok__subcmd__key__subcmd__add"
@@ -217,6 +241,9 @@ _byok() {
             byok__subcmd__vault,init)
                 cmd="byok__subcmd__vault__subcmd__init"
                 ;;
+            byok__subcmd__vault,recipients)
+                cmd="byok__subcmd__vault__subcmd__recipients"
+                ;;
             byok__subcmd__vault,status)
                 cmd="byok__subcmd__vault__subcmd__status"
                 ;;
@@ -226,8 +253,47 @@ _byok() {
             byok__subcmd__vault__subcmd__help,init)
                 cmd="byok__subcmd__vault__subcmd__help__subcmd__init"
                 ;;
+            byok__subcmd__vault__subcmd__help,recipients)
+                cmd="byok__subcmd__vault__subcmd__help__subcmd__recipients"
+                ;;
             byok__subcmd__vault__subcmd__help,status)
                 cmd="byok__subcmd__vault__subcmd__help__subcmd__status"
+                ;;
+            byok__subcmd__vault__subcmd__help__subcmd__recipients,add)
+                cmd="byok__subcmd__vault__subcmd__help__subcmd__recipients__subcmd__add"
+                ;;
+            byok__subcmd__vault__subcmd__help__subcmd__recipients,list)
+                cmd="byok__subcmd__vault__subcmd__help__subcmd__recipients__subcmd__list"
+                ;;
+            byok__subcmd__vault__subcmd__help__subcmd__recipients,rm)
+                cmd="byok__subcmd__vault__subcmd__help__subcmd__recipients__subcmd__rm"
+                ;;
+            byok__subcmd__vault__subcmd__recipients,add)
+                cmd="byok__subcmd__vault__subcmd__recipients__subcmd__add"
+                ;;
+            byok__subcmd__vault__subcmd__recipients,help)
+                cmd="byok__subcmd__vault__subcmd__recipients__subcmd__help"
+                ;;
+            byok__subcmd__vault__subcmd__recipients,list)
+                cmd="byok__subcmd__vault__subcmd__recipients__subcmd__list"
+                ;;
+            byok__subcmd__vault__subcmd__recipients,remove)
+                cmd="byok__subcmd__vault__subcmd__recipients__subcmd__rm"
+                ;;
+            byok__subcmd__vault__subcmd__recipients,rm)
+                cmd="byok__subcmd__vault__subcmd__recipients__subcmd__rm"
+                ;;
+            byok__subcmd__vault__subcmd__recipients__subcmd__help,add)
+                cmd="byok__subcmd__vault__subcmd__recipients__subcmd__help__subcmd__add"
+                ;;
+            byok__subcmd__vault__subcmd__recipients__subcmd__help,help)
+                cmd="byok__subcmd__vault__subcmd__recipients__subcmd__help__subcmd__help"
+                ;;
+            byok__subcmd__vault__subcmd__recipients__subcmd__help,list)
+                cmd="byok__subcmd__vault__subcmd__recipients__subcmd__help__subcmd__list"
+                ;;
+            byok__subcmd__vault__subcmd__recipients__subcmd__help,rm)
+                cmd="byok__subcmd__vault__subcmd__recipients__subcmd__help__subcmd__rm"
                 ;;
             *)
                 ;;
@@ -236,7 +302,7 @@ _byok() {
 
     case "${cmd}" in
         byok)
-            opts="-q -v -h -V --profile --json --color --quiet --verbose --help --version run usage status prices key vault route profile completions help"
+            opts="-q -v -h -V --profile --json --color --quiet --verbose --help --version run council usage status prices exec key vault route profile completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -279,8 +345,96 @@ _byok() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        byok__subcmd__council)
+            opts="-s -q -v -h -V --members --mode --quorum --chair --system --max-tokens --temperature --no-stdin --stats --profile --json --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --members)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mode)
+                    COMPREPLY=($(compgen -W "first majority strict rank" -- "${cur}"))
+                    return 0
+                    ;;
+                --quorum)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chair)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --system)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-tokens)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --temperature)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__exec)
+            opts="-r -q -v -h -V --provider --route --profile --json --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --provider)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --route)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         byok__subcmd__help)
-            opts="run usage status prices key vault route profile completions help"
+            opts="run council usage status prices exec key vault route profile completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -294,6 +448,34 @@ _byok() {
             return 0
             ;;
         byok__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__help__subcmd__council)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__help__subcmd__exec)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -588,7 +770,7 @@ _byok() {
             return 0
             ;;
         byok__subcmd__help__subcmd__vault)
-            opts="init status"
+            opts="init status recipients"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -604,6 +786,62 @@ _byok() {
         byok__subcmd__help__subcmd__vault__subcmd__init)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__help__subcmd__vault__subcmd__recipients)
+            opts="list add rm"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__help__subcmd__vault__subcmd__recipients__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__help__subcmd__vault__subcmd__recipients__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__help__subcmd__vault__subcmd__recipients__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1364,7 +1602,7 @@ _byok() {
             return 0
             ;;
         byok__subcmd__vault)
-            opts="-q -v -h -V --profile --json --color --quiet --verbose --help --version init status help"
+            opts="-q -v -h -V --profile --json --color --quiet --verbose --help --version init status recipients help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1386,7 +1624,7 @@ _byok() {
             return 0
             ;;
         byok__subcmd__vault__subcmd__help)
-            opts="init status help"
+            opts="init status recipients help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1427,6 +1665,62 @@ _byok() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        byok__subcmd__vault__subcmd__help__subcmd__recipients)
+            opts="list add rm"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__vault__subcmd__help__subcmd__recipients__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__vault__subcmd__help__subcmd__recipients__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__vault__subcmd__help__subcmd__recipients__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         byok__subcmd__vault__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1444,6 +1738,168 @@ _byok() {
         byok__subcmd__vault__subcmd__init)
             opts="-q -v -h -V --passphrase --profile --json --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__vault__subcmd__recipients)
+            opts="-q -v -h -V --profile --json --color --quiet --verbose --help --version list add rm remove help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__vault__subcmd__recipients__subcmd__add)
+            opts="-q -v -h -V --name --profile --json --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__vault__subcmd__recipients__subcmd__help)
+            opts="list add rm help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__vault__subcmd__recipients__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__vault__subcmd__recipients__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__vault__subcmd__recipients__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__vault__subcmd__recipients__subcmd__help__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__vault__subcmd__recipients__subcmd__list)
+            opts="-q -v -h -V --profile --json --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__vault__subcmd__recipients__subcmd__rm)
+            opts="-q -v -h -V --force --profile --json --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -30,9 +30,11 @@ set edit:completion:arg-completer[byok] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand run 'Send a prompt (arguments and/or piped stdin) and stream the answer to stdout'
+            cand council 'Ask several models at once and decide the answer by vote (first, majority, strict, rank)'
             cand usage 'What was spent: calls, tokens and cost by provider, model, route, key or day, with budgets'
             cand status 'The vault, keyring, active profile, provider health and budgets at a glance'
             cand prices 'Show the price table used for costs (USD per million tokens)'
+            cand exec 'Run a command with only the named providers'' keys in its environment'
             cand key 'Add, list, verify, rotate and revoke provider API keys'
             cand vault 'Create the vault and see how it is unlocked'
             cand route 'Map task routes to PROVIDER:MODEL with fallbacks, in the active profile'
@@ -61,6 +63,29 @@ set edit:completion:arg-completer[byok] = {|@words|
             cand --verbose 'Trace each request (method, URL, status, time) on stderr; never a key'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'byok;council'= {
+            cand --members 'The members, as PROVIDER:MODEL separated by commas (default: the profile''s [council] members)'
+            cand --mode 'How the council decides (default: the profile''s, else majority)'
+            cand --quorum 'How many members must answer (default: all for strict, 1 otherwise)'
+            cand --chair 'With --mode rank: the model that writes the final answer from the top-ranked answers'
+            cand -s 'System prompt, for every member'
+            cand --system 'System prompt, for every member'
+            cand --max-tokens 'Most tokens each member may generate'
+            cand --temperature 'Sampling temperature'
+            cand --profile 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)'
+            cand --color 'When to colour output'
+            cand --no-stdin 'Do not read stdin even when it is not a terminal'
+            cand --stats 'Print the member table on stderr even when it is not a terminal'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print only the answer and errors: no progress, no confirmations'
+            cand --quiet 'Print only the answer and errors: no progress, no confirmations'
+            cand -v 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand --verbose 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -95,6 +120,22 @@ set edit:completion:arg-completer[byok] = {|@words|
             cand --version 'Print version'
         }
         &'byok;prices'= {
+            cand --profile 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)'
+            cand --color 'When to colour output'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print only the answer and errors: no progress, no confirmations'
+            cand --quiet 'Print only the answer and errors: no progress, no confirmations'
+            cand -v 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand --verbose 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'byok;exec'= {
+            cand --provider 'A provider whose key the command gets, as PROVIDER or PROVIDER/LABEL (repeat the flag)'
+            cand -r 'Every provider of this route''s chain (its model and fallbacks), with the route''s key label'
+            cand --route 'Every provider of this route''s chain (its model and fallbacks), with the route''s key label'
             cand --profile 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)'
             cand --color 'When to colour output'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
@@ -233,6 +274,7 @@ set edit:completion:arg-completer[byok] = {|@words|
             cand --version 'Print version'
             cand init 'Create the vault: unlocked by the OS keyring, or by a passphrase with --passphrase'
             cand status 'Where the vault is, how it is unlocked, its recipients and key count'
+            cand recipients 'List, add and remove the public keys the vault is encrypted to (team and CI sharing)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'byok;vault;init'= {
@@ -262,14 +304,113 @@ set edit:completion:arg-completer[byok] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'byok;vault;recipients'= {
+            cand --profile 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)'
+            cand --color 'When to colour output'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print only the answer and errors: no progress, no confirmations'
+            cand --quiet 'Print only the answer and errors: no progress, no confirmations'
+            cand -v 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand --verbose 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List the recipients from vault.toml, without unlocking the vault'
+            cand add 'Encrypt the vault to one more recipient (a teammate, a CI job)'
+            cand rm 'Re-encrypt the vault without a recipient; the keys it could read should be rotated'
+            cand remove 'Re-encrypt the vault without a recipient; the keys it could read should be rotated'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'byok;vault;recipients;list'= {
+            cand --profile 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)'
+            cand --color 'When to colour output'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print only the answer and errors: no progress, no confirmations'
+            cand --quiet 'Print only the answer and errors: no progress, no confirmations'
+            cand -v 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand --verbose 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'byok;vault;recipients;add'= {
+            cand --name 'A name to recognise it by, and to remove it by'
+            cand --profile 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)'
+            cand --color 'When to colour output'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print only the answer and errors: no progress, no confirmations'
+            cand --quiet 'Print only the answer and errors: no progress, no confirmations'
+            cand -v 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand --verbose 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'byok;vault;recipients;rm'= {
+            cand --profile 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)'
+            cand --color 'When to colour output'
+            cand --force 'Remove it even if it is the identity that opened the vault'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print only the answer and errors: no progress, no confirmations'
+            cand --quiet 'Print only the answer and errors: no progress, no confirmations'
+            cand -v 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand --verbose 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'byok;vault;recipients;remove'= {
+            cand --profile 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)'
+            cand --color 'When to colour output'
+            cand --force 'Remove it even if it is the identity that opened the vault'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print only the answer and errors: no progress, no confirmations'
+            cand --quiet 'Print only the answer and errors: no progress, no confirmations'
+            cand -v 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand --verbose 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'byok;vault;recipients;help'= {
+            cand list 'List the recipients from vault.toml, without unlocking the vault'
+            cand add 'Encrypt the vault to one more recipient (a teammate, a CI job)'
+            cand rm 'Re-encrypt the vault without a recipient; the keys it could read should be rotated'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'byok;vault;recipients;help;list'= {
+        }
+        &'byok;vault;recipients;help;add'= {
+        }
+        &'byok;vault;recipients;help;rm'= {
+        }
+        &'byok;vault;recipients;help;help'= {
+        }
         &'byok;vault;help'= {
             cand init 'Create the vault: unlocked by the OS keyring, or by a passphrase with --passphrase'
             cand status 'Where the vault is, how it is unlocked, its recipients and key count'
+            cand recipients 'List, add and remove the public keys the vault is encrypted to (team and CI sharing)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'byok;vault;help;init'= {
         }
         &'byok;vault;help;status'= {
+        }
+        &'byok;vault;help;recipients'= {
+            cand list 'List the recipients from vault.toml, without unlocking the vault'
+            cand add 'Encrypt the vault to one more recipient (a teammate, a CI job)'
+            cand rm 'Re-encrypt the vault without a recipient; the keys it could read should be rotated'
+        }
+        &'byok;vault;help;recipients;list'= {
+        }
+        &'byok;vault;help;recipients;add'= {
+        }
+        &'byok;vault;help;recipients;rm'= {
         }
         &'byok;vault;help;help'= {
         }
@@ -461,9 +602,11 @@ set edit:completion:arg-completer[byok] = {|@words|
         }
         &'byok;help'= {
             cand run 'Send a prompt (arguments and/or piped stdin) and stream the answer to stdout'
+            cand council 'Ask several models at once and decide the answer by vote (first, majority, strict, rank)'
             cand usage 'What was spent: calls, tokens and cost by provider, model, route, key or day, with budgets'
             cand status 'The vault, keyring, active profile, provider health and budgets at a glance'
             cand prices 'Show the price table used for costs (USD per million tokens)'
+            cand exec 'Run a command with only the named providers'' keys in its environment'
             cand key 'Add, list, verify, rotate and revoke provider API keys'
             cand vault 'Create the vault and see how it is unlocked'
             cand route 'Map task routes to PROVIDER:MODEL with fallbacks, in the active profile'
@@ -473,11 +616,15 @@ set edit:completion:arg-completer[byok] = {|@words|
         }
         &'byok;help;run'= {
         }
+        &'byok;help;council'= {
+        }
         &'byok;help;usage'= {
         }
         &'byok;help;status'= {
         }
         &'byok;help;prices'= {
+        }
+        &'byok;help;exec'= {
         }
         &'byok;help;key'= {
             cand add 'Add a key; the secret is read from piped stdin or a hidden prompt, never from argv'
@@ -499,10 +646,22 @@ set edit:completion:arg-completer[byok] = {|@words|
         &'byok;help;vault'= {
             cand init 'Create the vault: unlocked by the OS keyring, or by a passphrase with --passphrase'
             cand status 'Where the vault is, how it is unlocked, its recipients and key count'
+            cand recipients 'List, add and remove the public keys the vault is encrypted to (team and CI sharing)'
         }
         &'byok;help;vault;init'= {
         }
         &'byok;help;vault;status'= {
+        }
+        &'byok;help;vault;recipients'= {
+            cand list 'List the recipients from vault.toml, without unlocking the vault'
+            cand add 'Encrypt the vault to one more recipient (a teammate, a CI job)'
+            cand rm 'Re-encrypt the vault without a recipient; the keys it could read should be rotated'
+        }
+        &'byok;help;vault;recipients;list'= {
+        }
+        &'byok;help;vault;recipients;add'= {
+        }
+        &'byok;help;vault;recipients;rm'= {
         }
         &'byok;help;route'= {
             cand set 'Create or replace a route in the active profile (comments and layout are kept)'

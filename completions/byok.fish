@@ -34,9 +34,11 @@ complete -c byok -n "__fish_byok_needs_command" -s v -l verbose -d 'Trace each r
 complete -c byok -n "__fish_byok_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c byok -n "__fish_byok_needs_command" -s V -l version -d 'Print version'
 complete -c byok -n "__fish_byok_needs_command" -f -a "run" -d 'Send a prompt (arguments and/or piped stdin) and stream the answer to stdout'
+complete -c byok -n "__fish_byok_needs_command" -f -a "council" -d 'Ask several models at once and decide the answer by vote (first, majority, strict, rank)'
 complete -c byok -n "__fish_byok_needs_command" -f -a "usage" -d 'What was spent: calls, tokens and cost by provider, model, route, key or day, with budgets'
 complete -c byok -n "__fish_byok_needs_command" -f -a "status" -d 'The vault, keyring, active profile, provider health and budgets at a glance'
 complete -c byok -n "__fish_byok_needs_command" -f -a "prices" -d 'Show the price table used for costs (USD per million tokens)'
+complete -c byok -n "__fish_byok_needs_command" -f -a "exec" -d 'Run a command with only the named providers\' keys in its environment'
 complete -c byok -n "__fish_byok_needs_command" -f -a "key" -d 'Add, list, verify, rotate and revoke provider API keys'
 complete -c byok -n "__fish_byok_needs_command" -f -a "vault" -d 'Create the vault and see how it is unlocked'
 complete -c byok -n "__fish_byok_needs_command" -f -a "route" -d 'Map task routes to PROVIDER:MODEL with fallbacks, in the active profile'
@@ -60,6 +62,27 @@ complete -c byok -n "__fish_byok_using_subcommand run" -s q -l quiet -d 'Print o
 complete -c byok -n "__fish_byok_using_subcommand run" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
 complete -c byok -n "__fish_byok_using_subcommand run" -s h -l help -d 'Print help'
 complete -c byok -n "__fish_byok_using_subcommand run" -s V -l version -d 'Print version'
+complete -c byok -n "__fish_byok_using_subcommand council" -l members -d 'The members, as PROVIDER:MODEL separated by commas (default: the profile\'s [council] members)' -r
+complete -c byok -n "__fish_byok_using_subcommand council" -l mode -d 'How the council decides (default: the profile\'s, else majority)' -r -f -a "first\t'The first successful answer wins; the other members are cancelled'
+majority\t'More than half of the answers that came back agree (after normalising)'
+strict\t'At least --quorum members answer and a majority of all members agree'
+rank\t'Members rank each other\'s anonymised answers; Borda count decides'"
+complete -c byok -n "__fish_byok_using_subcommand council" -l quorum -d 'How many members must answer (default: all for strict, 1 otherwise)' -r
+complete -c byok -n "__fish_byok_using_subcommand council" -l chair -d 'With --mode rank: the model that writes the final answer from the top-ranked answers' -r
+complete -c byok -n "__fish_byok_using_subcommand council" -s s -l system -d 'System prompt, for every member' -r
+complete -c byok -n "__fish_byok_using_subcommand council" -l max-tokens -d 'Most tokens each member may generate' -r
+complete -c byok -n "__fish_byok_using_subcommand council" -l temperature -d 'Sampling temperature' -r
+complete -c byok -n "__fish_byok_using_subcommand council" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
+complete -c byok -n "__fish_byok_using_subcommand council" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c byok -n "__fish_byok_using_subcommand council" -l no-stdin -d 'Do not read stdin even when it is not a terminal'
+complete -c byok -n "__fish_byok_using_subcommand council" -l stats -d 'Print the member table on stderr even when it is not a terminal'
+complete -c byok -n "__fish_byok_using_subcommand council" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c byok -n "__fish_byok_using_subcommand council" -s q -l quiet -d 'Print only the answer and errors: no progress, no confirmations'
+complete -c byok -n "__fish_byok_using_subcommand council" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
+complete -c byok -n "__fish_byok_using_subcommand council" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c byok -n "__fish_byok_using_subcommand council" -s V -l version -d 'Print version'
 complete -c byok -n "__fish_byok_using_subcommand usage" -l since -d 'First day to include (default: the first of this month)' -r
 complete -c byok -n "__fish_byok_using_subcommand usage" -l until -d 'Last day to include (default: today)' -r
 complete -c byok -n "__fish_byok_using_subcommand usage" -l by -d 'How to group the calls' -r -f -a "provider\t''
@@ -95,6 +118,17 @@ complete -c byok -n "__fish_byok_using_subcommand prices" -s q -l quiet -d 'Prin
 complete -c byok -n "__fish_byok_using_subcommand prices" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
 complete -c byok -n "__fish_byok_using_subcommand prices" -s h -l help -d 'Print help'
 complete -c byok -n "__fish_byok_using_subcommand prices" -s V -l version -d 'Print version'
+complete -c byok -n "__fish_byok_using_subcommand exec" -l provider -d 'A provider whose key the command gets, as PROVIDER or PROVIDER/LABEL (repeat the flag)' -r
+complete -c byok -n "__fish_byok_using_subcommand exec" -s r -l route -d 'Every provider of this route\'s chain (its model and fallbacks), with the route\'s key label' -r
+complete -c byok -n "__fish_byok_using_subcommand exec" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
+complete -c byok -n "__fish_byok_using_subcommand exec" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c byok -n "__fish_byok_using_subcommand exec" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c byok -n "__fish_byok_using_subcommand exec" -s q -l quiet -d 'Print only the answer and errors: no progress, no confirmations'
+complete -c byok -n "__fish_byok_using_subcommand exec" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
+complete -c byok -n "__fish_byok_using_subcommand exec" -s h -l help -d 'Print help'
+complete -c byok -n "__fish_byok_using_subcommand exec" -s V -l version -d 'Print version'
 complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke help" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
 complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke help" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
@@ -168,18 +202,19 @@ complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcomman
 complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "rotate" -d 'Replace a key with a new one, keeping the old one as "previous" for rollback'
 complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Remove a key (or only its previous version) from the vault'
 complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status help" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
-complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status help" -l color -d 'When to colour output' -r -f -a "auto\t''
+complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status recipients help" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
+complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status recipients help" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status help" -l json -d 'Print machine-readable JSON on stdout instead of tables'
-complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status help" -s q -l quiet -d 'Print only the answer and errors: no progress, no confirmations'
-complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status help" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
-complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status help" -s h -l help -d 'Print help'
-complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status help" -s V -l version -d 'Print version'
-complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status help" -f -a "init" -d 'Create the vault: unlocked by the OS keyring, or by a passphrase with --passphrase'
-complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status help" -f -a "status" -d 'Where the vault is, how it is unlocked, its recipients and key count'
-complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status recipients help" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status recipients help" -s q -l quiet -d 'Print only the answer and errors: no progress, no confirmations'
+complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status recipients help" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
+complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status recipients help" -s h -l help -d 'Print help'
+complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status recipients help" -s V -l version -d 'Print version'
+complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status recipients help" -f -a "init" -d 'Create the vault: unlocked by the OS keyring, or by a passphrase with --passphrase'
+complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status recipients help" -f -a "status" -d 'Where the vault is, how it is unlocked, its recipients and key count'
+complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status recipients help" -f -a "recipients" -d 'List, add and remove the public keys the vault is encrypted to (team and CI sharing)'
+complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status recipients help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from init" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
 complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from init" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
@@ -199,8 +234,23 @@ complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcomm
 complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
 complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from recipients" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from recipients" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from recipients" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from recipients" -s q -l quiet -d 'Print only the answer and errors: no progress, no confirmations'
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from recipients" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from recipients" -s h -l help -d 'Print help'
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from recipients" -s V -l version -d 'Print version'
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from recipients" -f -a "list" -d 'List the recipients from vault.toml, without unlocking the vault'
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from recipients" -f -a "add" -d 'Encrypt the vault to one more recipient (a teammate, a CI job)'
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from recipients" -f -a "rm" -d 'Re-encrypt the vault without a recipient; the keys it could read should be rotated'
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from recipients" -f -a "remove" -d 'Re-encrypt the vault without a recipient; the keys it could read should be rotated'
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from recipients" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "init" -d 'Create the vault: unlocked by the OS keyring, or by a passphrase with --passphrase'
 complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "status" -d 'Where the vault is, how it is unlocked, its recipients and key count'
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "recipients" -d 'List, add and remove the public keys the vault is encrypted to (team and CI sharing)'
 complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c byok -n "__fish_byok_using_subcommand route; and not __fish_seen_subcommand_from set list show rm remove help" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
 complete -c byok -n "__fish_byok_using_subcommand route; and not __fish_seen_subcommand_from set list show rm remove help" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -322,16 +372,18 @@ complete -c byok -n "__fish_byok_using_subcommand completions" -s q -l quiet -d 
 complete -c byok -n "__fish_byok_using_subcommand completions" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
 complete -c byok -n "__fish_byok_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c byok -n "__fish_byok_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run usage status prices key vault route profile completions help" -f -a "run" -d 'Send a prompt (arguments and/or piped stdin) and stream the answer to stdout'
-complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run usage status prices key vault route profile completions help" -f -a "usage" -d 'What was spent: calls, tokens and cost by provider, model, route, key or day, with budgets'
-complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run usage status prices key vault route profile completions help" -f -a "status" -d 'The vault, keyring, active profile, provider health and budgets at a glance'
-complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run usage status prices key vault route profile completions help" -f -a "prices" -d 'Show the price table used for costs (USD per million tokens)'
-complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run usage status prices key vault route profile completions help" -f -a "key" -d 'Add, list, verify, rotate and revoke provider API keys'
-complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run usage status prices key vault route profile completions help" -f -a "vault" -d 'Create the vault and see how it is unlocked'
-complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run usage status prices key vault route profile completions help" -f -a "route" -d 'Map task routes to PROVIDER:MODEL with fallbacks, in the active profile'
-complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run usage status prices key vault route profile completions help" -f -a "profile" -d 'List, inspect and choose profiles (routes, allowlist, budgets, custom providers)'
-complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run usage status prices key vault route profile completions help" -f -a "completions" -d 'Print a shell completion script on stdout'
-complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run usage status prices key vault route profile completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council usage status prices exec key vault route profile completions help" -f -a "run" -d 'Send a prompt (arguments and/or piped stdin) and stream the answer to stdout'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council usage status prices exec key vault route profile completions help" -f -a "council" -d 'Ask several models at once and decide the answer by vote (first, majority, strict, rank)'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council usage status prices exec key vault route profile completions help" -f -a "usage" -d 'What was spent: calls, tokens and cost by provider, model, route, key or day, with budgets'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council usage status prices exec key vault route profile completions help" -f -a "status" -d 'The vault, keyring, active profile, provider health and budgets at a glance'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council usage status prices exec key vault route profile completions help" -f -a "prices" -d 'Show the price table used for costs (USD per million tokens)'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council usage status prices exec key vault route profile completions help" -f -a "exec" -d 'Run a command with only the named providers\' keys in its environment'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council usage status prices exec key vault route profile completions help" -f -a "key" -d 'Add, list, verify, rotate and revoke provider API keys'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council usage status prices exec key vault route profile completions help" -f -a "vault" -d 'Create the vault and see how it is unlocked'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council usage status prices exec key vault route profile completions help" -f -a "route" -d 'Map task routes to PROVIDER:MODEL with fallbacks, in the active profile'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council usage status prices exec key vault route profile completions help" -f -a "profile" -d 'List, inspect and choose profiles (routes, allowlist, budgets, custom providers)'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council usage status prices exec key vault route profile completions help" -f -a "completions" -d 'Print a shell completion script on stdout'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council usage status prices exec key vault route profile completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c byok -n "__fish_byok_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "add" -d 'Add a key; the secret is read from piped stdin or a hidden prompt, never from argv'
 complete -c byok -n "__fish_byok_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "list" -d 'List keys, masked, from the vault and from provider environment variables'
 complete -c byok -n "__fish_byok_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "verify" -d 'Check keys with each provider\'s free model-list probe, all at once'
@@ -339,6 +391,7 @@ complete -c byok -n "__fish_byok_using_subcommand help; and __fish_seen_subcomma
 complete -c byok -n "__fish_byok_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "revoke" -d 'Remove a key (or only its previous version) from the vault'
 complete -c byok -n "__fish_byok_using_subcommand help; and __fish_seen_subcommand_from vault" -f -a "init" -d 'Create the vault: unlocked by the OS keyring, or by a passphrase with --passphrase'
 complete -c byok -n "__fish_byok_using_subcommand help; and __fish_seen_subcommand_from vault" -f -a "status" -d 'Where the vault is, how it is unlocked, its recipients and key count'
+complete -c byok -n "__fish_byok_using_subcommand help; and __fish_seen_subcommand_from vault" -f -a "recipients" -d 'List, add and remove the public keys the vault is encrypted to (team and CI sharing)'
 complete -c byok -n "__fish_byok_using_subcommand help; and __fish_seen_subcommand_from route" -f -a "set" -d 'Create or replace a route in the active profile (comments and layout are kept)'
 complete -c byok -n "__fish_byok_using_subcommand help; and __fish_seen_subcommand_from route" -f -a "list" -d 'List the active profile\'s routes'
 complete -c byok -n "__fish_byok_using_subcommand help; and __fish_seen_subcommand_from route" -f -a "show" -d 'Explain what a run on the route would do, without calling any provider'

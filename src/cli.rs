@@ -75,6 +75,25 @@ The answer goes to stdout as it arrives; the token and cost table goes to stderr
 is a terminal or with --stats.")]
     Run(RunArgs),
 
+    /// Ask several models at once and decide the answer by vote (first, majority, strict, rank)
+    #[command(after_help = "\
+Examples:
+  echo \"Is this change backwards compatible? Answer yes or no.\" | byok council
+  byok council --members openai:gpt-4o,anthropic:claude-sonnet-4-6,gemini:gemini-2.5-flash \"Is 1013 prime? yes or no\"
+  git diff | byok council --mode strict --quorum 3 \"Does this diff touch auth? Answer yes or no.\"
+  byok council --mode rank --chair anthropic:claude-sonnet-4-6 \"Design a schema for …\"
+  byok council --mode first \"…\"               # fastest good answer; the others are cancelled
+  byok --json council \"…\" | jq '.members[] | {provider, status, vote}'
+
+Members, mode, quorum and chair default to the profile's [council]; the mode defaults to
+majority. Answers agree when they match after trimming, case-folding and dropping
+surrounding punctuation (`Yes.` = `yes`). majority: more than half of the answers that
+came back; strict: at least --quorum answers (default: all) and more than half of all
+members; rank: each member ranks the others' anonymised answers, Borda count decides.
+The answer goes to stdout; the member table goes to stderr when it is a terminal or with
+--stats. Exit status 7: no majority, or too few answers for the quorum.")]
+    Council(CouncilArgs),
+
     /// What was spent: calls, tokens and cost by provider, model, route, key or day, with budgets
     #[command(after_help = "\
 Examples:
@@ -108,6 +127,32 @@ Override a price, or add one for a custom model, in the profile: [prices.\"corp:
         #[arg(value_name = "PROVIDER:MODEL")]
         models: Vec<String>,
     },
+
+    /// Run a command with only the named providers' keys in its environment
+    #[command(after_help = "\
+Examples:
+  byok exec --provider openai -- python agent.py
+  byok exec --provider anthropic/work --provider gemini -- npm test
+  byok exec --route default -- ./eval.sh        # every provider of the route's chain
+  byok exec --provider openai -- sh -c 'curl -s https://api.openai.com/v1/models \\
+      -H \"Authorization: Bearer $OPENAI_API_KEY\"'
+
+The command's environment gets each provider's key under its conventional variable:
+  OPENAI_API_KEY  ANTHROPIC_API_KEY  GEMINI_API_KEY  MISTRAL_API_KEY  OPENROUTER_API_KEY
+  GROQ_API_KEY  DEEPSEEK_API_KEY  XAI_API_KEY  TOGETHER_API_KEY
+  a custom provider: its key_env, else <ID>_API_KEY (also lmstudio, llamacpp, vllm)
+and, only where you set a base URL (BYOK_<ID>_BASE_URL or the profile's base_url), the
+URL byok itself uses: OPENAI_BASE_URL, ANTHROPIC_BASE_URL, GEMINI_BASE_URL, OLLAMA_HOST,
+<ID>_BASE_URL for the others. BYOK_EXEC=1 is set, and byok exec refuses to nest.
+Every other provider key variable byok knows (and BYOK_IDENTITY, BYOK_IDENTITY_FILE,
+BYOK_PASSPHRASE) is removed, so the command sees exactly the keys asked for. Keys travel
+in the environment only, never in arguments. Local providers (ollama…) need no key.
+
+SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to byok are passed on to the command (a
+Ctrl-C from the terminal already reaches both). The exit status is the command's own,
+128+N when a signal N ended it, 127 when it was not found, 126 when it could not be run,
+and 3 (before anything runs) when a key is missing.")]
+    Exec(ExecArgs),
 
     /// Add, list, verify, rotate and revoke provider API keys
     #[command(subcommand)]
@@ -231,7 +276,67 @@ Examples:
     },
 
     /// Where the vault is, how it is unlocked, its recipients and key count
+    #[command(after_help = "\
+Examples:
+  byok vault status
+  byok --json vault status | jq .unlock
+
+Counts keys only when that needs no prompt (keyring, BYOK_IDENTITY or BYOK_PASSPHRASE).")]
     Status,
+
+    /// List, add and remove the public keys the vault is encrypted to (team and CI sharing)
+    #[command(subcommand)]
+    Recipients(RecipientsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RecipientsCommand {
+    /// List the recipients from vault.toml, without unlocking the vault
+    #[command(after_help = "\
+Examples:
+  byok vault recipients list
+  byok --json vault recipients list | jq -r '.[].key'")]
+    List,
+
+    /// Encrypt the vault to one more recipient (a teammate, a CI job)
+    #[command(after_help = "\
+Examples:
+  byok vault recipients add age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p --name ci
+  byok vault recipients add \"$(cat ~/.ssh/id_ed25519.pub)\"       # named after the key's comment
+  age-keygen -o ci.key && byok vault recipients add \"$(age-keygen -y ci.key)\" --name ci
+
+Then commit vault.age and vault.toml; the CI job opens the vault with the identity from its
+secret store: BYOK_IDENTITY=\"$CI_AGE_KEY\" byok run … (or BYOK_IDENTITY_FILE=~/.ssh/id_ed25519).
+The vault is unlocked to re-encrypt it, so this needs an identity that opens it now.")]
+    Add {
+        /// `age1…`, `ssh-ed25519 AAAA…` or `ssh-rsa AAAA…` (a comment after the key is its default name)
+        recipient: String,
+        /// A name to recognise it by, and to remove it by
+        #[arg(long)]
+        name: Option<String>,
+    },
+
+    /// Re-encrypt the vault without a recipient; the keys it could read should be rotated
+    #[command(
+        visible_alias = "remove",
+        after_help = "\
+Examples:
+  byok vault recipients rm ci
+  byok vault recipients rm age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p
+  byok key rotate openai < new-key.txt        # then rotate every key they could read
+
+The last recipient is never removed. Removing the identity that opened the vault (this
+machine's keyring or passphrase identity, or BYOK_IDENTITY) needs --force, because this
+machine could then open the vault only with another recipient's identity."
+    )]
+    Rm {
+        /// The recipient (`age1…`, `ssh-ed25519 …`) or its name
+        #[arg(value_name = "RECIPIENT|NAME")]
+        recipient: String,
+        /// Remove it even if it is the identity that opened the vault
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -353,6 +458,70 @@ pub struct RunArgs {
     /// Print the token and cost table on stderr even when it is not a terminal
     #[arg(long)]
     pub stats: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CouncilArgs {
+    /// The prompt; piped stdin is appended after a blank line
+    #[arg(value_name = "PROMPT")]
+    pub prompt: Vec<String>,
+
+    /// The members, as PROVIDER:MODEL separated by commas (default: the profile's [council] members)
+    #[arg(long, value_name = "P:M,P:M,...", value_delimiter = ',')]
+    pub members: Vec<String>,
+
+    /// How the council decides (default: the profile's, else majority)
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub mode: Option<crate::council::Mode>,
+
+    /// How many members must answer (default: all for strict, 1 otherwise)
+    #[arg(long, value_name = "N")]
+    pub quorum: Option<usize>,
+
+    /// With --mode rank: the model that writes the final answer from the top-ranked answers
+    #[arg(long, value_name = "PROVIDER:MODEL")]
+    pub chair: Option<String>,
+
+    /// System prompt, for every member
+    #[arg(short, long, value_name = "TEXT")]
+    pub system: Option<String>,
+
+    /// Most tokens each member may generate
+    #[arg(long, value_name = "N")]
+    pub max_tokens: Option<u32>,
+
+    /// Sampling temperature
+    #[arg(long, value_name = "T")]
+    pub temperature: Option<f64>,
+
+    /// Do not read stdin even when it is not a terminal
+    #[arg(long)]
+    pub no_stdin: bool,
+
+    /// Print the member table on stderr even when it is not a terminal
+    #[arg(long)]
+    pub stats: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("keys").required(true).multiple(true).args(["providers", "route"])))]
+pub struct ExecArgs {
+    /// A provider whose key the command gets, as PROVIDER or PROVIDER/LABEL (repeat the flag)
+    #[arg(long = "provider", value_name = "PROVIDER[/LABEL]")]
+    pub providers: Vec<String>,
+
+    /// Every provider of this route's chain (its model and fallbacks), with the route's key label
+    #[arg(short, long, value_name = "ROUTE")]
+    pub route: Option<String>,
+
+    /// The command to run and its arguments (after `--`)
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "COMMAND"
+    )]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 #[derive(Debug, Args)]

@@ -173,7 +173,7 @@ pub fn decide(
         .iter()
         .map(|g| (g.key.clone(), g.members.len()))
         .collect();
-    sizes.sort_by(|a, b| b.1.cmp(&a.1));
+    sizes.sort_by_key(|s| std::cmp::Reverse(s.1));
     Err(NoDecision::NoMajority { sizes, of, needed })
 }
 
@@ -372,7 +372,11 @@ fn rfind_ascii_ci(hay: &str, needle: &str) -> Option<usize> {
 
 fn strip_decoration(s: &str) -> &str {
     s.trim_matches(|c: char| {
-        c.is_whitespace() || matches!(c, '*' | '_' | '`' | '"' | '\'' | '[' | ']' | '(' | ')' | '.' | ':')
+        c.is_whitespace()
+            || matches!(
+                c,
+                '*' | '_' | '`' | '"' | '\'' | '[' | ']' | '(' | ')' | '.' | ':'
+            )
     })
 }
 
@@ -417,10 +421,7 @@ fn parse_order(text: &str, k: usize) -> Result<Vec<usize>, String> {
             .filter(|i| !order.contains(i))
             .map(|i| label(i).to_string())
             .collect();
-        return Err(format!(
-            "the ranking leaves out {}",
-            missing.join(", ")
-        ));
+        return Err(format!("the ranking leaves out {}", missing.join(", ")));
     }
     Ok(order)
 }
@@ -451,7 +452,7 @@ pub fn borda_order(items: &[usize], ballots: &[Vec<usize>]) -> Vec<(usize, u32, 
         .map(|&i| (i, points.get(&i).copied().unwrap_or(0)))
         .collect();
     // A stable sort keeps member order among equals.
-    order.sort_by(|a, b| b.1.cmp(&a.1));
+    order.sort_by_key(|o| std::cmp::Reverse(o.1));
     let mut out = Vec::with_capacity(order.len());
     for (pos, &(item, pts)) in order.iter().enumerate() {
         let rank = match out.last() {
@@ -508,7 +509,9 @@ pub fn kendall_w(items: &[usize], ballots: &[Vec<usize>]) -> Option<f64> {
     let s_max = if items.len() <= EXACT_W_ITEMS {
         let mut order = items.to_vec();
         let mut best = 0.0f64;
-        permutations(&mut order, 0, &mut |o| best = best.max(consensus_spread(o, ballots)));
+        permutations(&mut order, 0, &mut |o| {
+            best = best.max(consensus_spread(o, ballots))
+        });
         best
     } else {
         let consensus: Vec<usize> = borda_order(items, ballots)
@@ -549,19 +552,37 @@ mod tests {
         }
         assert_eq!(normalize("yes, but…"), "yes, but");
         assert_ne!(normalize("yes, but…"), normalize("yes"));
-        assert_eq!(normalize("  Paris   is\n the capital. "), "paris is the capital");
+        assert_eq!(
+            normalize("  Paris   is\n the capital. "),
+            "paris is the capital"
+        );
         assert_eq!(normalize("ÉTÉ"), "été");
     }
 
     #[test]
     fn groups_keep_first_appearance_order() {
-        let g = group(&[(0, "No"), (1, "Yes."), (2, "no."), (3, " YES "), (4, "yes, but…")]);
+        let g = group(&[
+            (0, "No"),
+            (1, "Yes."),
+            (2, "no."),
+            (3, " YES "),
+            (4, "yes, but…"),
+        ]);
         assert_eq!(
             g,
             vec![
-                Group { key: "no".into(), members: vec![0, 2] },
-                Group { key: "yes".into(), members: vec![1, 3] },
-                Group { key: "yes, but".into(), members: vec![4] },
+                Group {
+                    key: "no".into(),
+                    members: vec![0, 2]
+                },
+                Group {
+                    key: "yes".into(),
+                    members: vec![1, 3]
+                },
+                Group {
+                    key: "yes, but".into(),
+                    members: vec![4]
+                },
             ]
         );
     }
@@ -593,13 +614,19 @@ mod tests {
         // Nobody answered.
         assert_eq!(
             decide(Mode::Majority, &[], 3, 1),
-            Err(NoDecision::Quorum { required: 1, responded: 0 })
+            Err(NoDecision::Quorum {
+                required: 1,
+                responded: 0
+            })
         );
         // A quorum applies to majority too when asked for.
         let g = group(&[(0, "yes")]);
         assert_eq!(
             decide(Mode::Majority, &g, 3, 2),
-            Err(NoDecision::Quorum { required: 2, responded: 1 })
+            Err(NoDecision::Quorum {
+                required: 2,
+                responded: 1
+            })
         );
     }
 
@@ -609,7 +636,10 @@ mod tests {
         let g = group(&[(0, "yes"), (1, "yes")]);
         assert_eq!(
             decide(Mode::Strict, &g, 3, 3),
-            Err(NoDecision::Quorum { required: 3, responded: 2 })
+            Err(NoDecision::Quorum {
+                required: 3,
+                responded: 2
+            })
         );
         // Quorum 2 met, and 2 of 3 members is a majority of all.
         assert_eq!(decide(Mode::Strict, &g, 3, 2), Ok(0));
@@ -618,16 +648,26 @@ mod tests {
         assert_eq!(decide(Mode::Majority, &g, 4, 1), Ok(0));
         assert!(matches!(
             decide(Mode::Strict, &g, 4, 3),
-            Err(NoDecision::NoMajority { of: 4, needed: 3, .. })
+            Err(NoDecision::NoMajority {
+                of: 4,
+                needed: 3,
+                ..
+            })
         ));
     }
 
     #[test]
     fn representative_is_the_most_common_raw_form() {
         let texts = ["Yes.", "yes", "yes", "YES"];
-        let g = Group { key: "yes".into(), members: vec![0, 1, 2, 3] };
+        let g = Group {
+            key: "yes".into(),
+            members: vec![0, 1, 2, 3],
+        };
         assert_eq!(representative(&g, |i| texts[i]), 1);
-        let g = Group { key: "yes".into(), members: vec![0, 3] };
+        let g = Group {
+            key: "yes".into(),
+            members: vec![0, 3],
+        };
         assert_eq!(representative(&g, |i| texts[i]), 0);
     }
 
@@ -651,8 +691,12 @@ mod tests {
         // Shuffled: many different orders, not the member order every time.
         assert!(orders.len() > 30, "{}", orders.len());
         // The same seed replays the same papers.
-        let a: Vec<_> = (0..5).map(|v| ballot_paper(v, &answered, &mut Rng::new(3))).collect();
-        let b: Vec<_> = (0..5).map(|v| ballot_paper(v, &answered, &mut Rng::new(3))).collect();
+        let a: Vec<_> = (0..5)
+            .map(|v| ballot_paper(v, &answered, &mut Rng::new(3)))
+            .collect();
+        let b: Vec<_> = (0..5)
+            .map(|v| ballot_paper(v, &answered, &mut Rng::new(3)))
+            .collect();
         assert_eq!(a, b);
     }
 
@@ -688,7 +732,10 @@ mod tests {
         assert_eq!(parse_ranking("B, A, C", 3), Ok(vec![1, 0, 2]));
         assert_eq!(parse_ranking("ranking: c>a>b", 3), Ok(vec![2, 0, 1]));
         assert_eq!(
-            parse_ranking("A is vague; C is wrong.\n\n**RANKING:** [B] > [A] > [C]\n", 3),
+            parse_ranking(
+                "A is vague; C is wrong.\n\n**RANKING:** [B] > [A] > [C]\n",
+                3
+            ),
             Ok(vec![1, 0, 2])
         );
         assert_eq!(

@@ -19,6 +19,10 @@ pub mod exit {
     pub const PROVIDER_FAILED: i32 = 6;
     pub const COUNCIL: i32 = 7;
     pub const INTERRUPTED: i32 = 130;
+    /// `byok exec`: the command was found but could not be run (as a shell says).
+    pub const NOT_EXECUTABLE: i32 = 126;
+    /// `byok exec`: the command was not found (as a shell says).
+    pub const NOT_FOUND: i32 = 127;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -162,6 +166,51 @@ pub enum Error {
     #[error("`{given}` is not an age or ssh recipient: {detail}")]
     BadRecipient { given: String, detail: String },
 
+    #[error("the vault is already encrypted to `{key}`{}.", if name.is_empty() { String::new() } else { format!(" (named `{name}`)") })]
+    RecipientExists { key: String, name: String },
+
+    #[error("a recipient named `{name}` already exists ({key}).")]
+    RecipientNameTaken { name: String, key: String },
+
+    #[error("`{given}` is neither a recipient of the vault nor the name of one.")]
+    RecipientNotFound { given: String },
+
+    #[error("`{key}` is the vault's only recipient: without it nobody could open the vault.")]
+    LastRecipient { key: String },
+
+    #[error("`{key}` is the recipient of the identity that opened the vault just now ({opened_by}){}: after removing it, this machine could no longer open the vault.", if *machine { ", which is how this machine unlocks it" } else { "" })]
+    RecipientInUse {
+        key: String,
+        opened_by: String,
+        machine: bool,
+        retry: String,
+    },
+
+    #[error(
+        "byok exec is already running here (BYOK_EXEC is set): this shell or program was started by `byok exec` and has the keys it was given."
+    )]
+    ExecNested,
+
+    #[error("`{command}` was not started: {}", match route {
+        Some(r) => format!("the route `{r}` uses {provider}, but no {provider} key{} is configured.", label_words(label)),
+        None => format!("no {provider} key{} is configured.", label_words(label)),
+    })]
+    ExecMissingKey {
+        command: String,
+        provider: String,
+        route: Option<String>,
+        label: Option<String>,
+        env: Option<String>,
+    },
+
+    #[error(
+        "`{command}` was not found: it is not a file, or not in any PATH directory (or its #! interpreter is missing)."
+    )]
+    CommandNotFound { command: String },
+
+    #[error("`{command}` could not be run: {detail}.")]
+    CommandNotExecutable { command: String, detail: String },
+
     #[error("{what} needs confirmation, and there is no terminal to ask on.")]
     NeedsConfirmation { what: String, retry: String },
 
@@ -238,7 +287,14 @@ impl Error {
             | VaultUndecryptable { .. }
             | VaultDamaged { .. }
             | LoosePermissions { .. }
-            | BadRecipient { .. } => exit::CONFIG,
+            | BadRecipient { .. }
+            | RecipientExists { .. }
+            | RecipientNameTaken { .. }
+            | RecipientNotFound { .. }
+            | ExecMissingKey { .. } => exit::CONFIG,
+            LastRecipient { .. } | RecipientInUse { .. } | ExecNested => exit::USAGE,
+            CommandNotFound { .. } => exit::NOT_FOUND,
+            CommandNotExecutable { .. } => exit::NOT_EXECUTABLE,
             KeyRejected { .. } => exit::KEY_REJECTED,
             NoKey { .. }
             | NoProviderKey
@@ -331,6 +387,27 @@ impl Error {
             },
             LoosePermissions { path, .. } => format!("chmod 600 {}", path.display()),
             BadRecipient { .. } => "a recipient looks like age1… (age-keygen -y) or `ssh-ed25519 AAAA…`".into(),
+            RecipientExists { .. } => "see the recipients with `byok vault recipients list`".into(),
+            RecipientNameTaken { .. } => "pick another name with --name, or remove the old one first: byok vault recipients rm <NAME>".into(),
+            RecipientNotFound { .. } => "see the recipients and their names with `byok vault recipients list`".into(),
+            LastRecipient { .. } => "add the new recipient first (byok vault recipients add age1…), then remove this one".into(),
+            RecipientInUse { retry, .. } => format!(
+                "open the vault with another recipient's identity (BYOK_IDENTITY=AGE-SECRET-KEY-1… byok vault recipients rm …), or, if you hold another recipient's identity, insist: {retry}"
+            ),
+            ExecNested => "run the command directly; to hand it other keys, leave the outer `byok exec` first (or unset BYOK_EXEC if nesting is really meant)".into(),
+            ExecMissingKey { provider, route, label, env, .. } => {
+                let add = match label {
+                    Some(l) if l != crate::vault::DEFAULT_LABEL => format!("byok key add {provider} --label {l}"),
+                    _ => format!("byok key add {provider}"),
+                };
+                let env = env.as_ref().map(|e| format!(" (or export {e})")).unwrap_or_default();
+                match route {
+                    Some(r) => format!("add one with `{add}`{env}, or point the route elsewhere: byok route set {r} <provider:model>"),
+                    None => format!("add one with `{add}`{env}, or leave `--provider {provider}` out"),
+                }
+            }
+            CommandNotFound { .. } => "check the spelling and PATH, or give the command's full path".into(),
+            CommandNotExecutable { command, .. } => format!("check that `{command}` is a program you may run: chmod +x, or call it through its interpreter (sh {command})"),
             NeedsConfirmation { retry, .. } => format!("to proceed without asking: {retry}"),
             KeyRejected { provider, label, no_credit, .. } => {
                 let flag = label_flag(label);

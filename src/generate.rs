@@ -231,6 +231,10 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "The base delay of the retry backoff, e.g. 10ms (default 500ms).",
     ),
     (
+        "BYOK_EXEC",
+        "Set to 1 by `byok exec` in the command's environment; when set, `byok exec` refuses to run (no nesting).",
+    ),
+    (
         "NO_COLOR",
         "When set and not empty: no colour, whatever --color auto would pick.",
     ),

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod council;
 pub mod error;
 pub mod fsio;
 pub mod generate;

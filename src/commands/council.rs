@@ -139,6 +139,13 @@ impl Setup {
                 .unwrap_or(Mode::Majority),
         };
         let n = specs.len();
+        // The profile's quorum was chosen for the profile's members: members given on the
+        // command line come with their own (or the default).
+        let profile_quorum = if args.members.is_empty() {
+            config.quorum
+        } else {
+            None
+        };
         let quorum = match mode {
             Mode::First => {
                 if args.quorum.is_some() {
@@ -148,12 +155,17 @@ impl Setup {
                 }
                 1
             }
-            Mode::Strict => args.quorum.or(config.quorum).unwrap_or(n),
-            Mode::Majority | Mode::Rank => args.quorum.or(config.quorum).unwrap_or(1),
+            Mode::Strict => args.quorum.or(profile_quorum).unwrap_or(n),
+            Mode::Majority | Mode::Rank => args.quorum.or(profile_quorum).unwrap_or(1),
         };
         if quorum == 0 || quorum > n {
+            let whose = if args.quorum.is_none() {
+                format!("the quorum of {quorum} in {}", loaded.path.display())
+            } else {
+                format!("a quorum of {quorum}")
+            };
             return Err(Error::Usage(format!(
-                "a quorum of {quorum} is not possible with {n} member{}: it must be between 1 and {n}",
+                "{whose} is not possible with {n} member{}: it must be between 1 and {n}",
                 if n == 1 { "" } else { "s" }
             )));
         }
@@ -233,7 +245,10 @@ struct Row {
 enum Vote {
     None,
     /// majority, strict: the normalised answer, and whether its group won.
-    Answer { key: String, won: bool },
+    Answer {
+        key: String,
+        won: bool,
+    },
     /// first: this member's answer came first.
     First,
     /// rank: place and Borda points, the member's own ranking (best first), or why it
@@ -280,7 +295,7 @@ impl Row {
             Ok(s) => row.text = Some(s.result.text),
             Err(Error::Interrupted) if cancelled => {
                 row.status = "cancelled";
-                row.error = Some("cancelled: another member answered first".into());
+                row.error = Some("another member answered first".into());
             }
             Err(e) => {
                 let code = e.exit_code();
@@ -376,14 +391,24 @@ struct Council<'a> {
 
 impl Council<'_> {
     /// One walk of `plan` with `req`, its text collected (nothing goes to stdout).
-    async fn ask(&self, index: usize, plan: &Plan, req: &ChatRequest, phase: &str) -> (usize, Call) {
+    async fn ask(
+        &self,
+        index: usize,
+        plan: &Plan,
+        req: &ChatRequest,
+        phase: &str,
+    ) -> (usize, Call) {
         let bar = self.progress.bar(&format!("{} · {phase}", name(plan)));
         let received = Cell::new(0usize);
         let t0 = Instant::now();
         let mut sink = |delta: &str| -> std::io::Result<()> {
             received.set(received.get() + delta.len());
             if let Some(b) = &bar {
-                b.set_message(format!("{} · {phase} ({} bytes)", name(plan), received.get()));
+                b.set_message(format!(
+                    "{} · {phase} ({} bytes)",
+                    name(plan),
+                    received.get()
+                ));
             }
             Ok(())
         };
@@ -503,7 +528,6 @@ impl Council<'_> {
                 out.rows[w].vote = Vote::First;
                 out.answer = out.rows[w].text.clone();
                 out.winner = Some(w);
-                out.responded = 1;
             }
             None => out.error = Some(nobody_answered(Mode::First, &out.rows)),
         }
@@ -538,9 +562,14 @@ impl Council<'_> {
         }
         match decision {
             Ok(gi) => {
-                let texts: Vec<&str> = out.rows.iter().map(|r| r.text.as_deref().unwrap_or("")).collect();
+                let texts: Vec<&str> = out
+                    .rows
+                    .iter()
+                    .map(|r| r.text.as_deref().unwrap_or(""))
+                    .collect();
                 let w = council::representative(&groups[gi], |i| texts[i]);
-                out.answer = out.rows[w].text.clone();
+                // A vote's answer is usually a word a script compares: no stray spaces.
+                out.answer = out.rows[w].text.as_deref().map(|t| t.trim().to_string());
                 out.winner = Some(w);
             }
             Err(nd) => out.error = Some(self.undecided(&out.rows, &nd)),
@@ -605,9 +634,12 @@ impl Council<'_> {
                 }
             })
             .collect();
-        let calls = join_all(papers.iter().zip(&requests).map(|((v, _), req)| {
-            self.ask(*v, &self.setup.members[*v], req, "ranking")
-        }))
+        let calls = join_all(
+            papers
+                .iter()
+                .zip(&requests)
+                .map(|((v, _), req)| self.ask(*v, &self.setup.members[*v], req, "ranking")),
+        )
         .await;
         if self.interrupted.get() {
             return out;
@@ -622,12 +654,12 @@ impl Council<'_> {
                 Ok(s) => council::parse_ranking(&s.result.text, shown.len())
                     .map(|order| order.into_iter().map(|p| shown[p]).collect::<Vec<_>>())
                     .map_err(|why| {
-                        format!(
-                            "could not be read ({why}): {}",
-                            excerpt(&s.result.text, 80)
-                        )
+                        format!("could not be read ({why}): {}", excerpt(&s.result.text, 80))
                     }),
-                Err(e) => Err(format!("the ranking call failed: {}", one_line(&e.to_string()))),
+                Err(e) => Err(format!(
+                    "the ranking call failed: {}",
+                    one_line(&e.to_string())
+                )),
             };
             if let Ok(b) = &parsed {
                 ballots.push(b.clone());
@@ -731,17 +763,7 @@ impl Council<'_> {
                 required,
                 responded,
             } => format!(
-                "the council reached no decision: {responded} of {n} members answered, and {} {required} {}.",
-                if self.setup.mode == Mode::Strict {
-                    "the quorum is"
-                } else {
-                    "at least"
-                },
-                if self.setup.mode == Mode::Strict {
-                    "(--quorum)"
-                } else {
-                    "must (--quorum)"
-                }
+                "the council reached no decision: only {responded} of {n} members answered, and the quorum is {required}."
             ),
             NoDecision::NoMajority { sizes, of, needed } => {
                 let split = sizes
@@ -754,7 +776,12 @@ impl Council<'_> {
                 } else {
                     format!("the {of} answers")
                 };
-                if nd.is_tie() {
+                if sizes.len() > 1 && sizes.iter().all(|(_, size)| *size == 1) {
+                    format!(
+                        "the council reached no majority: all {} answers differ ({split}); a majority of {whose} is {needed}.",
+                        sizes.len()
+                    )
+                } else if nd.is_tie() {
                     format!(
                         "the council reached no majority: a tie ({split}); a majority of {whose} is {needed}."
                     )
@@ -807,9 +834,15 @@ fn no_answer_error(rows: &[Row], code: i32) -> Error {
         message.push_str(&r.failure());
     }
     let hint = match code {
-        exit::CONFIG => "add the missing keys (byok key add <provider>), or choose other members: --members P:M,P:M",
-        exit::KEY_REJECTED => "check the keys with `byok key verify`, and replace a rejected one: byok key rotate <provider>",
-        exit::BUDGET => "see what is left with `byok usage`, or raise the caps under [budgets] in the profile",
+        exit::CONFIG => {
+            "add the missing keys (byok key add <provider>), or choose other members: --members P:M,P:M"
+        }
+        exit::KEY_REJECTED => {
+            "check the keys with `byok key verify`, and replace a rejected one: byok key rotate <provider>"
+        }
+        exit::BUDGET => {
+            "see what is left with `byok usage`, or raise the caps under [budgets] in the profile"
+        }
         _ => "try again shortly; `byok status` shows each provider's health",
     };
     Error::CallFailed {
@@ -833,7 +866,13 @@ fn excerpt(text: &str, max: usize) -> String {
 // output
 // ---------------------------------------------------------------------------
 
-fn report(ctx: &Ctx, args: &CouncilArgs, setup: &Setup, out: Outcome, wall: Duration) -> Result<()> {
+fn report(
+    ctx: &Ctx,
+    args: &CouncilArgs,
+    setup: &Setup,
+    out: Outcome,
+    wall: Duration,
+) -> Result<()> {
     let show_table = !ctx.ui.json && !ctx.ui.quiet && (args.stats || ctx.ui.stderr_tty);
     if ctx.ui.json {
         ctx.ui.print_json(&json_of(setup, &out))?;
@@ -847,7 +886,11 @@ fn report(ctx: &Ctx, args: &CouncilArgs, setup: &Setup, out: Outcome, wall: Dura
     if show_table {
         eprintln!("{}", table(ctx, setup, &out, wall));
     } else if out.error.is_none() {
-        for r in out.rows.iter().filter(|r| r.text.is_none() && r.status != "cancelled") {
+        for r in out
+            .rows
+            .iter()
+            .filter(|r| r.text.is_none() && r.status != "cancelled")
+        {
             ctx.ui.warn(&format!(
                 "{} gave no answer: {}",
                 r.name(),
@@ -987,7 +1030,11 @@ fn vote_text(v: &Vote) -> String {
 }
 
 fn table(ctx: &Ctx, setup: &Setup, out: &Outcome, wall: Duration) -> comfy_table::Table {
-    let vote = if setup.mode == Mode::Rank { "rank" } else { "vote" };
+    let vote = if setup.mode == Mode::Rank {
+        "rank"
+    } else {
+        "vote"
+    };
     let mut t = ctx.ui.table(&[
         "member", "model", "status", "latency", "input", "output", "cost", vote,
     ]);

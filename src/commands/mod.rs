@@ -1,6 +1,8 @@
 //! One module per command group; each turns parsed arguments into work and output.
 
 pub mod completions;
+pub mod council;
+pub mod exec;
 pub mod key;
 pub mod prices;
 pub mod profile;
@@ -71,6 +73,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Key(cmd) => key::run(&ctx, cmd),
         Command::Vault(cmd) => vault::run(&ctx, cmd),
         Command::Run(args) => run::run(&ctx, args),
+        Command::Council(args) => council::run(&ctx, args),
+        Command::Exec(args) => exec::run(&ctx, args),
         Command::Usage(args) => usage::run(&ctx, args),
         Command::Status => status::run(&ctx),
         Command::Prices { models } => prices::run(&ctx, &models),

@@ -75,6 +75,11 @@ pub struct Vault {
     pub doc: VaultDoc,
     /// Where the identity that opened it came from.
     pub opened_by: String,
+    /// The recipient of the identity that opened it (canonical form).
+    pub opened_recipient: String,
+    /// Whether that identity came from BYOK_IDENTITY / BYOK_IDENTITY_FILE rather than the
+    /// vault's own unlock method (keyring or passphrase).
+    pub opened_from_env: bool,
     /// Things worth telling the user that did not stop the work.
     pub warnings: Vec<String>,
     _lock: FileLock,
@@ -146,8 +151,9 @@ impl Vault {
     ) -> Result<(Vault, Created)> {
         let id = VaultMeta::new_id();
         let now = Timestamp::now();
-        let (method, recipient, name, why, opened_by) = if let Some(env_id) = identity::from_env()?
-        {
+        let from_env = identity::from_env()?;
+        let opened_from_env = from_env.is_some();
+        let (method, recipient, name, why, opened_by) = if let Some(env_id) = from_env {
             let why = format!(
                 "{} is set, so the vault is encrypted to it and nothing else is stored",
                 env_id.source_name
@@ -208,7 +214,7 @@ impl Vault {
             unlock: method,
             created_at: now,
             recipients: vec![RecipientEntry {
-                key: recipient,
+                key: recipient.clone(),
                 name,
                 added_at: now,
             }],
@@ -220,6 +226,8 @@ impl Vault {
             meta,
             doc: VaultDoc::new(),
             opened_by,
+            opened_recipient: recipient,
+            opened_from_env,
             warnings: Vec::new(),
             _lock: lock,
         };
@@ -239,13 +247,15 @@ impl Vault {
                 vault_path.display()
             ));
         }
-        let id = unlock(paths, &meta, access)?;
+        let (id, opened_from_env) = unlock(paths, &meta, access)?;
         let doc = decrypt(paths, &*id.identity, &id.source_name)?;
         Ok(Vault {
             paths: paths.clone(),
             meta,
             doc,
+            opened_recipient: identity::canonical_recipient(&id.recipient).unwrap_or(id.recipient),
             opened_by: id.source_name,
+            opened_from_env,
             warnings,
             _lock: lock,
         })
@@ -310,15 +320,66 @@ impl Vault {
     pub fn save_meta(&self) -> Result<()> {
         self.meta.save(&self.paths.vault_meta())
     }
+
+    /// Adds a recipient (already canonical and checked by the caller) and re-encrypts the
+    /// vault to every recipient.
+    ///
+    /// Order of writes: `vault.age` first, then `vault.toml`. The invariant is that every
+    /// recipient listed in `vault.toml` can open `vault.age`. A crash between the two
+    /// writes leaves `vault.age` encrypted to the old recipients *plus* the new one while
+    /// `vault.toml` lists only the old ones: every listed recipient still opens it, and
+    /// the next save re-encrypts to the listed set (so the half-added recipient loses
+    /// access again, and `add` can simply be run again). The other order would leave a
+    /// listed recipient that cannot open the vault.
+    pub fn add_recipient(&mut self, entry: RecipientEntry) -> Result<()> {
+        self.meta.recipients.push(entry);
+        if let Err(e) = self.write_vault() {
+            self.meta.recipients.pop();
+            return Err(e);
+        }
+        self.save_meta()
+    }
+
+    /// Removes the recipient at `index` and re-encrypts the vault to the others; returns
+    /// the entry removed. Refuses to remove the last one (age cannot encrypt to nobody,
+    /// and nobody could open it).
+    ///
+    /// Order of writes: `vault.toml` first, then `vault.age`, for the same invariant as
+    /// [`Vault::add_recipient`]. A crash between the two writes leaves `vault.toml`
+    /// listing the remaining recipients while `vault.age` is still encrypted to them
+    /// *and* the removed one: every listed recipient opens it, and the next write of the
+    /// vault (any `key add`, `rotate`, `revoke`) drops the removed recipient for good.
+    /// Writing `vault.age` first would, after a crash, leave `vault.toml` listing a
+    /// recipient that cannot open `vault.age`, and a save of that state would encrypt to
+    /// it again. Either way the removed recipient may have kept an old copy, which is why
+    /// the caller tells the user to rotate the keys.
+    pub fn remove_recipient(&mut self, index: usize) -> Result<RecipientEntry> {
+        if self.meta.recipients.len() <= 1 {
+            return Err(Error::LastRecipient {
+                key: self.meta.recipients[index].key.clone(),
+            });
+        }
+        let removed = self.meta.recipients.remove(index);
+        if let Err(e) = self.save_meta() {
+            self.meta.recipients.insert(index, removed);
+            return Err(e);
+        }
+        self.write_vault()?;
+        Ok(removed)
+    }
 }
 
 /// Finds the identity that opens this vault: BYOK_IDENTITY / BYOK_IDENTITY_FILE first,
-/// then the vault's own method.
-fn unlock(paths: &Paths, meta: &VaultMeta, access: &KeyringAccess) -> Result<LoadedIdentity> {
+/// then the vault's own method. The flag says whether it came from the environment.
+fn unlock(
+    paths: &Paths,
+    meta: &VaultMeta,
+    access: &KeyringAccess,
+) -> Result<(LoadedIdentity, bool)> {
     if let Some(id) = identity::from_env()? {
-        return Ok(id);
+        return Ok((id, true));
     }
-    match meta.unlock {
+    let id = match meta.unlock {
         UnlockMethod::Keyring => {
             let store = access.store().map_err(keyring_error)?;
             let text = IdentitySlot::new(store, &meta.id).get().map_err(|e| match e {
@@ -336,7 +397,8 @@ fn unlock(paths: &Paths, meta: &VaultMeta, access: &KeyringAccess) -> Result<Loa
             source_name: "BYOK_IDENTITY".into(),
             detail: "this vault is opened only with an identity from the environment, and neither BYOK_IDENTITY nor BYOK_IDENTITY_FILE is set".into(),
         }),
-    }
+    }?;
+    Ok((id, false))
 }
 
 fn keyring_error(e: KeyringError) -> Error {
