@@ -548,12 +548,17 @@ fn main() {
     // Council of five members whose providers each take 200 ms.
     let slow: Vec<FakeServer> = (0..5)
         .map(|_| {
-            FakeServer::start(|_| {
-                Reply::json(
-                    200,
-                    serde_json::json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": "yes"}, "finish_reason": "stop"}], "usage": {"prompt_tokens": 5, "completion_tokens": 1}}),
-                )
-                .delay(Duration::from_millis(200))
+            FakeServer::start(|req| {
+                let body = Reply::sse_body(
+                    &[
+                        (None, r#"{"choices":[{"delta":{"content":"yes"},"finish_reason":"stop"}],"usage":null}"#),
+                        (None, r#"{"choices":[],"usage":{"prompt_tokens":5,"completion_tokens":1}}"#),
+                        (None, "[DONE]"),
+                    ],
+                    "\n\n",
+                );
+                let _ = req;
+                Reply::stream(200, "text/event-stream", vec![body]).delay(Duration::from_millis(200))
             })
         })
         .collect();

@@ -459,3 +459,70 @@ fn usage_groups_and_formats() {
     let empty = usage_json(&home, &["--since", "last-month", "--until", "last-month"]);
     assert_eq!(empty["rows"].as_array().unwrap().len(), 0);
 }
+
+#[test]
+fn a_council_shares_one_id_and_is_reserved_whole_before_it_starts() {
+    let fake =
+        FakeServer::start(|req: &Request| OpenAiChat::openai(&["yes"]).usage(66, 34).reply_to(req));
+    let mut home = openai_home(&fake, "");
+    for id in ["MISTRAL", "GROQ"] {
+        home.env(&format!("{id}_API_KEY"), "sk-member-0123456789abcdef")
+            .env(
+                &format!("BYOK_{id}_BASE_URL"),
+                &format!("{}/v1", fake.url()),
+            );
+    }
+    let members = "openai:gpt-4o-mini,mistral:mistral-small-latest,groq:llama-3.3-70b-versatile";
+    let out = home
+        .cmd()
+        .args([
+            "council",
+            "--mode",
+            "majority",
+            "--members",
+            members,
+            "--max-tokens",
+            "34",
+            "hi",
+        ])
+        .assert()
+        .success();
+    assert_eq!(stdout(&out).trim(), "yes");
+    let conn = rusqlite::Connection::open(home.file("ledger.sqlite3")).unwrap();
+    let (rows, ids, reserved): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT COUNT(*), COUNT(DISTINCT council_id), SUM(status = 'reserved') FROM events WHERE kind = 'call'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (rows, ids, reserved),
+        (3, 1, 0),
+        "three member rows, one council id, nothing left reserved"
+    );
+
+    // A budget with room for two of the three members: the council does not start at all.
+    std::fs::create_dir_all(home.file("profiles")).unwrap();
+    std::fs::write(
+        home.file("profiles/default.toml"),
+        "[budgets]\nmonthly_tokens = { total = 500 }\n",
+    )
+    .unwrap();
+    let before = fake.requests().len();
+    home.cmd()
+        .args([
+            "council",
+            "--mode",
+            "majority",
+            "--members",
+            members,
+            "--max-tokens",
+            "34",
+            "hi",
+        ])
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains("the council was not started"));
+    assert_eq!(fake.requests().len(), before, "no member was called");
+}

@@ -23,6 +23,11 @@ use crate::prices::{PriceTable, format_usd};
 use crate::providers::Registry;
 use crate::providers::chat::{Cancel, Canceller, ChatRequest, Usage};
 
+/// Bytes of instructions a ranking or chair prompt adds around the answers (a bound).
+const RANKING_INSTRUCTIONS_BOUND: usize = 2048;
+/// Tokens a ranking answer needs at most; the ranking request asks for no more.
+const RANKING_MAX_TOKENS: u32 = 256;
+
 /// How long cancelled members get to stop by themselves (and settle what they used)
 /// before their requests are dropped outright.
 const CANCEL_GRACE: Duration = Duration::from_millis(250);
@@ -52,7 +57,7 @@ pub fn run(ctx: &Ctx, args: CouncilArgs) -> Result<()> {
     let (canceller, cancel) = Cancel::new();
     // The one walker of this council: every member call, ranking call and the chair's
     // call goes through it.
-    let walker = Walker::new(
+    let mut walker = Walker::new(
         &client,
         &keys,
         ledger.as_ref(),
@@ -61,11 +66,10 @@ pub fn run(ctx: &Ctx, args: CouncilArgs) -> Result<()> {
         None,
         cancel,
     );
-    // LEDGER: give the walker this council's id here (`walker.tag.council_id`), so every
-    // row of its member, ranking and chair calls carries it.
-    // LEDGER: reserve the whole council here, before any member starts (one
-    // `Ledger::reserve` of every member call, the rankings and the chair, handed to the
-    // walker as `walker.prepaid`), so a council cannot half-run into a cap.
+    // Every row of this council's calls (members, rankings, chair) carries its id, and the
+    // whole council is reserved before any member starts, so it cannot half-run into a cap.
+    walker.tag.council_id = Some(crate::ledger::events::new_id());
+    walker.reserve_ahead(&setup.planned_calls(&req))?;
 
     let progress = Progress::new(ctx);
     let council = Council {
@@ -92,6 +96,7 @@ pub fn run(ctx: &Ctx, args: CouncilArgs) -> Result<()> {
         }
     });
     progress.clear();
+    walker.release_unused();
     for w in walker.warnings.borrow().iter() {
         ctx.ui.warn(w);
     }
@@ -112,6 +117,40 @@ struct Setup {
 }
 
 impl Setup {
+    /// Every call this council may make, with requests whose size bounds the real ones:
+    /// the members' answers; in rank mode each member's ranking (the prompt plus the
+    /// others' answers) and the chair's final answer.
+    fn planned_calls(&self, req: &ChatRequest) -> Vec<(crate::policy::Candidate, ChatRequest)> {
+        let answer_bound = req.max_tokens.unwrap_or(crate::policy::BUDGET_MAX_TOKENS) as usize;
+        let n = self.members.len();
+        let padded = |extra_tokens: usize| {
+            let mut r = req.clone();
+            // The estimate counts prompt bytes as tokens; pad by the answers' token bound.
+            r.prompt = format!(
+                "{}{}",
+                r.prompt,
+                " ".repeat(RANKING_INSTRUCTIONS_BOUND + extra_tokens)
+            );
+            r
+        };
+        let mut calls: Vec<_> = self
+            .members
+            .iter()
+            .map(|p| (p.candidates[0].clone(), req.clone()))
+            .collect();
+        if self.mode == Mode::Rank {
+            for p in &self.members {
+                let mut ranking = padded(n.saturating_sub(1) * answer_bound);
+                ranking.max_tokens = Some(RANKING_MAX_TOKENS);
+                calls.push((p.candidates[0].clone(), ranking));
+            }
+            if let Some(chair) = &self.chair {
+                calls.push((chair.candidates[0].clone(), padded(n * answer_bound)));
+            }
+        }
+        calls
+    }
+
     fn resolve(ctx: &Ctx, args: &CouncilArgs) -> Result<Setup> {
         let loaded = ctx.profile()?;
         let config = loaded.profile.council.clone().unwrap_or_default();
@@ -628,7 +667,7 @@ impl Council<'_> {
                         self.req.system.as_deref(),
                         &texts,
                     ),
-                    max_tokens: None,
+                    max_tokens: Some(RANKING_MAX_TOKENS),
                     temperature: None,
                     stream: true,
                 }

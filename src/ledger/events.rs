@@ -35,6 +35,15 @@ pub struct Settlement<'a> {
     pub cost: Cost,
     pub latency_ms: u64,
     pub ttft_ms: Option<u64>,
+    /// The key used, for a row reserved before the key was known.
+    pub key_label: Option<&'a str>,
+}
+
+/// A random id (16 hex digits) for a group of rows, such as a council's calls.
+pub fn new_id() -> String {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).expect("the OS random number generator failed");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `2026-11` and `2026-11-23` in the local time zone: budgets follow the user's calendar.
@@ -88,7 +97,7 @@ impl Ledger {
             .execute(
                 "UPDATE events SET status = ?2, error_class = ?3, input_tokens = ?4, cached_input_tokens = ?5,
                     cache_write_tokens = ?6, output_tokens = ?7, reasoning_tokens = ?8, cost_usd = ?9,
-                    cost_source = ?10, latency_ms = ?11, ttft_ms = ?12
+                    cost_source = ?10, latency_ms = ?11, ttft_ms = ?12, key_label = COALESCE(key_label, ?13)
                  WHERE id = ?1",
                 params![
                     id,
@@ -103,9 +112,24 @@ impl Ledger {
                     serde_json::to_value(s.cost.source).ok().and_then(|v| v.as_str().map(String::from)),
                     s.latency_ms as i64,
                     s.ttft_ms.map(|t| t as i64),
+                    s.key_label,
                 ],
             )
             .map_err(|e| self.error(e))?;
+        Ok(())
+    }
+
+    /// Drops reservations that were never used (a council that needed fewer calls than
+    /// it reserved for).
+    pub fn release(&self, ids: &[i64]) -> Result<()> {
+        for id in ids {
+            self.conn
+                .execute(
+                    "DELETE FROM events WHERE id = ?1 AND status = 'reserved'",
+                    params![id],
+                )
+                .map_err(|e| self.error(e))?;
+        }
         Ok(())
     }
 

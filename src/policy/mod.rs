@@ -75,6 +75,7 @@ pub struct Walker<'a> {
     /// no budget applies (a call is never blocked by a ledger it does not need).
     pub ledger: Option<&'a Ledger>,
     pub profile: &'a Profile,
+    pub profile_path: std::path::PathBuf,
     pub prices: &'a PriceTable,
     pub retry: retry::RetryPolicy,
     pub tag: CallTag,
@@ -102,6 +103,7 @@ impl<'a> Walker<'a> {
             keys,
             ledger,
             profile: &profile.profile,
+            profile_path: profile.path.clone(),
             prices,
             retry: retry::RetryPolicy::from_env(),
             tag: CallTag {
@@ -239,7 +241,7 @@ impl Walker<'_> {
                     )
                     .await
                 };
-                self.settle(row, &r.candidate, &outcome, t0.elapsed());
+                self.settle(row, &r.candidate, label.as_deref(), &outcome, t0.elapsed());
                 match outcome {
                     Ok(result) => {
                         self.record_health(&r.candidate.provider, None);
@@ -352,6 +354,74 @@ impl Walker<'_> {
         }
     }
 
+    /// Reserves every call of a group at once (a council: members, rankings, chair), so
+    /// it cannot half-run into a cap; each later try of the same provider and model uses
+    /// one of these rows. A refusal names the cap.
+    pub fn reserve_ahead(&self, calls: &[(Candidate, ChatRequest)]) -> Result<(), Error> {
+        let Some(ledger) = self.ledger else {
+            return Ok(());
+        };
+        let prepared: Vec<(&Candidate, Usage, Option<f64>)> = calls
+            .iter()
+            .map(|(c, req)| {
+                let mut req = req.clone();
+                let caps =
+                    budget::caps_for(self.profile, c.provider.id(), self.tag.route.as_deref());
+                if !caps.is_empty() && req.max_tokens.is_none() {
+                    req.max_tokens = Some(BUDGET_MAX_TOKENS);
+                }
+                let est = estimate(&req);
+                let usd = self.estimate_usd(c, &est);
+                (c, est, usd)
+            })
+            .collect();
+        let reservations: Vec<Reservation> = prepared
+            .iter()
+            .map(|(c, est, usd)| Reservation {
+                row: CallRow {
+                    tag: &self.tag,
+                    provider: c.provider.id(),
+                    model: &c.model,
+                    key_label: None,
+                },
+                estimate: *est,
+                est_usd: *usd,
+            })
+            .collect();
+        match ledger.reserve(self.profile, &reservations)? {
+            Reserved::Rows { ids, warnings } => {
+                self.warnings.borrow_mut().extend(warnings);
+                let mut prepaid = self.prepaid.borrow_mut();
+                for ((c, _, _), id) in prepared.iter().zip(ids) {
+                    prepaid.push((c.provider.id().to_string(), c.model.clone(), id));
+                }
+                Ok(())
+            }
+            Reserved::Refused(r) => Err(Error::BudgetSpent {
+                message: format!(
+                    "the council was not started, because its calls do not fit the budget: {}",
+                    r.describe()
+                ),
+                path: self.profile_path.clone(),
+            }),
+        }
+    }
+
+    /// Gives back the reservations nobody used.
+    pub fn release_unused(&self) {
+        let ids: Vec<i64> = self
+            .prepaid
+            .borrow_mut()
+            .drain(..)
+            .map(|(_, _, id)| id)
+            .collect();
+        if let (Some(ledger), false) = (self.ledger, ids.is_empty())
+            && let Err(e) = ledger.release(&ids)
+        {
+            output::verbose(&format!("could not release unused reservations: {e}"));
+        }
+    }
+
     /// What a call could cost at most, `None` for a model without a price.
     pub fn estimate_usd(&self, c: &Candidate, estimate: &Usage) -> Option<f64> {
         if prices::is_local(c.provider.id()) {
@@ -368,6 +438,7 @@ impl Walker<'_> {
         &self,
         row: Option<i64>,
         c: &Candidate,
+        label: Option<&str>,
         outcome: &Result<ChatResult, ChatFailure>,
         latency: Duration,
     ) {
@@ -389,6 +460,7 @@ impl Walker<'_> {
             cost,
             latency_ms: latency.as_millis() as u64,
             ttft_ms: result.ttft.map(|t| t.as_millis() as u64),
+            key_label: label,
         };
         if let Err(e) = ledger.settle(id, &settlement) {
             output::verbose(&format!("could not record the call in the ledger: {e}"));

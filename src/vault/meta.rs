@@ -85,8 +85,6 @@ impl VaultMeta {
     }
 
     pub fn new_id() -> String {
-        let mut bytes = [0u8; 8];
-        getrandom::fill(&mut bytes).expect("the OS random number generator failed");
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
+        crate::ledger::events::new_id()
     }
 }
