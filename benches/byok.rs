@@ -630,4 +630,9 @@ fn fill_ledger(home: &Path, rows: usize) {
         }
     }
     tx.commit().unwrap();
+    drop(conn);
+    byok::ledger::Ledger::open(&byok::paths::Paths::at(home))
+        .unwrap()
+        .rebuild_roll_up()
+        .unwrap();
 }

@@ -326,21 +326,45 @@ fn the_database_holds_no_secret_and_no_prompt() {
     assert_eq!(kinds, ["call", "key_add", "key_verify"]);
 }
 
+/// The schema as version 2 left it: health and the call rows, no daily roll-up.
+const SCHEMA_V2: &str = "
+    CREATE TABLE provider_health (provider TEXT PRIMARY KEY, consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        degraded_until REAL, last_error TEXT, updated_at REAL NOT NULL);
+    CREATE TABLE events (id INTEGER PRIMARY KEY, at REAL NOT NULL, month TEXT NOT NULL, day TEXT NOT NULL,
+        kind TEXT NOT NULL, profile TEXT, route TEXT, provider TEXT, model TEXT, key_label TEXT, status TEXT NOT NULL,
+        error_class TEXT, input_tokens INTEGER NOT NULL DEFAULT 0, cached_input_tokens INTEGER NOT NULL DEFAULT 0,
+        cache_write_tokens INTEGER NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL DEFAULT 0,
+        reasoning_tokens INTEGER NOT NULL DEFAULT 0, cost_usd REAL, cost_source TEXT, latency_ms INTEGER,
+        ttft_ms INTEGER, council_id TEXT, detail TEXT);
+    CREATE INDEX events_day ON events(kind, day);
+    CREATE INDEX events_month ON events(kind, month, provider, route, input_tokens, output_tokens, cost_usd);
+    PRAGMA user_version = 2;";
+
 #[test]
 fn a_database_of_the_previous_schema_is_upgraded() {
-    let home = Home::with_identity();
+    let mut home = Home::with_identity();
+    let today = jiff::ZonedDateTime::now();
+    let (month, day) = (
+        today.strftime("%Y-%m").to_string(),
+        today.strftime("%Y-%m-%d").to_string(),
+    );
     {
         let conn = rusqlite::Connection::open(home.file("ledger.sqlite3")).unwrap();
-        conn.execute_batch(
-            "CREATE TABLE provider_health (provider TEXT PRIMARY KEY, consecutive_failures INTEGER NOT NULL DEFAULT 0,
-               degraded_until REAL, last_error TEXT, updated_at REAL NOT NULL);
-             INSERT INTO provider_health VALUES ('openai', 1, NULL, '500', 0);
-             PRAGMA user_version = 1;",
+        conn.execute_batch(SCHEMA_V2).unwrap();
+        conn.execute(
+            "INSERT INTO events (at, month, day, kind, provider, model, route, key_label, status, input_tokens, output_tokens, cost_usd)
+             VALUES (0, ?1, ?2, 'call', 'openai', 'gpt-4o', 'classify', 'default', 'ok', 100, 50, 0.5)",
+            rusqlite::params![month, day],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO provider_health VALUES ('openai', 1, NULL, '500', 0)",
+            [],
         )
         .unwrap();
     }
-    let fake = FakeServer::start(|req: &Request| OpenAiChat::openai(&["ok"]).reply_to(req));
-    let mut home = home;
+    let fake =
+        FakeServer::start(|req: &Request| OpenAiChat::openai(&["ok"]).usage(10, 5).reply_to(req));
     home.env("OPENAI_API_KEY", OPENAI_KEY)
         .env("BYOK_OPENAI_BASE_URL", &format!("{}/v1", fake.url()));
     home.cmd()
@@ -351,13 +375,25 @@ fn a_database_of_the_previous_schema_is_upgraded() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
-    let calls: i64 = conn
-        .query_row("SELECT COUNT(*) FROM events WHERE kind = 'call'", [], |r| {
-            r.get(0)
+    assert_eq!(version, 3);
+    // The old row and the new one are both in `byok usage`.
+    let u = usage_json(&home, &["--by", "model"]);
+    let groups: Vec<(&str, u64)> = u["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["group"].as_str().unwrap(),
+                r["input_tokens"].as_u64().unwrap(),
+            )
         })
-        .unwrap();
-    assert_eq!(calls, 1);
+        .collect();
+    assert_eq!(groups, [("openai:gpt-4o", 100), ("openai:gpt-4o-mini", 10)]);
+    assert!(
+        (u["totals"]["cost_usd"].as_f64().unwrap() - (0.5 + (10.0 * 0.15 + 5.0 * 0.6) / 1e6)).abs()
+            < 1e-9
+    );
 }
 
 #[test]

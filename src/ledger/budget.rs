@@ -182,9 +182,13 @@ pub fn all_caps(profile: &Profile) -> Vec<Cap> {
 impl Ledger {
     /// This month's use of `cap` (reservations included).
     pub fn spent(&self, cap: &Cap, month: &str) -> Result<f64> {
-        let what = match cap.unit {
-            Unit::Tokens => "COALESCE(SUM(input_tokens + output_tokens), 0)",
-            Unit::Usd => "COALESCE(SUM(cost_usd), 0)",
+        // Settled calls from the daily roll-up, calls in flight from their reservations.
+        let (settled, reserved) = match cap.unit {
+            Unit::Tokens => (
+                "SUM(input_tokens + output_tokens)",
+                "SUM(input_tokens + output_tokens)",
+            ),
+            Unit::Usd => ("SUM(cost_usd)", "SUM(cost_usd)"),
         };
         let (filter, arg): (&str, Option<&str>) = if cap.scope == "total" {
             ("", None)
@@ -193,7 +197,10 @@ impl Ledger {
         } else {
             (" AND provider = ?2", Some(cap.scope.as_str()))
         };
-        let sql = format!("SELECT {what} FROM events WHERE kind = 'call' AND month = ?1{filter}");
+        let sql = format!(
+            "SELECT COALESCE((SELECT {settled} FROM daily WHERE month = ?1{filter}), 0)
+                  + COALESCE((SELECT {reserved} FROM events WHERE status = 'reserved' AND month = ?1{filter}), 0)"
+        );
         let value: f64 = match arg {
             Some(a) => self.conn.query_row(&sql, params![month, a], |r| r.get(0)),
             None => self.conn.query_row(&sql, params![month], |r| r.get(0)),
@@ -218,6 +225,17 @@ impl Ledger {
     /// month's rows plus what these calls would add, then inserts them as `reserved`.
     pub fn reserve(&self, profile: &Profile, calls: &[Reservation]) -> Result<Reserved> {
         let (month, _) = month_and_day(jiff::Timestamp::now());
+        let capped = calls
+            .iter()
+            .any(|c| !caps_for(profile, c.row.provider, c.row.tag.route.as_deref()).is_empty());
+        if !capped && calls.len() == 1 {
+            // Nothing to check: one plain insert, no transaction to serialise on.
+            let id = self.insert_reserved(&calls[0].row, &calls[0].estimate, calls[0].est_usd)?;
+            return Ok(Reserved::Rows {
+                ids: vec![id],
+                warnings: Vec::new(),
+            });
+        }
         self.conn
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(|e| self.error(e))?;

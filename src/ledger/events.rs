@@ -93,12 +93,17 @@ impl Ledger {
     /// Replaces a reservation with what the attempt really used.
     pub fn settle(&self, id: i64, s: &Settlement) -> Result<()> {
         let u = &s.usage;
-        self.conn
+        // One transaction: the row and the daily roll-up never disagree.
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| self.error(e))?;
+        let changed = tx
             .execute(
                 "UPDATE events SET status = ?2, error_class = ?3, input_tokens = ?4, cached_input_tokens = ?5,
                     cache_write_tokens = ?6, output_tokens = ?7, reasoning_tokens = ?8, cost_usd = ?9,
                     cost_source = ?10, latency_ms = ?11, ttft_ms = ?12, key_label = COALESCE(key_label, ?13)
-                 WHERE id = ?1",
+                 WHERE id = ?1 AND status = 'reserved'",
                 params![
                     id,
                     s.status,
@@ -116,7 +121,11 @@ impl Ledger {
                 ],
             )
             .map_err(|e| self.error(e))?;
-        Ok(())
+        if changed == 1 {
+            tx.execute(super::schema::ROLL_UP_ONE, params![id])
+                .map_err(|e| self.error(e))?;
+        }
+        tx.commit().map_err(|e| self.error(e))
     }
 
     /// Drops reservations that were never used (a council that needed fewer calls than

@@ -46,6 +46,13 @@ impl Ledger {
         ledger_error(Path::new(self.conn.path().unwrap_or("ledger.sqlite3")), e)
     }
 
+    /// Rebuilds the daily roll-up from the call rows (for tools that write rows directly).
+    pub fn rebuild_roll_up(&self) -> Result<()> {
+        self.conn
+            .execute_batch(schema::REBUILD_ROLL_UP)
+            .map_err(|e| self.error(e))
+    }
+
     /// Opens an existing database for reading only; `None` when there is none yet.
     pub fn open_existing(paths: &Paths) -> Result<Option<Ledger>> {
         if !paths.ledger().exists() {

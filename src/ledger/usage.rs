@@ -19,10 +19,12 @@ pub enum GroupBy {
 impl GroupBy {
     fn column(self) -> &'static str {
         match self {
-            GroupBy::Provider => "COALESCE(provider, '?')",
-            GroupBy::Model => "COALESCE(provider, '?') || ':' || COALESCE(model, '?')",
-            GroupBy::Route => "COALESCE(route, '(no route)')",
-            GroupBy::Key => "COALESCE(provider, '?') || '/' || COALESCE(key_label, '(none)')",
+            GroupBy::Provider => "provider",
+            GroupBy::Model => "provider || ':' || model",
+            GroupBy::Route => "CASE route WHEN '' THEN '(no route)' ELSE route END",
+            GroupBy::Key => {
+                "provider || '/' || CASE key_label WHEN '' THEN '(none)' ELSE key_label END"
+            }
             GroupBy::Day => "day",
         }
     }
@@ -57,12 +59,13 @@ impl UsageRow {
 }
 
 impl Ledger {
-    /// Call rows from `since` to `until` (local dates, inclusive), grouped.
+    /// Settled calls from `since` to `until` (local dates, inclusive), grouped; read from
+    /// the daily roll-up.
     pub fn usage(&self, since: &str, until: &str, by: GroupBy) -> Result<Vec<UsageRow>> {
         let sql = format!(
-            "SELECT {col} AS g, COUNT(*), SUM(input_tokens), SUM(cached_input_tokens), SUM(cache_write_tokens),
-                    SUM(output_tokens), SUM(reasoning_tokens), COALESCE(SUM(cost_usd), 0), SUM(cost_usd IS NULL)
-             FROM events WHERE kind = 'call' AND day >= ?1 AND day <= ?2
+            "SELECT {col} AS g, SUM(calls), SUM(input_tokens), SUM(cached_input_tokens), SUM(cache_write_tokens),
+                    SUM(output_tokens), SUM(reasoning_tokens), SUM(cost_usd), SUM(unpriced)
+             FROM daily WHERE day >= ?1 AND day <= ?2
              GROUP BY g ORDER BY g",
             col = by.column()
         );

@@ -164,6 +164,8 @@ struct Ready {
     candidate: Candidate,
     key: Option<ResolvedKey>,
     degraded: bool,
+    /// The provider has a health record (recent failures) that a success must clear.
+    failing: bool,
 }
 
 impl Walker<'_> {
@@ -244,7 +246,9 @@ impl Walker<'_> {
                 self.settle(row, &r.candidate, label.as_deref(), &outcome, t0.elapsed());
                 match outcome {
                     Ok(result) => {
-                        self.record_health(&r.candidate.provider, None);
+                        if r.failing {
+                            self.record_health(&r.candidate.provider, None);
+                        }
                         attempts.push(Attempt {
                             provider: r.candidate.provider.id().to_string(),
                             model: r.candidate.model.clone(),
@@ -497,14 +501,12 @@ impl Walker<'_> {
                 ),
             ));
         }
-        let degraded = self
-            .ledger
-            .and_then(|l| l.health(c.provider.id()).ok())
-            .is_some_and(|h| h.is_degraded());
+        let health = self.ledger.and_then(|l| l.health(c.provider.id()).ok());
         Ok(Ready {
             candidate: c.clone(),
             key,
-            degraded,
+            degraded: health.as_ref().is_some_and(Health::is_degraded),
+            failing: health.is_some_and(|h| h != Health::Healthy),
         })
     }
 
