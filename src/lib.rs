@@ -2,6 +2,7 @@
 //! and testable in-process.
 
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod council;
 pub mod error;

@@ -149,7 +149,7 @@ pub fn print_error(err: &Error, color: bool) {
 
 /// `2026-11-23 14:05` in the local time zone.
 pub fn local_time(ts: Timestamp) -> String {
-    ts.to_zoned_datetime(jiff::tz::TimeZone::system())
+    crate::clock::local(ts)
         .strftime("%Y-%m-%d %H:%M")
         .to_string()
 }

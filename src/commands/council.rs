@@ -50,7 +50,14 @@ pub fn run(ctx: &Ctx, args: CouncilArgs) -> Result<()> {
     };
 
     let keys = Keys::new(ctx.paths.clone(), ctx.keyring.clone());
-    let client = http::client(&ctx.timeouts);
+    let client = http::client_for(
+        &ctx.timeouts,
+        setup
+            .members
+            .iter()
+            .chain(setup.chair.iter())
+            .flat_map(|p| p.candidates.iter().map(|c| c.provider.base_url.as_str())),
+    );
     let ledger = policy::open_ledger(ctx)?;
     let loaded = ctx.profile()?;
     let prices = policy::price_table(&loaded.profile);

@@ -78,7 +78,7 @@ fn verify_one(ctx: &Ctx, provider: &Provider, secret: &str) -> Verdict {
         .ui
         .progress_allowed()
         .then(|| spinner(&format!("verifying the {} key…", provider.id())));
-    let client = http::client(&ctx.timeouts);
+    let client = http::client_for(&ctx.timeouts, [provider.base_url.as_str()]);
     let verdict = http::runtime().block_on(verify::verify(
         &client,
         provider,
@@ -451,7 +451,10 @@ fn verify_keys(ctx: &Ctx, wanted: &[String]) -> Result<()> {
         return Err(Error::NoKeys);
     }
 
-    let client = http::client(&ctx.timeouts);
+    let client = http::client_for(
+        &ctx.timeouts,
+        targets.iter().map(|t| t.provider.base_url.as_str()),
+    );
     let bars = ctx
         .ui
         .progress_allowed()

@@ -39,7 +39,10 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
         }
         Ok(())
     };
-    let client = http::client(&ctx.timeouts);
+    let client = http::client_for(
+        &ctx.timeouts,
+        plan.candidates.iter().map(|c| c.provider.base_url.as_str()),
+    );
     let ledger = policy::open_ledger(ctx)?;
     let loaded = ctx.profile()?;
     let prices = policy::price_table(&loaded.profile);

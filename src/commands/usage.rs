@@ -23,7 +23,7 @@ struct UsageJson<'a> {
 }
 
 pub fn run(ctx: &Ctx, args: UsageArgs) -> Result<()> {
-    let today = jiff::ZonedDateTime::now().date();
+    let today = crate::clock::today();
     let since = match &args.since {
         Some(s) => parse_date(s, today, Edge::Start)?,
         None => today.first_of_month(),

@@ -48,7 +48,7 @@ pub fn new_id() -> String {
 
 /// `2026-11` and `2026-11-23` in the local time zone: budgets follow the user's calendar.
 pub fn month_and_day(at: jiff::Timestamp) -> (String, String) {
-    let z = at.to_zoned_datetime(jiff::tz::TimeZone::system());
+    let z = crate::clock::local(at);
     (
         z.strftime("%Y-%m").to_string(),
         z.strftime("%Y-%m-%d").to_string(),

@@ -34,10 +34,19 @@ impl Ledger {
         }
         conn.busy_timeout(Duration::from_secs(10))
             .map_err(|e| ledger_error(&path, e))?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| ledger_error(&path, e))?;
+        if fresh {
+            // WAL is a property of the file: set once, it stays.
+            conn.pragma_update(None, "journal_mode", "WAL")
+                .map_err(|e| ledger_error(&path, e))?;
+        }
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(|e| ledger_error(&path, e))?;
+        // The WAL is checkpointed as it grows; doing it again (with fsyncs) every time a
+        // short-lived byok process closes the file would cost each call ~0.5 ms.
+        let _ = conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        );
         schema::migrate(&conn).map_err(|e| ledger_error(&path, e))?;
         Ok(Ledger { conn })
     }
