@@ -7,15 +7,12 @@ use serde_json::{Value, json};
 use super::Provider;
 use super::chat::{ChatRequest, ChatResult, StreamDecoder, Usage, not_understood};
 use super::failure::{Failure, FailureClass};
-use super::verify::Probe;
-use crate::http;
+use super::verify::{Pages, Probe, count_pages};
 
 pub const API_VERSION: &str = "2023-06-01";
 /// Anthropic refuses a request without `max_tokens`; this is asked for when the caller
 /// sets no limit.
 pub const DEFAULT_MAX_TOKENS: u32 = 4096;
-/// Enough pages for any real model list; a server that never stops paginating is cut off.
-const MAX_PAGES: usize = 50;
 
 /// The free probe: `GET {base}/v1/models`, following `has_more` / `last_id` pages.
 pub async fn probe(
@@ -25,48 +22,27 @@ pub async fn probe(
     timeout: Duration,
 ) -> Result<Probe, Failure> {
     let key = key.unwrap_or("");
+    let pages = Pages {
+        path: "/v1/models",
+        size: ("limit", "1000"),
+        list: "data",
+        cursor: "after_id",
+        next: |page| {
+            let more = page
+                .get("has_more")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            page.get("last_id")
+                .and_then(Value::as_str)
+                .filter(|_| more)
+                .map(String::from)
+        },
+    };
     let headers = [("x-api-key", key), ("anthropic-version", API_VERSION)];
-    let mut count = 0u64;
-    let mut after: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let mut url =
-            reqwest::Url::parse(&provider.url("/v1/models")).map_err(|e| bad_url(provider, e))?;
-        url.query_pairs_mut().append_pair("limit", "1000");
-        if let Some(id) = &after {
-            url.query_pairs_mut().append_pair("after_id", id);
-        }
-        let body = http::get_json(client, url.as_str(), &headers, timeout, &[key]).await?;
-        count += body
-            .get("data")
-            .and_then(Value::as_array)
-            .map_or(0, |d| d.len() as u64);
-        let more = body
-            .get("has_more")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        after = body
-            .get("last_id")
-            .and_then(Value::as_str)
-            .map(String::from);
-        if !more || after.is_none() {
-            break;
-        }
-    }
+    let models = count_pages(client, provider, &pages, &headers, timeout, key).await?;
     Ok(Probe {
-        models: Some(count),
+        models: Some(models),
     })
-}
-
-pub(super) fn bad_url(provider: &Provider, e: impl std::fmt::Display) -> Failure {
-    Failure {
-        class: FailureClass::BadRequest,
-        status: None,
-        message: format!(
-            "the base URL `{}` is not a valid URL ({e})",
-            provider.base_url
-        ),
-        retry_after: None,
-    }
 }
 
 // --- chat ---------------------------------------------------------------------------

@@ -6,13 +6,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::Provider;
-use super::anthropic::bad_url;
 use super::chat::{ChatRequest, ChatResult, StreamDecoder, Usage, not_understood};
 use super::failure::{Failure, FailureClass};
-use super::verify::Probe;
-use crate::http;
-
-const MAX_PAGES: usize = 50;
+use super::verify::{Pages, Probe, count_pages};
 
 /// The free probe: `GET {base}/models`, following `nextPageToken`.
 pub async fn probe(
@@ -22,32 +18,29 @@ pub async fn probe(
     timeout: Duration,
 ) -> Result<Probe, Failure> {
     let key = key.unwrap_or("");
-    let headers = [("x-goog-api-key", key)];
-    let mut count = 0u64;
-    let mut token: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let mut url =
-            reqwest::Url::parse(&provider.url("/models")).map_err(|e| bad_url(provider, e))?;
-        url.query_pairs_mut().append_pair("pageSize", "1000");
-        if let Some(t) = &token {
-            url.query_pairs_mut().append_pair("pageToken", t);
-        }
-        let body = http::get_json(client, url.as_str(), &headers, timeout, &[key]).await?;
-        count += body
-            .get("models")
-            .and_then(Value::as_array)
-            .map_or(0, |m| m.len() as u64);
-        token = body
-            .get("nextPageToken")
-            .and_then(Value::as_str)
-            .filter(|t| !t.is_empty())
-            .map(String::from);
-        if token.is_none() {
-            break;
-        }
-    }
+    let pages = Pages {
+        path: "/models",
+        size: ("pageSize", "1000"),
+        list: "models",
+        cursor: "pageToken",
+        next: |page| {
+            page.get("nextPageToken")
+                .and_then(Value::as_str)
+                .filter(|t| !t.is_empty())
+                .map(String::from)
+        },
+    };
+    let models = count_pages(
+        client,
+        provider,
+        &pages,
+        &[("x-goog-api-key", key)],
+        timeout,
+        key,
+    )
+    .await?;
     Ok(Probe {
-        models: Some(count),
+        models: Some(models),
     })
 }
 

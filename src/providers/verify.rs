@@ -7,6 +7,66 @@ use super::failure::{Failure, FailureClass};
 use super::{Provider, Wire};
 use crate::vault::VerifyStatus;
 
+/// A model list served in pages (Anthropic `after_id`, Gemini `nextPageToken`).
+pub struct Pages {
+    pub path: &'static str,
+    /// The page-size parameter and value to ask for.
+    pub size: (&'static str, &'static str),
+    /// The array of models in each page.
+    pub list: &'static str,
+    /// The query parameter that carries the cursor to the next page.
+    pub cursor: &'static str,
+    /// The next page's cursor, `None` on the last page.
+    pub next: fn(&serde_json::Value) -> Option<String>,
+}
+
+/// Enough pages for any real model list; a server that never stops paginating is cut off.
+const MAX_PAGES: usize = 50;
+
+/// Counts the models over every page.
+pub async fn count_pages(
+    client: &reqwest::Client,
+    provider: &Provider,
+    pages: &Pages,
+    headers: &[(&str, &str)],
+    timeout: Duration,
+    key: &str,
+) -> Result<u64, Failure> {
+    let mut count = 0u64;
+    let mut cursor: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let mut url =
+            reqwest::Url::parse(&provider.url(pages.path)).map_err(|e| bad_url(provider, e))?;
+        url.query_pairs_mut()
+            .append_pair(pages.size.0, pages.size.1);
+        if let Some(c) = &cursor {
+            url.query_pairs_mut().append_pair(pages.cursor, c);
+        }
+        let page = crate::http::get_json(client, url.as_str(), headers, timeout, &[key]).await?;
+        count += page
+            .get(pages.list)
+            .and_then(serde_json::Value::as_array)
+            .map_or(0, |l| l.len() as u64);
+        cursor = (pages.next)(&page);
+        if cursor.is_none() {
+            break;
+        }
+    }
+    Ok(count)
+}
+
+pub(super) fn bad_url(provider: &Provider, e: impl std::fmt::Display) -> Failure {
+    Failure {
+        class: FailureClass::BadRequest,
+        status: None,
+        message: format!(
+            "the base URL `{}` is not a valid URL ({e})",
+            provider.base_url
+        ),
+        retry_after: None,
+    }
+}
+
 /// What a successful probe saw.
 #[derive(Clone, Debug, Default)]
 pub struct Probe {
