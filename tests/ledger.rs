@@ -562,3 +562,32 @@ fn a_council_shares_one_id_and_is_reserved_whole_before_it_starts() {
         .stderr(predicate::str::contains("the council was not started"));
     assert_eq!(fake.requests().len(), before, "no member was called");
 }
+
+#[test]
+fn a_stream_cut_after_the_prompt_was_counted_keeps_its_input_tokens() {
+    // Anthropic reports the prompt's tokens in `message_start`, before any text.
+    let answer = Answer::text(&["never ", "finished"])
+        .usage(WireUsage::new(1200, 80))
+        .cut_after(3);
+    let fake = FakeServer::start(wire_anthropic::handler("sk-ant-cut-0123456789", answer));
+    let mut home = Home::with_identity();
+    home.env("ANTHROPIC_API_KEY", "sk-ant-cut-0123456789")
+        .env("BYOK_ANTHROPIC_BASE_URL", &fake.url());
+    home.cmd()
+        .args(["run", "-m", "anthropic:claude-haiku-4-5", "hi"])
+        .assert()
+        .code(6);
+    let conn = rusqlite::Connection::open(home.file("ledger.sqlite3")).unwrap();
+    let (status, class, input, cost): (String, String, i64, f64) = conn
+        .query_row(
+            "SELECT status, error_class, input_tokens, cost_usd FROM events WHERE kind = 'call'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (status.as_str(), class.as_str(), input),
+        ("failed", "stream_cut", 1200)
+    );
+    assert!(cost > 0.0, "the partial call is costed");
+}

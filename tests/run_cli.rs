@@ -208,6 +208,14 @@ fn ctrl_c_keeps_the_partial_answer_and_exits_130() {
         fake.wait_for_disconnects(1, Duration::from_secs(5)),
         "the request was abandoned"
     );
+    // The interrupted attempt is in the ledger, settled, not left as a reservation.
+    let conn = rusqlite::Connection::open(home.file("ledger.sqlite3")).unwrap();
+    let status: String = conn
+        .query_row("SELECT status FROM events WHERE kind = 'call'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(status, "interrupted");
 }
 
 #[test]
