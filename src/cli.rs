@@ -15,16 +15,18 @@ Exit status:
   5    budget exhausted
   6    a provider failed otherwise (network, timeout, 5xx, 429 after retries)
   7    council quorum or majority not reached
+  126  byok exec: the command could not be run (127: not found)
   130  interrupted";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "byok",
     version,
-    about = "Bring your own keys: an encrypted vault for LLM provider API keys",
+    about = "Bring your own keys: call LLM providers with your own API keys, safely and cheaply",
     long_about = "byok keeps your LLM provider API keys in an age-encrypted vault whose secret lives in \
-                  the OS keyring (or behind a passphrase, or in a CI secret), and verifies, rotates and \
-                  revokes them.",
+                  the OS keyring (or behind a passphrase, or in a CI secret); routes tasks to \
+                  provider:model with fallbacks; streams answers to stdout; asks several providers \
+                  at once for a vote; and records what every call cost, under hard monthly budgets.",
     after_help = EXIT_CODES,
     propagate_version = true
 )]
@@ -158,7 +160,7 @@ and 3 (before anything runs) when a key is missing.")]
     #[command(subcommand)]
     Key(KeyCommand),
 
-    /// Create the vault and see how it is unlocked
+    /// Create the vault, see how it is unlocked, and share it with recipients
     #[command(subcommand)]
     Vault(VaultCommand),
 
