@@ -346,28 +346,12 @@ _byok() {
             return 0
             ;;
         byok__subcmd__council)
-            opts="-s -q -v -h -V --members --mode --quorum --chair --system --max-tokens --temperature --no-stdin --stats --profile --json --color --quiet --verbose --help --version"
+            opts="-s -q -v -h -V --system --max-tokens --temperature --no-stdin --stats --members --mode --quorum --chair --profile --json --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --members)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --mode)
-                    COMPREPLY=($(compgen -W "first majority strict rank" -- "${cur}"))
-                    return 0
-                    ;;
-                --quorum)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --chair)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --system)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -381,6 +365,22 @@ _byok() {
                     return 0
                     ;;
                 --temperature)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --members)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mode)
+                    COMPREPLY=($(compgen -W "first majority strict rank" -- "${cur}"))
+                    return 0
+                    ;;
+                --quorum)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --chair)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1492,28 +1492,12 @@ _byok() {
             return 0
             ;;
         byok__subcmd__run)
-            opts="-r -m -s -q -v -h -V --route --model --system --max-tokens --temperature --no-stream --no-stdin --stats --profile --json --color --quiet --verbose --help --version"
+            opts="-s -r -m -q -v -h -V --system --max-tokens --temperature --no-stdin --stats --route --model --no-stream --profile --json --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --route)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -r)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --model)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -m)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --system)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1527,6 +1511,22 @@ _byok() {
                     return 0
                     ;;
                 --temperature)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --route)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --model)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

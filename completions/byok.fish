@@ -45,23 +45,26 @@ complete -c byok -n "__fish_byok_needs_command" -f -a "route" -d 'Map task route
 complete -c byok -n "__fish_byok_needs_command" -f -a "profile" -d 'List, inspect and choose profiles (routes, allowlist, budgets, custom providers)'
 complete -c byok -n "__fish_byok_needs_command" -f -a "completions" -d 'Print a shell completion script on stdout'
 complete -c byok -n "__fish_byok_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c byok -n "__fish_byok_using_subcommand run" -s s -l system -d 'System prompt' -r
+complete -c byok -n "__fish_byok_using_subcommand run" -l max-tokens -d 'Most tokens to generate (per call)' -r
+complete -c byok -n "__fish_byok_using_subcommand run" -l temperature -d 'Sampling temperature' -r
 complete -c byok -n "__fish_byok_using_subcommand run" -s r -l route -d 'Route of the profile to use: its model, then its fallbacks (default: the route `default`)' -r
 complete -c byok -n "__fish_byok_using_subcommand run" -s m -l model -d 'Model to use, as PROVIDER:MODEL (split at the first colon) or just PROVIDER for its default model' -r
-complete -c byok -n "__fish_byok_using_subcommand run" -s s -l system -d 'System prompt' -r
-complete -c byok -n "__fish_byok_using_subcommand run" -l max-tokens -d 'Most tokens to generate' -r
-complete -c byok -n "__fish_byok_using_subcommand run" -l temperature -d 'Sampling temperature' -r
 complete -c byok -n "__fish_byok_using_subcommand run" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
 complete -c byok -n "__fish_byok_using_subcommand run" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c byok -n "__fish_byok_using_subcommand run" -l no-stream -d 'Wait for the whole answer instead of streaming it'
 complete -c byok -n "__fish_byok_using_subcommand run" -l no-stdin -d 'Do not read stdin even when it is not a terminal'
 complete -c byok -n "__fish_byok_using_subcommand run" -l stats -d 'Print the token and cost table on stderr even when it is not a terminal'
+complete -c byok -n "__fish_byok_using_subcommand run" -l no-stream -d 'Wait for the whole answer instead of streaming it'
 complete -c byok -n "__fish_byok_using_subcommand run" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c byok -n "__fish_byok_using_subcommand run" -s q -l quiet -d 'Print only the answer and errors: no progress, no confirmations'
 complete -c byok -n "__fish_byok_using_subcommand run" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
 complete -c byok -n "__fish_byok_using_subcommand run" -s h -l help -d 'Print help'
 complete -c byok -n "__fish_byok_using_subcommand run" -s V -l version -d 'Print version'
+complete -c byok -n "__fish_byok_using_subcommand council" -s s -l system -d 'System prompt' -r
+complete -c byok -n "__fish_byok_using_subcommand council" -l max-tokens -d 'Most tokens to generate (per call)' -r
+complete -c byok -n "__fish_byok_using_subcommand council" -l temperature -d 'Sampling temperature' -r
 complete -c byok -n "__fish_byok_using_subcommand council" -l members -d 'The members, as PROVIDER:MODEL separated by commas (default: the profile\'s [council] members)' -r
 complete -c byok -n "__fish_byok_using_subcommand council" -l mode -d 'How the council decides (default: the profile\'s, else majority)' -r -f -a "first\t'The first successful answer wins; the other members are cancelled'
 majority\t'More than half of the answers that came back agree (after normalising)'
@@ -69,15 +72,12 @@ strict\t'At least --quorum members answer and a majority of all members agree'
 rank\t'Members rank each other\'s anonymised answers; Borda count decides'"
 complete -c byok -n "__fish_byok_using_subcommand council" -l quorum -d 'How many members must answer (default: all for strict, 1 otherwise)' -r
 complete -c byok -n "__fish_byok_using_subcommand council" -l chair -d 'With --mode rank: the model that writes the final answer from the top-ranked answers' -r
-complete -c byok -n "__fish_byok_using_subcommand council" -s s -l system -d 'System prompt, for every member' -r
-complete -c byok -n "__fish_byok_using_subcommand council" -l max-tokens -d 'Most tokens each member may generate' -r
-complete -c byok -n "__fish_byok_using_subcommand council" -l temperature -d 'Sampling temperature' -r
 complete -c byok -n "__fish_byok_using_subcommand council" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
 complete -c byok -n "__fish_byok_using_subcommand council" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c byok -n "__fish_byok_using_subcommand council" -l no-stdin -d 'Do not read stdin even when it is not a terminal'
-complete -c byok -n "__fish_byok_using_subcommand council" -l stats -d 'Print the member table on stderr even when it is not a terminal'
+complete -c byok -n "__fish_byok_using_subcommand council" -l stats -d 'Print the token and cost table on stderr even when it is not a terminal'
 complete -c byok -n "__fish_byok_using_subcommand council" -l json -d 'Print machine-readable JSON on stdout instead of tables'
 complete -c byok -n "__fish_byok_using_subcommand council" -s q -l quiet -d 'Print only the answer and errors: no progress, no confirmations'
 complete -c byok -n "__fish_byok_using_subcommand council" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'

@@ -425,9 +425,8 @@ byok --profile ci route set default openai:gpt-4o-mini")]
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The prompt; piped stdin is appended after a blank line
-    #[arg(value_name = "PROMPT")]
-    pub prompt: Vec<String>,
+    #[command(flatten)]
+    pub prompt: PromptArgs,
 
     /// Route of the profile to use: its model, then its fallbacks (default: the route `default`)
     #[arg(short, long, value_name = "ROUTE", conflicts_with = "model")]
@@ -437,21 +436,29 @@ pub struct RunArgs {
     #[arg(short, long, value_name = "PROVIDER:MODEL")]
     pub model: Option<String>,
 
+    /// Wait for the whole answer instead of streaming it
+    #[arg(long)]
+    pub no_stream: bool,
+}
+
+/// The prompt and the flags every prompt-sending command shares (`run`, `council`).
+#[derive(Debug, Args)]
+pub struct PromptArgs {
+    /// The prompt; piped stdin is appended after a blank line
+    #[arg(value_name = "PROMPT")]
+    pub words: Vec<String>,
+
     /// System prompt
     #[arg(short, long, value_name = "TEXT")]
     pub system: Option<String>,
 
-    /// Most tokens to generate
+    /// Most tokens to generate (per call)
     #[arg(long, value_name = "N")]
     pub max_tokens: Option<u32>,
 
     /// Sampling temperature
     #[arg(long, value_name = "T")]
     pub temperature: Option<f64>,
-
-    /// Wait for the whole answer instead of streaming it
-    #[arg(long)]
-    pub no_stream: bool,
 
     /// Do not read stdin even when it is not a terminal
     #[arg(long)]
@@ -464,9 +471,8 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct CouncilArgs {
-    /// The prompt; piped stdin is appended after a blank line
-    #[arg(value_name = "PROMPT")]
-    pub prompt: Vec<String>,
+    #[command(flatten)]
+    pub prompt: PromptArgs,
 
     /// The members, as PROVIDER:MODEL separated by commas (default: the profile's [council] members)
     #[arg(long, value_name = "P:M,P:M,...", value_delimiter = ',')]
@@ -483,26 +489,6 @@ pub struct CouncilArgs {
     /// With --mode rank: the model that writes the final answer from the top-ranked answers
     #[arg(long, value_name = "PROVIDER:MODEL")]
     pub chair: Option<String>,
-
-    /// System prompt, for every member
-    #[arg(short, long, value_name = "TEXT")]
-    pub system: Option<String>,
-
-    /// Most tokens each member may generate
-    #[arg(long, value_name = "N")]
-    pub max_tokens: Option<u32>,
-
-    /// Sampling temperature
-    #[arg(long, value_name = "T")]
-    pub temperature: Option<f64>,
-
-    /// Do not read stdin even when it is not a terminal
-    #[arg(long)]
-    pub no_stdin: bool,
-
-    /// Print the member table on stderr even when it is not a terminal
-    #[arg(long)]
-    pub stats: bool,
 }
 
 #[derive(Debug, Args)]

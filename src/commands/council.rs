@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::Ctx;
-use super::run::read_prompt;
+use super::run::prompt_request;
 use crate::cli::CouncilArgs;
 use crate::council::{self, Mode, NoDecision, Rng};
 use crate::error::{Error, Result, exit};
@@ -34,20 +34,7 @@ const CANCEL_GRACE: Duration = Duration::from_millis(250);
 
 pub fn run(ctx: &Ctx, args: CouncilArgs) -> Result<()> {
     let setup = Setup::resolve(ctx, &args)?;
-    let prompt = read_prompt(&args.prompt, args.no_stdin).map_err(|e| match e {
-        Error::Usage(m) if m.starts_with("the prompt is empty") => Error::Usage(
-            "the prompt is empty: give it as arguments (`byok council \"…\"`) or pipe it in (`echo … | byok council`)".into(),
-        ),
-        e => e,
-    })?;
-    let req = ChatRequest {
-        model: String::new(),
-        system: args.system.clone(),
-        prompt,
-        max_tokens: args.max_tokens,
-        temperature: args.temperature,
-        stream: true,
-    };
+    let req = prompt_request(&args.prompt, "council", true)?;
 
     let keys = Keys::new(ctx.paths.clone(), ctx.keyring.clone());
     let client = http::client_for(
@@ -919,7 +906,7 @@ fn report(
     out: Outcome,
     wall: Duration,
 ) -> Result<()> {
-    let show_table = !ctx.ui.json && !ctx.ui.quiet && (args.stats || ctx.ui.stderr_tty);
+    let show_table = !ctx.ui.json && !ctx.ui.quiet && (args.prompt.stats || ctx.ui.stderr_tty);
     if ctx.ui.json {
         ctx.ui.print_json(&json_of(setup, &out))?;
     } else if let Some(answer) = &out.answer {

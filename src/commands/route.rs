@@ -782,24 +782,8 @@ fn headroom(
     provider: &str,
     route: &str,
 ) -> Vec<crate::ledger::budget::Headroom> {
-    use crate::ledger::budget::{Headroom, caps_for};
-    let (month, _) = crate::ledger::events::month_and_day(jiff::Timestamp::now());
-    caps_for(profile, provider, Some(route))
-        .iter()
-        .map(
-            |cap| match ledger.and_then(|l| l.headroom(cap, &month).ok()) {
-                Some(h) => h,
-                None => Headroom {
-                    scope: cap.scope.clone(),
-                    unit: cap.unit,
-                    cap: cap.limit,
-                    spent: 0.0,
-                    left: cap.limit,
-                    month: month.clone(),
-                },
-            },
-        )
-        .collect()
+    use crate::ledger::budget::{caps_for, headrooms};
+    headrooms(ledger, &caps_for(profile, provider, Some(route)))
 }
 
 /// `openai: 1,999,000 tokens`, one line per cap; `—` without budgets.

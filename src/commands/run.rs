@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Read, Write};
 use serde::Serialize;
 
 use super::Ctx;
-use crate::cli::RunArgs;
+use crate::cli::{PromptArgs, RunArgs};
 use crate::error::{Error, Result};
 use crate::http;
 use crate::keys::Keys;
@@ -16,17 +16,9 @@ use crate::providers::Provider;
 use crate::providers::chat::{Cancel, ChatFailure, ChatRequest, Usage};
 
 pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
-    let prompt = read_prompt(&args.prompt, args.no_stdin)?;
+    let req = prompt_request(&args.prompt, "run", !args.no_stream)?;
     let keys = Keys::new(ctx.paths.clone(), ctx.keyring.clone());
     let plan = Plan::for_run(ctx, &keys, args.route.as_deref(), args.model.as_deref())?;
-    let req = ChatRequest {
-        model: String::new(),
-        system: args.system.clone(),
-        prompt,
-        max_tokens: args.max_tokens,
-        temperature: args.temperature,
-        stream: !args.no_stream,
-    };
 
     let to_stdout = !ctx.ui.json;
     let mut ends_with_newline = true;
@@ -90,14 +82,30 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
     if ctx.ui.json {
         return ctx.ui.print_json(&report.json());
     }
-    if !ctx.ui.quiet && (args.stats || ctx.ui.stderr_tty) {
+    if !ctx.ui.quiet && (args.prompt.stats || ctx.ui.stderr_tty) {
         eprintln!("{}", report.table(ctx));
     }
     Ok(())
 }
 
+/// The request of a prompt-sending command (`run`, `council`) from its shared flags.
+pub(crate) fn prompt_request(
+    args: &PromptArgs,
+    command: &str,
+    stream: bool,
+) -> Result<ChatRequest> {
+    Ok(ChatRequest {
+        model: String::new(),
+        system: args.system.clone(),
+        prompt: read_prompt(&args.words, args.no_stdin, command)?,
+        max_tokens: args.max_tokens,
+        temperature: args.temperature,
+        stream,
+    })
+}
+
 /// The prompt: the arguments joined by spaces, then piped stdin after a blank line.
-pub(crate) fn read_prompt(words: &[String], no_stdin: bool) -> Result<String> {
+fn read_prompt(words: &[String], no_stdin: bool, command: &str) -> Result<String> {
     let mut prompt = words.join(" ");
     let stdin = std::io::stdin();
     if !no_stdin && !stdin.is_terminal() {
@@ -115,9 +123,9 @@ pub(crate) fn read_prompt(words: &[String], no_stdin: bool) -> Result<String> {
         }
     }
     if prompt.trim().is_empty() {
-        return Err(Error::Usage(
-            "the prompt is empty: give it as arguments (`byok run \"…\"`) or pipe it in (`echo … | byok run`)".into(),
-        ));
+        return Err(Error::Usage(format!(
+            "the prompt is empty: give it as arguments (`byok {command} \"…\"`) or pipe it in (`echo … | byok {command}`)"
+        )));
     }
     Ok(prompt)
 }

@@ -9,7 +9,6 @@ use super::Ctx;
 use crate::error::Result;
 use crate::ledger::Ledger;
 use crate::ledger::budget::{self, Headroom};
-use crate::ledger::events::month_and_day;
 use crate::output;
 use crate::vault::keyring::{self, IdentitySlot, KeyringError};
 use crate::vault::{UnlockMethod, Vault, VaultMeta};
@@ -101,24 +100,8 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     };
     let ledger = Ledger::open_existing(&ctx.paths).ok().flatten();
     let providers = provider_rows(ctx, meta.as_ref(), ledger.as_ref());
-    let (month, _) = month_and_day(jiff::Timestamp::now());
     let budgets: Vec<Headroom> = match &loaded {
-        Ok(l) => budget::all_caps(&l.profile)
-            .iter()
-            .map(
-                |c| match ledger.as_ref().and_then(|led| led.headroom(c, &month).ok()) {
-                    Some(h) => h,
-                    None => Headroom {
-                        scope: c.scope.clone(),
-                        unit: c.unit,
-                        cap: c.limit,
-                        spent: 0.0,
-                        left: c.limit,
-                        month: month.clone(),
-                    },
-                },
-            )
-            .collect(),
+        Ok(l) => budget::headrooms(ledger.as_ref(), &budget::all_caps(&l.profile)),
         Err(_) => Vec::new(),
     };
     let status = StatusJson {

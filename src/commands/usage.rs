@@ -52,22 +52,13 @@ pub fn run(ctx: &Ctx, args: UsageArgs) -> Result<()> {
         totals.add(r);
     }
     let (month, _) = month_and_day(jiff::Timestamp::now());
+    let caps = budget::all_caps(profile);
     let budgets: Vec<Headroom> = match &ledger {
-        Some(l) => budget::all_caps(profile)
+        Some(l) => caps
             .iter()
             .map(|c| l.headroom(c, &month))
             .collect::<Result<_>>()?,
-        None => budget::all_caps(profile)
-            .iter()
-            .map(|c| Headroom {
-                scope: c.scope.clone(),
-                unit: c.unit,
-                cap: c.limit,
-                spent: 0.0,
-                left: c.limit,
-                month: month.clone(),
-            })
-            .collect(),
+        None => budget::headrooms(None, &caps),
     };
 
     if ctx.ui.json {

@@ -179,6 +179,26 @@ pub fn all_caps(profile: &Profile) -> Vec<Cap> {
     caps
 }
 
+/// This month's headroom of each cap; with no ledger (nothing recorded yet) nothing is
+/// spent, and a ledger that cannot answer counts as nothing spent too (reported by
+/// whoever opened it).
+pub fn headrooms(ledger: Option<&Ledger>, caps: &[Cap]) -> Vec<Headroom> {
+    let (month, _) = month_and_day(jiff::Timestamp::now());
+    caps.iter()
+        .map(|c| match ledger.and_then(|l| l.headroom(c, &month).ok()) {
+            Some(h) => h,
+            None => Headroom {
+                scope: c.scope.clone(),
+                unit: c.unit,
+                cap: c.limit,
+                spent: 0.0,
+                left: c.limit,
+                month: month.clone(),
+            },
+        })
+        .collect()
+}
+
 impl Ledger {
     /// This month's use of `cap` (reservations included).
     pub fn spent(&self, cap: &Cap, month: &str) -> Result<f64> {
