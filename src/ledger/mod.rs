@@ -26,28 +26,40 @@ impl Ledger {
     /// Opens (creating if needed) and upgrades the database.
     pub fn open(paths: &Paths) -> Result<Ledger> {
         let path = paths.ledger();
+        let fail = |e| ledger_error(&path, e);
         fsio::ensure_private_dir(&paths.data_dir)?;
-        let fresh = !path.exists();
-        let conn = Connection::open(&path).map_err(|e| ledger_error(&path, e))?;
-        if fresh {
-            restrict(&path);
-        }
-        conn.busy_timeout(Duration::from_secs(10))
-            .map_err(|e| ledger_error(&path, e))?;
-        if fresh {
-            // WAL is a property of the file: set once, it stays.
-            conn.pragma_update(None, "journal_mode", "WAL")
-                .map_err(|e| ledger_error(&path, e))?;
-        }
+        let conn = Connection::open(&path).map_err(fail)?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(fail)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(|e| ledger_error(&path, e))?;
+            .map_err(fail)?;
         // The WAL is checkpointed as it grows; doing it again (with fsyncs) every time a
         // short-lived byok process closes the file would cost each call ~0.5 ms.
         let _ = conn.set_db_config(
             rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
             true,
         );
-        schema::migrate(&conn).map_err(|e| ledger_error(&path, e))?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .map_err(fail)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(fail)?;
+        if mode != "wal" || version < schema::VERSION {
+            // Creating or upgrading the file: one byok process at a time. Switching to WAL
+            // can fail with "database is locked" without waiting, and two processes
+            // creating the same new ledger would race for it.
+            let _lock = fsio::FileLock::exclusive(&paths.data_dir.join("ledger.lock"))?;
+            restrict(&path);
+            let mode: String = conn
+                .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+                .map_err(fail)?;
+            if mode != "wal" {
+                // WAL is a property of the file: set once, it stays.
+                conn.pragma_update(None, "journal_mode", "WAL")
+                    .map_err(fail)?;
+            }
+            schema::migrate(&conn).map_err(fail)?;
+        }
         Ok(Ledger { conn })
     }
 
