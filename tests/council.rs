@@ -704,8 +704,24 @@ fn five_members_at_200_ms_each_take_about_200_ms_not_a_second() {
     let out = council(&home, 5, &["How many?"]).success();
     let took = t0.elapsed();
     assert_eq!(stdout(&out), "yes\n");
-    // A sanity bound only; the figure itself is the benchmark's (DESIGN.md §11).
-    assert!(took < Duration::from_millis(600), "took {took:?}");
+    // Concurrency, independent of how loaded the machine is: every member's request
+    // arrived before the first answer (200 ms after its request) could have come back.
+    let arrivals: Vec<Instant> = servers
+        .iter()
+        .map(|s| s.requests().last().unwrap().at)
+        .collect();
+    let spread = arrivals
+        .iter()
+        .max()
+        .unwrap()
+        .duration_since(*arrivals.iter().min().unwrap());
+    assert!(
+        spread < Duration::from_millis(200),
+        "requests spread over {spread:?}"
+    );
+    // One after another would take at least a second; the figure itself is the
+    // benchmark's (DESIGN.md §11).
+    assert!(took < Duration::from_millis(1000), "took {took:?}");
     for s in &servers {
         assert_eq!(s.count("/v1/chat/completions"), 2);
     }
