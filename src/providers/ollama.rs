@@ -244,7 +244,7 @@ mod tests {
         assert_eq!(r.text, "The sky is blue.");
         assert_eq!(r.usage.input_tokens, 26);
         assert_eq!(r.usage.output_tokens, 259);
-        assert_eq!(r.usage.total(), 285);
+        assert_eq!(r.usage.input_tokens + r.usage.output_tokens, 285);
     }
 
     #[test]

@@ -102,14 +102,14 @@ pub fn unwrap_identity(path: &Path, passphrase: &SecretString) -> Result<Zeroizi
     Ok(text)
 }
 
-/// For tests: a passphrase without touching the environment.
-pub fn secret(p: &str) -> SecretString {
-    SecretString::from(p.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A passphrase without touching the environment.
+    fn secret(p: &str) -> SecretString {
+        SecretString::from(p.to_string())
+    }
 
     #[test]
     fn wrap_then_unwrap_and_reject_wrong_passphrase() {
