@@ -12,11 +12,11 @@ Exit status:
   2    usage error
   3    configuration: missing key, unknown provider, vault locked or unreadable
   4    a provider rejected the key (invalid, revoked, out of credit)
-  5    budget exhausted
+  5    budget exhausted, or a budget that could not be checked
   6    a provider failed otherwise (network, timeout, 5xx, 429 after retries)
   7    council quorum or majority not reached
   126  byok exec: the command could not be run (127: not found)
-  130  interrupted";
+  130  interrupted (143: SIGTERM, 129: SIGHUP)";
 
 #[derive(Debug, Parser)]
 #[command(

@@ -90,6 +90,14 @@ pub enum Error {
     #[error("{message}.")]
     BudgetSpent { message: String, path: PathBuf },
 
+    /// A budget applies but the ledger could not reserve the call: refused, because a cap
+    /// that cannot be checked is not a cap (README "Budgets").
+    #[error(
+        "a budget applies to this call, but it could not be checked against the usage ledger {}: {detail}. A cap that cannot be checked is not a cap, so the call was not made.",
+        path.display()
+    )]
+    BudgetUnchecked { path: PathBuf, detail: String },
+
     #[error("no provider has a key yet, so there is nothing to send the prompt to.")]
     NoProviderKey,
 
@@ -309,7 +317,7 @@ impl Error {
             StdoutClosed => exit::OK,
             Io { .. } | Internal(_) => exit::INTERNAL,
             LedgerUnavailable { .. } => exit::CONFIG,
-            BudgetSpent { .. } => exit::BUDGET,
+            BudgetSpent { .. } | BudgetUnchecked { .. } => exit::BUDGET,
             CouncilUndecided { .. } => exit::COUNCIL,
         }
     }
@@ -350,6 +358,10 @@ impl Error {
             CallFailed { hint, .. } => hint.clone(),
             BudgetSpent { path, .. } => format!(
                 "raise it in {} [budgets], or use another route: byok run -r <route>  (see what is left: byok usage)",
+                path.display()
+            ),
+            BudgetUnchecked { path, .. } => format!(
+                "if another byok is writing the ledger, try again when it is done; if the file is damaged, move it aside (mv {0} {0}.broken) and byok starts a new one, with this month's spending counted from zero",
                 path.display()
             ),
             LedgerUnavailable { path, .. } => format!(

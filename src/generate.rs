@@ -166,14 +166,21 @@ const EXIT_STATUS: &[(i32, &str)] = &[
         "A provider rejected the key: invalid, revoked, or out of credit (401, 403, 402, \
          insufficient_quota, API_KEY_INVALID).",
     ),
-    (exit::BUDGET, "The budget is exhausted on every candidate."),
+    (
+        exit::BUDGET,
+        "The budget is exhausted on every candidate, or a budget applies and could not be \
+         checked against the ledger.",
+    ),
     (
         exit::PROVIDER_FAILED,
         "Every candidate failed otherwise: network, timeout, 5xx, 429 after retries, 4xx \
          request errors, a stream cut mid-way.",
     ),
     (exit::COUNCIL, "Council quorum or majority not reached."),
-    (exit::INTERRUPTED, "Interrupted (Ctrl-C)."),
+    (
+        exit::INTERRUPTED,
+        "Interrupted (Ctrl-C); 143 for SIGTERM and 129 for SIGHUP, settled the same way.",
+    ),
 ];
 
 /// Every environment variable byok reads, except the provider key variables, which come

@@ -422,9 +422,9 @@ fn an_unusable_ledger_blocks_only_calls_under_a_budget() {
     home.cmd()
         .args(["run", "-m", "openai:gpt-4o-mini", "hi"])
         .assert()
-        .code(3)
+        .code(5)
         .stderr(predicate::str::contains(
-            "a cap that cannot be checked is not a cap",
+            "cap that cannot be checked is not a cap",
         ));
     assert_eq!(fake.requests().len(), 1);
 }

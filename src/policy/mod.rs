@@ -128,12 +128,9 @@ pub fn open_ledger(ctx: &crate::commands::Ctx) -> Result<Option<Ledger>, Error> 
             ctx.ui.warn(&format!("{e}; this call is not recorded"));
             Ok(None)
         }
-        Err(Error::LedgerUnavailable { path, detail }) => Err(Error::LedgerUnavailable {
-            path,
-            detail: format!(
-                "{detail}; a budget is set, and a cap that cannot be checked is not a cap, so the call was not made"
-            ),
-        }),
+        Err(Error::LedgerUnavailable { path, detail }) => {
+            Err(Error::BudgetUnchecked { path, detail })
+        }
         Err(e) => Err(e),
     }
 }
@@ -157,6 +154,12 @@ pub fn estimate(req: &ChatRequest) -> Usage {
         output_tokens: req.max_tokens.unwrap_or(BUDGET_MAX_TOKENS) as u64,
         ..Usage::default()
     }
+}
+
+/// Why a try has no ledger row: skipped (its budget is spent) or the whole call refused.
+enum NotReserved {
+    Skip(Attempt),
+    Refuse(Error),
 }
 
 /// A candidate that passed the checks, with its key.
@@ -221,10 +224,11 @@ impl Walker<'_> {
             loop {
                 let row = match self.reserve(&r.candidate, label.as_deref(), &request) {
                     Ok(row) => row,
-                    Err(skip) => {
+                    Err(NotReserved::Skip(skip)) => {
                         attempts.push(skip);
                         break;
                     }
+                    Err(NotReserved::Refuse(e)) => return Err(e),
                 };
                 let t0 = Instant::now();
                 let mut emitted = false;
@@ -314,7 +318,7 @@ impl Walker<'_> {
         c: &Candidate,
         label: Option<&str>,
         req: &ChatRequest,
-    ) -> Result<Option<i64>, Attempt> {
+    ) -> Result<Option<i64>, NotReserved> {
         let id = c.provider.id();
         {
             let mut prepaid = self.prepaid.borrow_mut();
@@ -348,14 +352,41 @@ impl Walker<'_> {
                 self.warnings.borrow_mut().extend(warnings);
                 Ok(ids.first().copied())
             }
-            Ok(Reserved::Refused(refusal)) => {
-                Err(skipped(c, AttemptClass::Budget, &refusal.describe()))
-            }
+            Ok(Reserved::Refused(refusal)) => Err(NotReserved::Skip(skipped(
+                c,
+                AttemptClass::Budget,
+                &refusal.describe(),
+            ))),
             Err(e) => {
-                output::verbose(&format!("could not write the ledger: {e}"));
+                let capped =
+                    !budget::caps_for(self.profile, id, self.tag.route.as_deref()).is_empty();
+                self.unrecorded(capped, e).map_err(NotReserved::Refuse)?;
                 Ok(None)
             }
         }
+    }
+
+    /// A ledger that could not take a reservation: under a budget the call is refused,
+    /// because a cap that cannot be checked is not a cap; without one the call goes ahead
+    /// unrecorded, and says so once.
+    fn unrecorded(&self, capped: bool, e: Error) -> Result<(), Error> {
+        if capped {
+            return Err(match e {
+                Error::LedgerUnavailable { path, detail } => {
+                    Error::BudgetUnchecked { path, detail }
+                }
+                other => Error::BudgetUnchecked {
+                    path: "ledger.sqlite3".into(),
+                    detail: other.to_string(),
+                },
+            });
+        }
+        let mut warnings = self.warnings.borrow_mut();
+        let warning = format!("{e}; this call is not recorded");
+        if !warnings.contains(&warning) {
+            warnings.push(warning);
+        }
+        Ok(())
     }
 
     /// Reserves every call of a group at once (a council: members, rankings, chair), so
@@ -392,7 +423,17 @@ impl Walker<'_> {
                 est_usd: *usd,
             })
             .collect();
-        match ledger.reserve(self.profile, &reservations)? {
+        let outcome = match ledger.reserve(self.profile, &reservations) {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                let capped = calls.iter().any(|(c, _)| {
+                    !budget::caps_for(self.profile, c.provider.id(), self.tag.route.as_deref())
+                        .is_empty()
+                });
+                return self.unrecorded(capped, e);
+            }
+        };
+        match outcome {
             Reserved::Rows { ids, warnings } => {
                 self.warnings.borrow_mut().extend(warnings);
                 let mut prepaid = self.prepaid.borrow_mut();
