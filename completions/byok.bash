@@ -346,7 +346,7 @@ _byok() {
             return 0
             ;;
         byok__subcmd__council)
-            opts="-s -q -v -h -V --system --max-tokens --temperature --no-stdin --stats --members --mode --quorum --chair --profile --json --color --quiet --verbose --help --version"
+            opts="-s -q -v -h -V --system --max-tokens --temperature --no-stdin --stats --timeout --members --mode --quorum --chair --profile --json --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -365,6 +365,10 @@ _byok() {
                     return 0
                     ;;
                 --temperature)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1492,7 +1496,7 @@ _byok() {
             return 0
             ;;
         byok__subcmd__run)
-            opts="-s -r -m -q -v -h -V --system --max-tokens --temperature --no-stdin --stats --route --model --no-stream --profile --json --color --quiet --verbose --help --version"
+            opts="-s -r -m -q -v -h -V --system --max-tokens --temperature --no-stdin --stats --timeout --route --model --no-stream --profile --json --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1511,6 +1515,10 @@ _byok() {
                     return 0
                     ;;
                 --temperature)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

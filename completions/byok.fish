@@ -48,6 +48,7 @@ complete -c byok -n "__fish_byok_needs_command" -f -a "help" -d 'Print this mess
 complete -c byok -n "__fish_byok_using_subcommand run" -s s -l system -d 'System prompt' -r
 complete -c byok -n "__fish_byok_using_subcommand run" -l max-tokens -d 'Most tokens to generate (per call)' -r
 complete -c byok -n "__fish_byok_using_subcommand run" -l temperature -d 'Sampling temperature' -r
+complete -c byok -n "__fish_byok_using_subcommand run" -l timeout -d 'Stop the whole call (retries and fallbacks included) after this long: 90s, 2m, 500ms; a cut answer is kept and recorded, and byok exits 6' -r
 complete -c byok -n "__fish_byok_using_subcommand run" -s r -l route -d 'Route of the profile to use: its model, then its fallbacks (default: the route `default`)' -r
 complete -c byok -n "__fish_byok_using_subcommand run" -s m -l model -d 'Model to use, as PROVIDER:MODEL (split at the first colon) or just PROVIDER for its default model' -r
 complete -c byok -n "__fish_byok_using_subcommand run" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
@@ -65,6 +66,7 @@ complete -c byok -n "__fish_byok_using_subcommand run" -s V -l version -d 'Print
 complete -c byok -n "__fish_byok_using_subcommand council" -s s -l system -d 'System prompt' -r
 complete -c byok -n "__fish_byok_using_subcommand council" -l max-tokens -d 'Most tokens to generate (per call)' -r
 complete -c byok -n "__fish_byok_using_subcommand council" -l temperature -d 'Sampling temperature' -r
+complete -c byok -n "__fish_byok_using_subcommand council" -l timeout -d 'Stop the whole call (retries and fallbacks included) after this long: 90s, 2m, 500ms; a cut answer is kept and recorded, and byok exits 6' -r
 complete -c byok -n "__fish_byok_using_subcommand council" -l members -d 'The members, as PROVIDER:MODEL separated by commas (default: the profile\'s [council] members)' -r
 complete -c byok -n "__fish_byok_using_subcommand council" -l mode -d 'How the council decides (default: the profile\'s, else majority)' -r -f -a "first\t'The first successful answer wins; the other members are cancelled'
 majority\t'More than half of the answers that came back agree (after normalising)'

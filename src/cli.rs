@@ -467,6 +467,11 @@ pub struct PromptArgs {
     /// Print the token and cost table on stderr even when it is not a terminal
     #[arg(long)]
     pub stats: bool,
+
+    /// Stop the whole call (retries and fallbacks included) after this long: 90s, 2m, 500ms;
+    /// a cut answer is kept and recorded, and byok exits 6
+    #[arg(long, value_name = "DURATION", env = "BYOK_TIMEOUT", value_parser = crate::duration::parse_positive)]
+    pub timeout: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Args)]

@@ -18,6 +18,7 @@ pub mod exit {
     pub const BUDGET: i32 = 5;
     pub const PROVIDER_FAILED: i32 = 6;
     pub const COUNCIL: i32 = 7;
+    /// 128 + SIGINT; SIGTERM and SIGHUP give 143 and 129 the same way, as a shell does.
     pub const INTERRUPTED: i32 = 130;
     /// `byok exec`: the command was found but could not be run (as a shell says).
     pub const NOT_EXECUTABLE: i32 = 126;
@@ -253,8 +254,13 @@ pub enum Error {
         failures: Vec<String>,
     },
 
-    #[error("interrupted")]
-    Interrupted,
+    /// Stopped by a signal (SIGINT, SIGTERM, SIGHUP); what the call used is recorded.
+    #[error("{}", match signal {
+        15 => "stopped by SIGTERM",
+        1 => "stopped by SIGHUP (the terminal went away)",
+        _ => "interrupted",
+    })]
+    Interrupted { signal: i32 },
 
     /// The reader of our stdout went away (`byok … | head -1`): stop quietly.
     #[error("standard output was closed")]
@@ -313,7 +319,7 @@ impl Error {
             CallFailed { code, .. } => *code,
             ProviderUnreachable { .. } => exit::PROVIDER_FAILED,
             VerifyFailed { code, .. } => *code,
-            Interrupted => exit::INTERRUPTED,
+            Interrupted { signal } => 128 + signal,
             StdoutClosed => exit::OK,
             Io { .. } | Internal(_) => exit::INTERNAL,
             LedgerUnavailable { .. } => exit::CONFIG,
@@ -440,7 +446,7 @@ impl Error {
                 ("rank", true) => "ask again, or let one model decide: byok run -m <provider:model>".into(),
                 _ => "the members disagree: an odd number of members avoids ties, and --mode rank picks the best answer without needing agreement".into(),
             },
-            Interrupted | StdoutClosed | Internal(_) => return None,
+            Interrupted { .. } | StdoutClosed | Internal(_) => return None,
         })
     }
 }

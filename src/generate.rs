@@ -234,6 +234,11 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "The whole of one key verification probe (default 15s).",
     ),
     (
+        "BYOK_TIMEOUT",
+        "The longest a whole `run` or `council` call may take, retries and fallbacks \
+         included (as --timeout; default: no limit).",
+    ),
+    (
         "BYOK_RETRY_BASE",
         "The base delay of the retry backoff, e.g. 10ms (default 500ms).",
     ),

@@ -4,10 +4,14 @@
 
 mod support;
 
+use std::io::Read;
+use std::process::Stdio;
+use std::time::Duration;
+
 use predicates::prelude::*;
-use support::byok::{Home, stderr, stdout};
+use support::byok::{Home, json, stderr, stdout};
 use support::fake::{FakeServer, Request};
-use support::wire_openai::OpenAiChat;
+use support::wire_openai::{self, Flavor, OpenAiChat};
 
 const OPENAI_KEY: &str = "sk-budget-safety-0123456789abcdef";
 
@@ -94,4 +98,171 @@ fn a_council_under_a_budget_is_refused_when_its_reservation_fails() {
         .code(5)
         .stderr(predicate::str::contains("could not be checked"));
     assert_eq!(fake.requests().len(), 1);
+}
+
+/// A stream that sends its first answer piece, then holds the rest for a minute (the
+/// test ends it sooner by stopping byok).
+fn stalling_stream(req: &Request) -> support::fake::Reply {
+    let chat = OpenAiChat::openai(&["first ", "second"]).usage(66, 2);
+    let model = req.body_json()["model"].as_str().unwrap_or("").to_string();
+    let events = wire_openai::sse_events(Flavor::OpenAi, &chat.events(&model, true));
+    // Everything up to and including the event that carries "first " goes at once.
+    let at = events
+        .iter()
+        .position(|e| String::from_utf8_lossy(e).contains("first "))
+        .unwrap();
+    let mut pieces = vec![events[..=at].concat()];
+    pieces.extend(events[at + 1..].iter().cloned());
+    support::fake::Reply::stream(200, "text/event-stream", pieces).pause(Duration::from_secs(60))
+}
+
+/// Starts `byok run`, waits until the first answer piece is on its stdout.
+fn started_run(home: &Home, extra: &[&str]) -> (std::process::Child, std::process::ChildStdout) {
+    let mut child = home
+        .std_cmd()
+        .args(["run", "-m", "openai:gpt-4o-mini", "--no-stdin"])
+        .args(extra)
+        .arg("hi")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut first = [0u8; 6];
+    out.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"first ");
+    (child, out)
+}
+
+fn call_rows(home: &Home) -> Vec<(String, Option<String>, i64, i64, Option<f64>)> {
+    let conn = rusqlite::Connection::open(home.file("ledger.sqlite3")).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT status, error_class, input_tokens, output_tokens, cost_usd FROM events
+             WHERE kind = 'call' ORDER BY id",
+        )
+        .unwrap();
+    stmt.query_map([], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+fn signal(child: &std::process::Child, sig: libc::c_int) {
+    // SAFETY: signalling our own child, which has not been waited for yet.
+    let rc = unsafe { libc::kill(child.id() as libc::pid_t, sig) };
+    assert_eq!(rc, 0);
+}
+
+#[test]
+fn sigterm_and_sighup_stop_a_stream_like_ctrl_c_and_settle_it() {
+    for (sig, code) in [(libc::SIGTERM, 143), (libc::SIGHUP, 129)] {
+        let fake = FakeServer::start(stalling_stream);
+        let home = openai_home(&fake, "");
+        let (mut child, mut out) = started_run(&home, &[]);
+        signal(&child, sig);
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(code), "signal {sig}");
+        let mut rest = String::new();
+        out.read_to_string(&mut rest).unwrap();
+        assert!(!rest.contains("second"), "{rest}");
+        let rows = call_rows(&home);
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0].0, "interrupted", "signal {sig}: {rows:?}");
+        assert!(fake.wait_for_disconnects(1, Duration::from_secs(10)));
+    }
+}
+
+#[test]
+fn a_run_killed_mid_stream_does_not_strand_its_reservation() {
+    // 66 prompt tokens (2 bytes + 64 for the template) + 4096 reserved output = 4162 per
+    // call: two reservations do not fit 6000, a reservation and a settled prompt do.
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let fake = FakeServer::start(move |req: &Request| {
+        if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            stalling_stream(req)
+        } else {
+            OpenAiChat::openai(&["ok"]).usage(66, 1).reply_to(req)
+        }
+    });
+    let home = openai_home(&fake, "[budgets]\nmonthly_tokens = { openai = 6000 }\n");
+    let (mut child, _out) = started_run(&home, &[]);
+    signal(&child, libc::SIGKILL);
+    child.wait().unwrap();
+    assert_eq!(call_rows(&home)[0].0, "reserved");
+
+    let out = run_hi(&home).success();
+    assert_eq!(stdout(&out), "ok");
+    let rows = call_rows(&home);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    // The killed call: its prompt counts, its reserved output is released.
+    assert_eq!(rows[0].0, "abandoned");
+    assert_eq!((rows[0].2, rows[0].3), (66, 0));
+    let prompt_cost = rows[0].4.unwrap();
+    assert!(
+        (prompt_cost - 66.0 * 0.15 / 1e6).abs() < 1e-12,
+        "{prompt_cost}"
+    );
+    assert_eq!(rows[1].0, "ok");
+
+    let usage = json(&home.cmd().args(["--json", "usage"]).assert().success());
+    assert_eq!(usage["totals"]["calls"], 2);
+    assert_eq!(usage["totals"]["abandoned_calls"], 1);
+    let table = home.cmd().arg("usage").assert().success();
+    assert!(
+        stderr(&table).contains("1 of these calls were abandoned"),
+        "{}",
+        stderr(&table)
+    );
+}
+
+#[test]
+fn a_reservation_whose_process_is_alive_is_left_alone() {
+    let fake = FakeServer::start(stalling_stream);
+    let home = openai_home(&fake, "[budgets]\nmonthly_tokens = { openai = 6000 }\n");
+    let (mut child, _out) = started_run(&home, &[]);
+    // A reader while the call is in flight must not settle it.
+    home.cmd().arg("usage").assert().success();
+    assert_eq!(call_rows(&home)[0].0, "reserved");
+    run_hi(&home).code(5);
+    signal(&child, libc::SIGTERM);
+    child.wait().unwrap();
+    assert_eq!(call_rows(&home)[0].0, "interrupted");
+}
+
+#[test]
+fn timeout_cuts_a_stream_keeps_the_answer_so_far_and_records_it() {
+    let fake = FakeServer::start(stalling_stream);
+    let home = openai_home(&fake, "");
+    let (child, _) = started_run(&home, &["--timeout", "1s"]);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(6));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.contains("ran past its time limit of 1s"), "{err}");
+    assert!(err.contains("hint: allow it longer"), "{err}");
+    let rows = call_rows(&home);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0].0.as_str(), rows[0].1.as_deref()),
+        ("failed", Some("timeout"))
+    );
+}
+
+#[test]
+fn byok_timeout_covers_retries_and_a_provider_that_never_answers() {
+    let fake = FakeServer::start(|_req: &Request| support::fake::Reply::hang());
+    let mut home = openai_home(&fake, "");
+    home.env("BYOK_TIMEOUT", "300ms");
+    home.cmd()
+        .args(["run", "-m", "openai:gpt-4o-mini", "--no-stdin", "hi"])
+        .assert()
+        .code(6)
+        .stderr(predicate::str::contains("time limit of 300ms"));
+    home.cmd()
+        .args(["run", "-m", "openai:gpt-4o-mini", "--timeout", "1e30", "hi"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not a duration"));
 }

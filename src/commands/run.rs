@@ -48,18 +48,11 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
         plan.route.clone(),
         cancel,
     );
-    let outcome = http::runtime().block_on(async {
-        let call = walker.call(&plan, &req, &mut sink, !to_stdout);
-        tokio::pin!(call);
-        tokio::select! {
-            r = &mut call => r,
-            _ = tokio::signal::ctrl_c() => {
-                // Let the walk stop itself, so the partial usage is recorded.
-                canceller.cancel();
-                call.await
-            }
-        }
-    });
+    let outcome = http::runtime().block_on(policy::until_stopped(
+        walker.call(&plan, &req, &mut sink, !to_stdout),
+        &canceller,
+        args.prompt.timeout,
+    ));
     for w in walker.warnings.borrow().iter() {
         ctx.ui.warn(w);
     }

@@ -128,6 +128,12 @@ pub fn run(ctx: &Ctx, args: UsageArgs) -> Result<()> {
         budgets.iter().filter(|h| h.scope == "total").collect(),
     );
     ctx.ui.print_table(&table)?;
+    if totals.abandoned_calls > 0 {
+        ctx.ui.info(&format!(
+            "{} of these calls were abandoned: their byok process died before the call ended, so their prompt is counted and their output is not",
+            totals.abandoned_calls
+        ));
+    }
     // Caps that no row shows (a provider with no calls yet, a route while grouping by model).
     let shown: Vec<String> = rows
         .iter()
@@ -183,11 +189,11 @@ fn left_text(h: &Headroom) -> String {
 
 fn print_csv(rows: &[UsageRow], totals: &UsageRow) -> Result<()> {
     let mut out = String::from(
-        "group,calls,input_tokens,cached_input_tokens,cache_write_tokens,output_tokens,reasoning_tokens,cost_usd,unpriced_calls\n",
+        "group,calls,input_tokens,cached_input_tokens,cache_write_tokens,output_tokens,reasoning_tokens,cost_usd,unpriced_calls,abandoned_calls\n",
     );
     for r in rows.iter().chain(std::iter::once(totals)) {
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{:.6},{}\n",
+            "{},{},{},{},{},{},{},{:.6},{},{}\n",
             csv_field(&r.group),
             r.calls,
             r.input_tokens,
@@ -196,7 +202,8 @@ fn print_csv(rows: &[UsageRow], totals: &UsageRow) -> Result<()> {
             r.output_tokens,
             r.reasoning_tokens,
             r.cost_usd,
-            r.unpriced_calls
+            r.unpriced_calls,
+            r.abandoned_calls
         ));
     }
     output::write_stdout(out.as_bytes())

@@ -18,6 +18,8 @@ pub struct Reservation<'a> {
     pub estimate: Usage,
     /// `None` when the model has no known price.
     pub est_usd: Option<f64>,
+    /// The estimated cost of the prompt alone, what an abandoned call is charged.
+    pub prompt_usd: Option<f64>,
 }
 
 /// One cap: what it covers and its limit.
@@ -250,7 +252,7 @@ impl Ledger {
             .any(|c| !caps_for(profile, c.row.provider, c.row.tag.route.as_deref()).is_empty());
         if !capped && calls.len() == 1 {
             // Nothing to check: one plain insert, no transaction to serialise on.
-            let id = self.insert_reserved(&calls[0].row, &calls[0].estimate, calls[0].est_usd)?;
+            let id = self.insert_reserved(&calls[0])?;
             return Ok(Reserved::Rows {
                 ids: vec![id],
                 warnings: Vec::new(),
@@ -259,7 +261,10 @@ impl Ledger {
         self.conn
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(|e| self.error(e))?;
-        let outcome = self.reserve_in_transaction(profile, calls, &month);
+        // A reservation stranded by a process that died must not hold the cap.
+        let outcome = self
+            .settle_abandoned_in_transaction()
+            .and_then(|_| self.reserve_in_transaction(profile, calls, &month));
         let end = if matches!(outcome, Ok(Reserved::Rows { .. })) {
             "COMMIT"
         } else {
@@ -326,7 +331,7 @@ impl Ledger {
         }
         let mut ids = Vec::with_capacity(calls.len());
         for c in calls {
-            ids.push(self.insert_reserved(&c.row, &c.estimate, c.est_usd)?);
+            ids.push(self.insert_reserved(c)?);
         }
         Ok(Reserved::Rows { ids, warnings })
     }
@@ -400,6 +405,7 @@ mod tests {
                 ..Usage::default()
             },
             est_usd: Some(0.01),
+            prompt_usd: Some(0.005),
         }
     }
 

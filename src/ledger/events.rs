@@ -4,6 +4,8 @@
 
 use rusqlite::params;
 
+use super::budget::Reservation;
+use super::owner::Owner;
 use super::{Ledger, now_secs};
 use crate::error::Result;
 use crate::prices::Cost;
@@ -39,6 +41,13 @@ pub struct Settlement<'a> {
     pub key_label: Option<&'a str>,
 }
 
+/// A count as the ledger stores it. SQLite integers are signed 64-bit: a count past that
+/// (no real call has one) is clamped, never wrapped into a negative that would give a
+/// budget back.
+fn tokens(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 /// A random id (16 hex digits) for a group of rows, such as a council's calls.
 pub fn new_id() -> String {
     let mut bytes = [0u8; 8];
@@ -58,19 +67,18 @@ pub fn month_and_day(at: jiff::Timestamp) -> (String, String) {
 impl Ledger {
     /// Inserts a call row, `reserved` with the estimated usage, inside the caller's
     /// transaction if there is one.
-    pub(crate) fn insert_reserved(
-        &self,
-        row: &CallRow,
-        estimate: &Usage,
-        est_usd: Option<f64>,
-    ) -> Result<i64> {
+    pub(crate) fn insert_reserved(&self, r: &Reservation) -> Result<i64> {
         let now = jiff::Timestamp::now();
         let (month, day) = month_and_day(now);
+        let owner = Owner::current();
+        let row = &r.row;
         self.conn
             .execute(
                 "INSERT INTO events (at, month, day, kind, profile, route, provider, model, key_label, status,
-                    input_tokens, output_tokens, cost_usd, cost_source, council_id)
-                 VALUES (?1, ?2, ?3, 'call', ?4, ?5, ?6, ?7, ?8, 'reserved', ?9, ?10, ?11, 'estimate', ?12)",
+                    input_tokens, output_tokens, cost_usd, cost_source, council_id, owner_pid, owner_start,
+                    prompt_usd)
+                 VALUES (?1, ?2, ?3, 'call', ?4, ?5, ?6, ?7, ?8, 'reserved', ?9, ?10, ?11, 'estimate', ?12,
+                    ?13, ?14, ?15)",
                 params![
                     now.as_millisecond() as f64 / 1000.0,
                     month,
@@ -80,10 +88,13 @@ impl Ledger {
                     row.provider,
                     row.model,
                     row.key_label,
-                    estimate.input_tokens as i64,
-                    estimate.output_tokens as i64,
-                    est_usd,
+                    tokens(r.estimate.input_tokens),
+                    tokens(r.estimate.output_tokens),
+                    r.est_usd,
                     row.tag.council_id,
+                    owner.pid,
+                    owner.started,
+                    r.prompt_usd,
                 ],
             )
             .map_err(|e| self.error(e))?;
@@ -108,15 +119,15 @@ impl Ledger {
                     id,
                     s.status,
                     s.error_class,
-                    u.input_tokens as i64,
-                    u.cached_input_tokens as i64,
-                    u.cache_write_tokens as i64,
-                    u.output_tokens as i64,
-                    u.reasoning_tokens as i64,
+                    tokens(u.input_tokens),
+                    tokens(u.cached_input_tokens),
+                    tokens(u.cache_write_tokens),
+                    tokens(u.output_tokens),
+                    tokens(u.reasoning_tokens),
                     s.cost.usd,
                     serde_json::to_value(s.cost.source).ok().and_then(|v| v.as_str().map(String::from)),
-                    s.latency_ms as i64,
-                    s.ttft_ms.map(|t| t as i64),
+                    tokens(s.latency_ms),
+                    s.ttft_ms.map(tokens),
                     s.key_label,
                 ],
             )
@@ -126,6 +137,64 @@ impl Ledger {
                 .map_err(|e| self.error(e))?;
         }
         tx.commit().map_err(|e| self.error(e))
+    }
+
+    /// Settles every reservation whose process is gone (killed, crashed, the machine
+    /// lost power) as `abandoned`: its prompt counts, as the provider saw it, but the
+    /// output it reserved is released. Rows from before owners were recorded are
+    /// abandoned once a day old. Returns how many were settled.
+    pub fn settle_abandoned(&self) -> Result<usize> {
+        let tx = rusqlite::Transaction::new_unchecked(
+            &self.conn,
+            rusqlite::TransactionBehavior::Immediate,
+        )
+        .map_err(|e| self.error(e))?;
+        let settled = self.settle_abandoned_in_transaction()?;
+        tx.commit().map_err(|e| self.error(e))?;
+        Ok(settled)
+    }
+
+    /// The same, inside the caller's transaction.
+    pub(crate) fn settle_abandoned_in_transaction(&self) -> Result<usize> {
+        let reserved: Vec<(i64, Option<i64>, Option<String>, f64)> = {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT id, owner_pid, owner_start, at FROM events WHERE status = 'reserved'",
+                )
+                .map_err(|e| self.error(e))?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                .map_err(|e| self.error(e))?
+        };
+        let now = now_secs();
+        let mut settled = 0;
+        for (id, pid, started, at) in reserved {
+            let gone = match pid {
+                Some(pid) => Owner { pid, started }.is_gone(),
+                None => now - at > 86_400.0,
+            };
+            if !gone {
+                continue;
+            }
+            let changed = self
+                .conn
+                .execute(
+                    "UPDATE events SET status = 'abandoned', error_class = 'abandoned', output_tokens = 0,
+                        reasoning_tokens = 0, cost_usd = prompt_usd,
+                        cost_source = CASE WHEN prompt_usd IS NULL THEN 'unknown' ELSE 'estimate' END
+                     WHERE id = ?1 AND status = 'reserved'",
+                    params![id],
+                )
+                .map_err(|e| self.error(e))?;
+            if changed == 1 {
+                self.conn
+                    .execute(super::schema::ROLL_UP_ONE, params![id])
+                    .map_err(|e| self.error(e))?;
+                settled += 1;
+            }
+        }
+        Ok(settled)
     }
 
     /// Drops reservations that were never used (a council that needed fewer calls than

@@ -6,6 +6,7 @@
 pub mod budget;
 pub mod events;
 pub mod health;
+pub mod owner;
 mod schema;
 pub mod usage;
 
@@ -74,12 +75,17 @@ impl Ledger {
             .map_err(|e| self.error(e))
     }
 
-    /// Opens an existing database for reading only; `None` when there is none yet.
+    /// Opens an existing database for reading; `None` when there is none yet. Calls whose
+    /// process died are settled as abandoned first, so what is read is what holds.
     pub fn open_existing(paths: &Paths) -> Result<Option<Ledger>> {
         if !paths.ledger().exists() {
             return Ok(None);
         }
-        Self::open(paths).map(Some)
+        let ledger = Self::open(paths)?;
+        // A reader must not fail because another byok holds the write lock: the rows are
+        // settled by the next command that can.
+        let _ = ledger.settle_abandoned();
+        Ok(Some(ledger))
     }
 }
 

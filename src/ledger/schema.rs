@@ -71,12 +71,32 @@ const MIGRATIONS: &[&str] = &[
         SUM(output_tokens), SUM(reasoning_tokens), COALESCE(SUM(cost_usd), 0), SUM(cost_usd IS NULL)
       FROM events WHERE kind = 'call' AND status != 'reserved'
       GROUP BY 1, 3, 4, 5, 6;",
+    // 4: who holds a reservation (pid, and start time with the boot it ran in), and the
+    // estimated cost of its prompt alone: a reservation whose process died is settled as
+    // `abandoned`, counting the prompt the provider saw but not the output it reserved.
+    // The roll-up counts abandoned calls so `byok usage` can show them.
+    "ALTER TABLE events ADD COLUMN owner_pid INTEGER;
+    ALTER TABLE events ADD COLUMN owner_start TEXT;
+    ALTER TABLE events ADD COLUMN prompt_usd REAL;
+    ALTER TABLE daily ADD COLUMN abandoned INTEGER NOT NULL DEFAULT 0;
+    UPDATE daily SET abandoned = 0;",
 ];
 
+/// The roll-up's columns, in the order the queries below fill them.
+macro_rules! daily_columns {
+    () => {
+        "day, month, provider, model, route, key_label, calls, input_tokens, cached_input_tokens,
+         cache_write_tokens, output_tokens, reasoning_tokens, cost_usd, unpriced, abandoned"
+    };
+}
+
 /// Adds one settled call row of `events` to the roll-up.
-pub const ROLL_UP_ONE: &str = "INSERT INTO daily SELECT day, month, COALESCE(provider, ''), COALESCE(model, ''),
+pub const ROLL_UP_ONE: &str = concat!(
+    "INSERT INTO daily (",
+    daily_columns!(),
+    ") SELECT day, month, COALESCE(provider, ''), COALESCE(model, ''),
         COALESCE(route, ''), COALESCE(key_label, ''), 1, input_tokens, cached_input_tokens, cache_write_tokens,
-        output_tokens, reasoning_tokens, COALESCE(cost_usd, 0), cost_usd IS NULL
+        output_tokens, reasoning_tokens, COALESCE(cost_usd, 0), cost_usd IS NULL, status = 'abandoned'
       FROM events WHERE id = ?1
     ON CONFLICT (day, provider, model, route, key_label) DO UPDATE SET
       calls = calls + 1,
@@ -86,15 +106,22 @@ pub const ROLL_UP_ONE: &str = "INSERT INTO daily SELECT day, month, COALESCE(pro
       output_tokens = daily.output_tokens + excluded.output_tokens,
       reasoning_tokens = daily.reasoning_tokens + excluded.reasoning_tokens,
       cost_usd = daily.cost_usd + excluded.cost_usd,
-      unpriced = daily.unpriced + excluded.unpriced";
+      unpriced = daily.unpriced + excluded.unpriced,
+      abandoned = daily.abandoned + excluded.abandoned"
+);
 
 /// Rebuilds the roll-up from `events` (tools and benchmarks that write rows directly).
-pub const REBUILD_ROLL_UP: &str = "DELETE FROM daily;
-    INSERT INTO daily SELECT day, month, COALESCE(provider, ''), COALESCE(model, ''), COALESCE(route, ''),
+pub const REBUILD_ROLL_UP: &str = concat!(
+    "DELETE FROM daily;
+    INSERT INTO daily (",
+    daily_columns!(),
+    ") SELECT day, month, COALESCE(provider, ''), COALESCE(model, ''), COALESCE(route, ''),
         COALESCE(key_label, ''), COUNT(*), SUM(input_tokens), SUM(cached_input_tokens), SUM(cache_write_tokens),
-        SUM(output_tokens), SUM(reasoning_tokens), COALESCE(SUM(cost_usd), 0), SUM(cost_usd IS NULL)
+        SUM(output_tokens), SUM(reasoning_tokens), COALESCE(SUM(cost_usd), 0), SUM(cost_usd IS NULL),
+        SUM(status = 'abandoned')
       FROM events WHERE kind = 'call' AND status != 'reserved'
-      GROUP BY 1, 3, 4, 5, 6;";
+      GROUP BY 1, 3, 4, 5, 6;"
+);
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
 

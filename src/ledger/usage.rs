@@ -43,6 +43,9 @@ pub struct UsageRow {
     pub cost_usd: f64,
     /// Calls whose cost is unknown (no price for the model): `cost_usd` leaves them out.
     pub unpriced_calls: u64,
+    /// Calls whose process died before settling them: their prompt is counted, their
+    /// output is not (README "Budgets").
+    pub abandoned_calls: u64,
 }
 
 impl UsageRow {
@@ -55,6 +58,7 @@ impl UsageRow {
         self.reasoning_tokens += o.reasoning_tokens;
         self.cost_usd += o.cost_usd;
         self.unpriced_calls += o.unpriced_calls;
+        self.abandoned_calls += o.abandoned_calls;
     }
 }
 
@@ -64,7 +68,7 @@ impl Ledger {
     pub fn usage(&self, since: &str, until: &str, by: GroupBy) -> Result<Vec<UsageRow>> {
         let sql = format!(
             "SELECT {col} AS g, SUM(calls), SUM(input_tokens), SUM(cached_input_tokens), SUM(cache_write_tokens),
-                    SUM(output_tokens), SUM(reasoning_tokens), SUM(cost_usd), SUM(unpriced)
+                    SUM(output_tokens), SUM(reasoning_tokens), SUM(cost_usd), SUM(unpriced), SUM(abandoned)
              FROM daily WHERE day >= ?1 AND day <= ?2
              GROUP BY g ORDER BY g",
             col = by.column()
@@ -82,6 +86,7 @@ impl Ledger {
                     reasoning_tokens: r.get::<_, i64>(6)? as u64,
                     cost_usd: r.get(7)?,
                     unpriced_calls: r.get::<_, i64>(8)? as u64,
+                    abandoned_calls: r.get::<_, i64>(9)? as u64,
                 })
             })
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())

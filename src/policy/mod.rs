@@ -22,7 +22,9 @@ use crate::output;
 use crate::prices::{self, PriceTable};
 use crate::profile::{LoadedProfile, Profile};
 use crate::providers::Provider;
-use crate::providers::chat::{self, Cancel, ChatFailure, ChatRequest, ChatResult, Sink, Usage};
+use crate::providers::chat::{
+    self, Cancel, Canceller, ChatFailure, ChatRequest, ChatResult, Sink, Stop, Usage,
+};
 use crate::providers::failure::{Failure, FailureClass};
 pub use plan::{Candidate, Plan};
 
@@ -133,6 +135,33 @@ pub fn open_ledger(ctx: &crate::commands::Ctx) -> Result<Option<Ledger>, Error> 
         }
         Err(e) => Err(e),
     }
+}
+
+/// Drives `work` (a walk, a council) to its end. A signal (SIGINT, SIGTERM, SIGHUP) or
+/// the `deadline` first stops its calls through `canceller`, then lets it finish, so what
+/// the calls used is settled in the ledger before byok exits.
+pub async fn until_stopped<F: std::future::Future>(
+    work: F,
+    canceller: &Canceller,
+    deadline: Option<Duration>,
+) -> F::Output {
+    let mut signals = crate::signals::Signals::listen();
+    tokio::pin!(work);
+    let limit = async {
+        match deadline {
+            Some(d) => {
+                tokio::time::sleep(d).await;
+                d
+            }
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        out = &mut work => return out,
+        signal = signals.recv() => canceller.stop(Stop::Signal(signal)),
+        limit = limit => canceller.stop(Stop::Deadline(limit)),
+    }
+    work.await
 }
 
 /// The price table with the profile's overrides.
@@ -272,7 +301,8 @@ impl Walker<'_> {
                     }
                     Err(f) if chat::is_sink_closed(&f) => return Err(Error::StdoutClosed),
                     Err(f) if f.failure.class == FailureClass::Interrupted => {
-                        return Err(Error::Interrupted);
+                        attempts.push(failed(&r.candidate, &f, t0.elapsed()));
+                        return Err(self.stopped(&r.candidate, !f.partial.text.is_empty()));
                     }
                     Err(f) => {
                         let class = f.failure.class;
@@ -293,7 +323,9 @@ impl Walker<'_> {
                             ));
                             tokio::select! {
                                 _ = tokio::time::sleep(wait) => {}
-                                _ = self.cancel.cancelled() => return Err(Error::Interrupted),
+                                _ = self.cancel.cancelled() => {
+                                    return Err(self.stopped(&r.candidate, emitted));
+                                }
                             }
                             continue;
                         }
@@ -334,6 +366,7 @@ impl Walker<'_> {
         };
         let estimate = estimate(req);
         let est_usd = self.estimate_usd(c, &estimate);
+        let prompt_usd = self.prompt_usd(c, &estimate);
         let row = CallRow {
             tag: &self.tag,
             provider: id,
@@ -346,6 +379,7 @@ impl Walker<'_> {
                 row,
                 estimate,
                 est_usd,
+                prompt_usd,
             }],
         ) {
             Ok(Reserved::Rows { ids, warnings }) => {
@@ -421,6 +455,7 @@ impl Walker<'_> {
                 },
                 estimate: *est,
                 est_usd: *usd,
+                prompt_usd: self.prompt_usd(c, est),
             })
             .collect();
         let outcome = match ledger.reserve(self.profile, &reservations) {
@@ -477,6 +512,15 @@ impl Walker<'_> {
             .map(|p| prices::estimate_usd(p, estimate.input_tokens, estimate.output_tokens))
     }
 
+    /// What the prompt alone could cost: what a call abandoned by a dead process is charged.
+    fn prompt_usd(&self, c: &Candidate, estimate: &Usage) -> Option<f64> {
+        let prompt = Usage {
+            output_tokens: 0,
+            ..*estimate
+        };
+        self.estimate_usd(c, &prompt)
+    }
+
     /// Replaces a reservation with what the try really used (a failed or interrupted
     /// stream's partial usage included).
     fn settle(
@@ -492,9 +536,10 @@ impl Walker<'_> {
         };
         let (status, class, result) = match outcome {
             Ok(r) => ("ok", None, r),
-            Err(f) if f.failure.class == FailureClass::Interrupted => {
-                ("interrupted", Some("interrupted"), &*f.partial)
-            }
+            Err(f) if f.failure.class == FailureClass::Interrupted => match self.cancel.reason() {
+                Some(Stop::Deadline(_)) => ("failed", Some("timeout"), &*f.partial),
+                _ => ("interrupted", Some("interrupted"), &*f.partial),
+            },
             Err(f) => ("failed", Some(f.failure.class.as_str()), &*f.partial),
         };
         let cost = call_cost(self.prices, &c.provider, &c.model, result);
@@ -509,6 +554,33 @@ impl Walker<'_> {
         };
         if let Err(e) = ledger.settle(id, &settlement) {
             output::verbose(&format!("could not record the call in the ledger: {e}"));
+        }
+    }
+
+    /// The error for a walk its canceller stopped: a signal is an interruption (exit
+    /// 128+N); `--timeout` is a failed call (exit 6) whose partial answer stays printed.
+    fn stopped(&self, c: &Candidate, some_text: bool) -> Error {
+        match self.cancel.reason() {
+            Some(Stop::Deadline(limit)) => {
+                let mut message = format!(
+                    "the call to {}:{} ran past its time limit of {} (--timeout or BYOK_TIMEOUT), so byok stopped it.",
+                    c.provider.id(),
+                    c.model,
+                    crate::duration::format(limit)
+                );
+                if some_text {
+                    message.push_str(" The part of the answer that arrived was printed above.");
+                }
+                Error::CallFailed {
+                    message,
+                    hint: "allow it longer (--timeout 10m), or ask for a shorter answer: --max-tokens N".into(),
+                    code: exit::PROVIDER_FAILED,
+                }
+            }
+            Some(Stop::Signal(signal)) => Error::Interrupted { signal },
+            Some(Stop::Cancelled) | None => Error::Interrupted {
+                signal: exit::INTERRUPTED - 128,
+            },
         }
     }
 

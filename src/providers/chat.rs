@@ -80,24 +80,46 @@ impl ChatFailure {
     }
 }
 
-/// Stops calls in flight (Ctrl-C, a council that already has its answer): a stream ends
-/// where it is, keeping what arrived and the usage reported so far.
+/// Why calls in flight were stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// byok itself stopped them: a council that already has its answer.
+    Cancelled,
+    /// A signal from outside: SIGINT (Ctrl-C), SIGTERM or SIGHUP, by number.
+    Signal(i32),
+    /// The whole call ran past its `--timeout`.
+    Deadline(Duration),
+}
+
+/// Stops calls in flight (a signal, a council that already has its answer, `--timeout`):
+/// a stream ends where it is, keeping what arrived and the usage reported so far.
 #[derive(Clone, Debug)]
-pub struct Cancel(tokio::sync::watch::Receiver<bool>);
+pub struct Cancel(tokio::sync::watch::Receiver<Option<Stop>>);
 
 /// The side that cancels.
 #[derive(Debug)]
-pub struct Canceller(tokio::sync::watch::Sender<bool>);
+pub struct Canceller(tokio::sync::watch::Sender<Option<Stop>>);
 
 impl Canceller {
     pub fn cancel(&self) {
-        let _ = self.0.send(true);
+        self.stop(Stop::Cancelled);
+    }
+
+    /// Stops the calls for `reason`; the first reason given is the one that stays.
+    pub fn stop(&self, reason: Stop) {
+        self.0.send_if_modified(|current| {
+            if current.is_some() {
+                return false;
+            }
+            *current = Some(reason);
+            true
+        });
     }
 }
 
 impl Cancel {
     pub fn new() -> (Canceller, Cancel) {
-        let (tx, rx) = tokio::sync::watch::channel(false);
+        let (tx, rx) = tokio::sync::watch::channel(None);
         (Canceller(tx), Cancel(rx))
     }
 
@@ -107,6 +129,11 @@ impl Cancel {
     }
 
     pub fn is_cancelled(&self) -> bool {
+        self.0.borrow().is_some()
+    }
+
+    /// Why the calls were stopped, once they were.
+    pub fn reason(&self) -> Option<Stop> {
         *self.0.borrow()
     }
 
@@ -114,7 +141,7 @@ impl Cancel {
     pub async fn cancelled(&self) {
         let mut rx = self.0.clone();
         loop {
-            if *rx.borrow_and_update() {
+            if rx.borrow_and_update().is_some() {
                 return;
             }
             if rx.changed().await.is_err() {

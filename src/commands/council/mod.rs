@@ -27,7 +27,7 @@ use crate::keys::Keys;
 use crate::policy::{self, Plan, Success, Walker, plan::parse_model};
 use crate::prices::{PriceTable, format_usd};
 use crate::providers::Registry;
-use crate::providers::chat::{Cancel, Canceller, ChatRequest, Usage};
+use crate::providers::chat::{Cancel, Canceller, ChatRequest, Stop, Usage};
 
 /// Bytes of instructions a ranking or chair prompt adds around the answers (a bound).
 const RANKING_INSTRUCTIONS_BOUND: usize = 2048;
@@ -79,29 +79,20 @@ pub fn run(ctx: &Ctx, args: CouncilArgs) -> Result<()> {
         prices: &prices,
         progress: &progress,
         canceller: &canceller,
-        interrupted: Cell::new(false),
         started: Instant::now(),
     };
-    let outcome = http::runtime().block_on(async {
-        let convened = council.convene(Rng::from_entropy());
-        tokio::pin!(convened);
-        tokio::select! {
-            o = &mut convened => o,
-            _ = tokio::signal::ctrl_c() => {
-                // Let every call stop itself, so what it used is recorded.
-                council.interrupted.set(true);
-                canceller.cancel();
-                convened.await
-            }
-        }
-    });
+    let outcome = http::runtime().block_on(policy::until_stopped(
+        council.convene(Rng::from_entropy()),
+        &canceller,
+        args.prompt.timeout,
+    ));
     progress.clear();
     walker.release_unused();
     for w in walker.warnings.borrow().iter() {
         ctx.ui.warn(w);
     }
-    if council.interrupted.get() {
-        return Err(Error::Interrupted);
+    if let Some(Stop::Signal(signal)) = walker.cancel.reason() {
+        return Err(Error::Interrupted { signal });
     }
     let wall = council.started.elapsed();
     report(ctx, &args, &setup, outcome, wall)
@@ -190,7 +181,7 @@ impl Row {
         row.cost = cost;
         match call.result {
             Ok(s) => row.text = Some(s.result.text),
-            Err(Error::Interrupted) if cancelled => {
+            Err(Error::Interrupted { .. }) if cancelled => {
                 row.status = "cancelled";
                 row.error = Some("another member answered first".into());
             }
@@ -282,11 +273,18 @@ struct Council<'a> {
     prices: &'a PriceTable,
     progress: &'a Progress,
     canceller: &'a Canceller,
-    interrupted: Cell<bool>,
     started: Instant,
 }
 
 impl Council<'_> {
+    /// Whether a signal or `--timeout` stopped the council: no further round starts.
+    fn halted(&self) -> bool {
+        matches!(
+            self.walker.cancel.reason(),
+            Some(Stop::Signal(_) | Stop::Deadline(_))
+        )
+    }
+
     /// One walk of `plan` with `req`, its text collected (nothing goes to stdout).
     async fn ask(
         &self,
@@ -412,7 +410,9 @@ impl Council<'_> {
             .map(|(i, call)| {
                 let plan = &self.setup.members[i];
                 let call = call.unwrap_or(Call {
-                    result: Err(Error::Interrupted),
+                    result: Err(Error::Interrupted {
+                        signal: exit::INTERRUPTED - 128,
+                    }),
                     latency: now,
                     received: 0,
                 });
@@ -479,7 +479,7 @@ impl Council<'_> {
     async fn rank(&self, rng: &mut Rng) -> Outcome {
         let rows = self.answers().await;
         let mut out = self.outcome(rows);
-        if self.interrupted.get() {
+        if self.halted() {
             return out;
         }
         let answered: Vec<usize> = (0..out.rows.len())
@@ -538,7 +538,7 @@ impl Council<'_> {
                 .map(|((v, _), req)| self.ask(*v, &self.setup.members[*v], req, "ranking")),
         )
         .await;
-        if self.interrupted.get() {
+        if self.halted() {
             return out;
         }
 
@@ -637,7 +637,7 @@ impl Council<'_> {
             row.vote = Vote::Chair;
             match &row.text {
                 Some(text) => out.answer = Some(text.clone()),
-                None if !self.interrupted.get() => out.notes.push(format!(
+                None if !self.halted() => out.notes.push(format!(
                     "the chair {} gave no answer ({}); the top-ranked answer is printed instead",
                     row.name(),
                     row.error.as_deref().unwrap_or("no answer")
