@@ -134,7 +134,10 @@ fn started_run(home: &Home, extra: &[&str]) -> (std::process::Child, std::proces
     (child, out)
 }
 
-fn call_rows(home: &Home) -> Vec<(String, Option<String>, i64, i64, Option<f64>)> {
+/// A call row: status, error class, input and output tokens, cost.
+type CallRow = (String, Option<String>, i64, i64, Option<f64>);
+
+fn call_rows(home: &Home) -> Vec<CallRow> {
     let conn = rusqlite::Connection::open(home.file("ledger.sqlite3")).unwrap();
     let mut stmt = conn
         .prepare(
