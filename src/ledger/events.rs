@@ -41,11 +41,15 @@ pub struct Settlement<'a> {
     pub key_label: Option<&'a str>,
 }
 
-/// A count as the ledger stores it. SQLite integers are signed 64-bit: a count past that
-/// (no real call has one) is clamped, never wrapped into a negative that would give a
-/// budget back.
+/// The largest count one row stores: 2^40, far past any real call (the adapters already
+/// refuse counts over 10^9), and small enough that SQLite's 64-bit `SUM` over millions of
+/// rows cannot overflow, an error that would shut every budget check for the month.
+const MAX_STORED: u64 = 1 << 40;
+
+/// A count as the ledger stores it: clamped, never wrapped into a negative that would
+/// give a budget back.
 fn tokens(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
+    n.min(MAX_STORED) as i64
 }
 
 /// A random id (16 hex digits) for a group of rows, such as a council's calls.
