@@ -4,6 +4,8 @@
 mod support;
 
 use std::process::Stdio;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use predicates::prelude::*;
 use support::byok::{Home, json, stderr, stdout};
@@ -100,9 +102,20 @@ fn thirty_two_concurrent_runs_leave_thirty_two_rows() {
 #[test]
 fn a_cap_for_n_calls_lets_at_most_n_through_under_concurrency() {
     // Each call reserves its upper bound: "hi" is 2 bytes + 64 template tokens = 66 input,
-    // --max-tokens 34 output: 100 tokens; the fake reports exactly that.
-    let fake =
-        FakeServer::start(|req: &Request| OpenAiChat::openai(&["ok"]).usage(66, 34).reply_to(req));
+    // --max-tokens 34 output: 100 tokens; the fake reports exactly that. The fake holds
+    // every request until five have arrived, so the five calls overlap: a check of spent
+    // usage that did not count calls in flight would let all fifteen through.
+    let arrived = Arc::new((Mutex::new(0usize), Condvar::new()));
+    let fake = FakeServer::start(move |req: &Request| {
+        let (count, changed) = &*arrived;
+        let mut n = count.lock().unwrap();
+        *n += 1;
+        changed.notify_all();
+        let _ = changed
+            .wait_timeout_while(n, Duration::from_secs(30), |n| *n < 5)
+            .unwrap();
+        OpenAiChat::openai(&["ok"]).usage(66, 34).reply_to(req)
+    });
     let home = openai_home(&fake, "[budgets]\nmonthly_tokens = { openai = 500 }\n");
     let codes = run_concurrently(
         &home,
@@ -120,12 +133,11 @@ fn a_cap_for_n_calls_lets_at_most_n_through_under_concurrency() {
     let ok = codes.iter().filter(|c| **c == 0).count();
     let refused = codes.iter().filter(|c| **c == 5).count();
     assert_eq!(ok + refused, 15, "{codes:?}");
-    assert!(
-        fake.requests().len() <= 5,
-        "{} calls reached the provider",
-        fake.requests().len()
+    assert_eq!(
+        fake.requests().len(),
+        5,
+        "exactly the five calls the cap covers reach the provider"
     );
-    assert_eq!(ok, fake.requests().len());
     assert_eq!(ok, 5, "the cap covers exactly five calls: {codes:?}");
 
     // The refusal reads as the issue says.
@@ -162,6 +174,75 @@ fn a_cap_for_n_calls_lets_at_most_n_through_under_concurrency() {
         ),
         (Some("openai"), Some("tokens"), Some(500.0), Some(0.0))
     );
+}
+
+#[test]
+fn a_model_without_a_price_is_refused_under_a_dollar_cap() {
+    let fake = FakeServer::start(|req: &Request| OpenAiChat::openai(&["ok"]).reply_to(req));
+    let home = openai_home(&fake, "[budgets]\nmonthly_usd = { total = 5.0 }\n");
+    home.cmd()
+        .args(["run", "-m", "openai:gpt-unpriced-9", "--no-stdin", "hi"])
+        .assert()
+        .code(5)
+        .stderr(predicate::str::contains(
+            "the total budget is in dollars and this model has no known price",
+        ));
+    assert_eq!(fake.requests().len(), 0);
+    // With a price in the profile the same call fits.
+    std::fs::write(
+        home.file("profiles/default.toml"),
+        "[budgets]\nmonthly_usd = { total = 5.0 }\n[prices.\"openai:gpt-unpriced-9\"]\ninput = 1.0\noutput = 2.0\n",
+    )
+    .unwrap();
+    home.cmd()
+        .args(["run", "-m", "openai:gpt-unpriced-9", "--no-stdin", "hi"])
+        .assert()
+        .success();
+    assert_eq!(fake.requests().len(), 1);
+}
+
+#[test]
+fn a_route_token_cap_holds_for_the_route_only() {
+    let fake =
+        FakeServer::start(|req: &Request| OpenAiChat::openai(&["ok"]).usage(66, 34).reply_to(req));
+    let home = openai_home(
+        &fake,
+        "[routes.classify]\nmodel = \"openai:gpt-4o-mini\"\nmonthly_tokens = 250\n",
+    );
+    let classify = || {
+        home.cmd()
+            .args([
+                "run",
+                "-r",
+                "classify",
+                "--max-tokens",
+                "34",
+                "--no-stdin",
+                "hi",
+            ])
+            .assert()
+    };
+    classify().success();
+    classify().success();
+    classify()
+        .code(5)
+        .stderr(predicate::str::contains("the route classify budget for "))
+        .stderr(predicate::str::contains("200 tokens of 250 tokens"));
+    assert_eq!(fake.requests().len(), 2);
+    // The same model outside the route is not under the route's cap.
+    home.cmd()
+        .args([
+            "run",
+            "-m",
+            "openai:gpt-4o-mini",
+            "--max-tokens",
+            "34",
+            "--no-stdin",
+            "hi",
+        ])
+        .assert()
+        .success();
+    assert_eq!(fake.requests().len(), 3);
 }
 
 #[test]
