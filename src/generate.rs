@@ -25,7 +25,7 @@ use crate::error::exit;
 pub const BIN: &str = "byok";
 
 /// The one command that rewrites `completions/` and `man/` from the current CLI.
-pub const REGENERATE: &str = "BYOK_REGENERATE=1 cargo test --test generated";
+pub const REGENERATE: &str = "BYOK_REGENERATE=1 cargo test --test generated regenerate";
 
 /// The directories (relative to the repository) that hold the generated files.
 pub const COMPLETIONS_DIR: &str = "completions";

@@ -5,8 +5,8 @@
 
 mod support;
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use serde_json::Value;
 use support::byok::{Home, json, stderr, stdout};
@@ -82,6 +82,30 @@ fn rank_by(preference: &[&str], paper: &[(char, String)]) -> String {
 
 type Ranker = Arc<dyn Fn(&[(char, String)]) -> String + Send + Sync>;
 
+/// Counts requests across several fakes, so a reply can wait for the others' requests:
+/// tests synchronise on what the fakes observe, never on the clock.
+#[derive(Clone, Default)]
+struct Gate(Arc<(Mutex<usize>, Condvar)>);
+
+impl Gate {
+    fn arrive(&self) {
+        let (count, changed) = &*self.0;
+        *count.lock().unwrap() += 1;
+        changed.notify_all();
+    }
+
+    /// Waits until `n` requests have arrived; false if they did not within 30 s (the
+    /// council did not ask its members at once).
+    fn wait_for(&self, n: usize) -> bool {
+        let (count, changed) = &*self.0;
+        let guard = count.lock().unwrap();
+        let (guard, _) = changed
+            .wait_timeout_while(guard, Duration::from_secs(30), |c| *c < n)
+            .unwrap();
+        *guard >= n
+    }
+}
+
 /// How one provider's fake behaves.
 #[derive(Clone)]
 struct Member {
@@ -90,6 +114,10 @@ struct Member {
     ranker: Ranker,
     chair: String,
     usage: (u64, u64),
+    /// Every request passes this gate, and waits for this many arrivals before answering.
+    gate: Option<(Gate, usize)>,
+    /// Never answer (after the gate).
+    hang: bool,
 }
 
 /// Answers `answer` after `delay_ms`; ranks alphabetically by answer; chairs with
@@ -105,6 +133,8 @@ fn member(answer: &str, delay_ms: u64) -> Member {
         }),
         chair: "final answer from the chair".into(),
         usage: (12, 1),
+        gate: None,
+        hang: false,
     }
 }
 
@@ -119,10 +149,29 @@ impl Member {
         self
     }
 
+    /// Passes `gate` and answers only once `n` requests (of every member sharing it)
+    /// have arrived.
+    fn after(mut self, gate: &Gate, n: usize) -> Self {
+        self.gate = Some((gate.clone(), n));
+        self
+    }
+
+    fn hangs(mut self) -> Self {
+        self.hang = true;
+        self
+    }
+
     fn server(self) -> FakeServer {
         FakeServer::start(move |req: &Request| {
             if !req.path_only().ends_with("/chat/completions") {
                 return Reply::text(404, "not found");
+            }
+            if let Some((gate, n)) = &self.gate {
+                gate.arrive();
+                assert!(gate.wait_for(*n), "the members were not asked at once");
+            }
+            if self.hang {
+                return Reply::hang();
             }
             let prompt = prompt_of(req);
             let text = if is_chair(&prompt) {
@@ -309,22 +358,24 @@ fn strict_with_a_member_answering_500_exits_7_naming_it() {
 
 #[test]
 fn first_returns_the_fastest_answer_and_aborts_the_others() {
-    let fast = member("fast answer", 30).server();
-    let slow1 = member("slow answer", 3000).server();
-    let slow2 = member("slower answer", 4000).server();
-    let home = home(&[&slow1, &fast, &slow2]);
-    let t0 = Instant::now();
+    // The slow members never answer; the fast one answers once all three were asked.
+    // A council that waited for every member would end only when the slow ones time out,
+    // and report them as failed, not cancelled.
+    let gate = Gate::default();
+    let fast = member("fast answer", 0).after(&gate, 3).server();
+    let slow1 = member("slow answer", 0).after(&gate, 1).hangs().server();
+    let slow2 = member("slower answer", 0).after(&gate, 1).hangs().server();
+    let mut home = home(&[&slow1, &fast, &slow2]);
+    home.env("BYOK_READ_TIMEOUT", "60s");
     let out = council_json(&home, 3, &["--mode", "first", "hello"]).success();
-    let took = t0.elapsed();
     let v = json(&out);
     assert_eq!(v["answer"], "fast answer");
     assert_eq!(v["winner"], seat(1));
     assert_eq!(statuses(&v), ["cancelled", "ok", "cancelled"]);
     assert_eq!(v["members"][1]["vote"], "first");
-    assert!(took < Duration::from_millis(2500), "took {took:?}");
     // The slow members' requests were really aborted: their fakes saw the disconnect.
-    assert!(slow1.wait_for_disconnects(1, Duration::from_secs(2)));
-    assert!(slow2.wait_for_disconnects(1, Duration::from_secs(2)));
+    assert!(slow1.wait_for_disconnects(1, Duration::from_secs(10)));
+    assert!(slow2.wait_for_disconnects(1, Duration::from_secs(10)));
 
     let out = council(&home, 3, &["--mode", "first", "hello"]).success();
     assert_eq!(stdout(&out), "fast answer\n");
@@ -694,36 +745,20 @@ fn members_usage_and_cost_sum_to_the_council_total() {
 }
 
 #[test]
-fn five_members_at_200_ms_each_take_about_200_ms_not_a_second() {
-    let servers: Vec<FakeServer> = (0..5).map(|_| member("yes", 200).server()).collect();
+fn five_members_are_asked_at_once() {
+    // Each member answers only once all five requests have arrived: a council that asked
+    // them one after another would never get past the first (its fake fails the test).
+    // How long a council takes is the benchmark's business (BENCHMARKS.md).
+    let gate = Gate::default();
+    let servers: Vec<FakeServer> = (0..5)
+        .map(|_| member("yes", 0).after(&gate, 5).server())
+        .collect();
     let refs: Vec<&FakeServer> = servers.iter().collect();
     let home = home(&refs);
-    // Warm the binary and the ledger once.
-    council(&home, 5, &["warm up"]).success();
-    let t0 = Instant::now();
     let out = council(&home, 5, &["How many?"]).success();
-    let took = t0.elapsed();
     assert_eq!(stdout(&out), "yes\n");
-    // Concurrency, independent of how loaded the machine is: every member's request
-    // arrived before the first answer (200 ms after its request) could have come back.
-    let arrivals: Vec<Instant> = servers
-        .iter()
-        .map(|s| s.requests().last().unwrap().at)
-        .collect();
-    let spread = arrivals
-        .iter()
-        .max()
-        .unwrap()
-        .duration_since(*arrivals.iter().min().unwrap());
-    assert!(
-        spread < Duration::from_millis(200),
-        "requests spread over {spread:?}"
-    );
-    // One after another would take at least a second; the figure itself is the
-    // benchmark's (DESIGN.md §11).
-    assert!(took < Duration::from_millis(1000), "took {took:?}");
     for s in &servers {
-        assert_eq!(s.count("/v1/chat/completions"), 2);
+        assert_eq!(s.count("/v1/chat/completions"), 1);
     }
 }
 

@@ -5,7 +5,7 @@ mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use predicates::prelude::*;
 use support::byok::{Home, json, stderr};
@@ -136,8 +136,8 @@ fn retry_after_is_waited_for() {
     let reqs = primary.requests();
     assert_eq!(reqs.len(), 2);
     let gap = reqs[1].at.duration_since(reqs[0].at);
+    // A lower bound only: a loaded machine can make the gap longer, never shorter.
     assert!(gap >= Duration::from_millis(400), "waited only {gap:?}");
-    assert!(gap < Duration::from_secs(5), "waited {gap:?}");
 }
 
 #[test]
@@ -147,9 +147,7 @@ fn a_retry_after_over_thirty_seconds_moves_on_at_once() {
     });
     let fallback = good("ok");
     let home = home(&primary, &fallback, CHAIN);
-    let started = Instant::now();
     let v = run_json(&home);
-    assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(
         primary.requests().len(),
         1,
@@ -163,7 +161,9 @@ fn connection_refused_and_timeouts_fall_back() {
     let fallback = good("ok");
     let dead = FakeServer::start(|_| Reply::hang());
     let mut h = home(&dead, &fallback, CHAIN);
-    h.env("BYOK_READ_TIMEOUT", "200ms");
+    // The hung provider times out; the healthy fallback answers in milliseconds, far
+    // inside the same limit even on a loaded machine.
+    h.env("BYOK_READ_TIMEOUT", "1s");
     let v = run_json(&h);
     assert_eq!(v["provider"], "mistral");
     assert!(
@@ -304,7 +304,7 @@ fn exit_codes_say_why_no_candidate_answered() {
 fn a_provider_failing_twice_is_degraded_then_tried_again_after_the_cooldown() {
     let primary = always(wire_openai::server_error);
     let fallback = good("ok");
-    let profile = format!("{CHAIN}\n[health]\nfailures = 2\ncooldown_secs = 4\n");
+    let profile = format!("{CHAIN}\n[health]\nfailures = 2\ncooldown_secs = 600\n");
     let home = home(&primary, &fallback, &profile);
     run_json(&home);
     run_json(&home);
@@ -322,8 +322,23 @@ fn a_provider_failing_twice_is_degraded_then_tried_again_after_the_cooldown() {
             .contains("degraded")
     );
 
-    // After the cooldown it is tried again.
-    std::thread::sleep(Duration::from_millis(4100));
+    // After the cooldown it is tried again. The cooldown's end is persisted in the ledger;
+    // moving it into the past stands in for waiting ten minutes.
+    let conn = rusqlite::Connection::open(home.file("ledger.sqlite3")).unwrap();
+    let until: f64 = conn
+        .query_row(
+            "SELECT degraded_until FROM provider_health WHERE provider = 'openai'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let now = jiff::Timestamp::now().as_millisecond() as f64 / 1000.0;
+    assert!(until > now + 590.0, "degraded for the configured 600 s");
+    conn.execute(
+        "UPDATE provider_health SET degraded_until = ?1 WHERE provider = 'openai'",
+        [now - 1.0],
+    )
+    .unwrap();
     run_json(&home);
     assert!(primary.requests().len() > before);
 }

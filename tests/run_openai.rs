@@ -454,21 +454,3 @@ fn an_error_event_mid_stream_exits_6_keeping_the_text_already_printed() {
         assert!(err.contains("upstream disconnected"), "{flavor:?}: {err}");
     }
 }
-
-#[test]
-fn the_fake_obeys_include_usage_like_openai() {
-    // Without `stream_options.include_usage` OpenAI sends no usage at all in a stream;
-    // OpenRouter and Mistral send it anyway. (Guards the fake itself.)
-    let chat = rich(Flavor::OpenAi);
-    let without = String::from_utf8(chat.sse("gpt-4o-mini", false)).unwrap();
-    assert!(!without.contains("prompt_tokens"));
-    for flavor in [Flavor::OpenRouter, Flavor::Mistral] {
-        let body = String::from_utf8(rich(flavor).sse("m", false)).unwrap();
-        assert!(body.contains("prompt_tokens"), "{flavor:?}");
-    }
-    let events = chat.events("gpt-4o-mini", true);
-    assert_eq!(events.last().unwrap(), "[DONE]");
-    let usage_chunk: Value = serde_json::from_str(&events[events.len() - 2]).unwrap();
-    assert_eq!(usage_chunk["choices"], json!([]));
-    assert_eq!(usage_chunk["model"], "gpt-4o-mini-2024-07-18");
-}
