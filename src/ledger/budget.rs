@@ -7,20 +7,10 @@
 use rusqlite::params;
 
 use super::Ledger;
-use super::events::{CallRow, month_and_day};
+pub use super::events::Reservation;
+use super::events::month_and_day;
 use crate::error::Result;
 use crate::profile::Profile;
-use crate::providers::chat::Usage;
-
-/// The calls to reserve together (a council reserves all its calls at once).
-pub struct Reservation<'a> {
-    pub row: CallRow<'a>,
-    pub estimate: Usage,
-    /// `None` when the model has no known price.
-    pub est_usd: Option<f64>,
-    /// The estimated cost of the prompt alone, what an abandoned call is charged.
-    pub prompt_usd: Option<f64>,
-}
 
 /// One cap: what it covers and its limit.
 #[derive(Clone, Debug, PartialEq)]
@@ -384,7 +374,8 @@ pub fn month_name(month: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::events::CallTag;
+    use crate::ledger::events::{CallRow, CallTag};
+    use crate::providers::chat::Usage;
     use crate::paths::Paths;
 
     fn profile(text: &str) -> Profile {

@@ -4,7 +4,6 @@
 
 use rusqlite::params;
 
-use super::budget::Reservation;
 use super::owner::Owner;
 use super::{Ledger, now_secs};
 use crate::error::Result;
@@ -26,6 +25,16 @@ pub struct CallRow<'a> {
     pub provider: &'a str,
     pub model: &'a str,
     pub key_label: Option<&'a str>,
+}
+
+/// The calls to reserve together (a council reserves all its calls at once).
+pub struct Reservation<'a> {
+    pub row: CallRow<'a>,
+    pub estimate: Usage,
+    /// `None` when the model has no known price.
+    pub est_usd: Option<f64>,
+    /// The estimated cost of the prompt alone, what an abandoned call is charged.
+    pub prompt_usd: Option<f64>,
 }
 
 /// What an attempt ended as.
