@@ -6,6 +6,7 @@ pub mod exec;
 pub mod key;
 pub mod prices;
 pub mod profile;
+mod prompt;
 pub mod route;
 pub mod run;
 pub mod status;

@@ -1,24 +1,28 @@
 //! `byok run`: one prompt to one model, the answer streamed to stdout, the cost on stderr.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 
 use serde::Serialize;
 
 use super::Ctx;
-use crate::cli::{PromptArgs, RunArgs};
-use crate::error::{Error, Result};
+use crate::cli::RunArgs;
+use crate::error::Result;
 use crate::http;
 use crate::keys::Keys;
 use crate::output;
 use crate::policy::{self, Attempt, Plan, Success, Walker};
 use crate::prices::{Cost, CostSource};
-use crate::providers::Provider;
-use crate::providers::chat::{Cancel, ChatFailure, ChatRequest, Usage};
+use crate::providers::chat::{Cancel, Usage};
 
 pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
-    let req = prompt_request(&args.prompt, "run", !args.no_stream)?;
+    let req = super::prompt::request(&args.prompt, "run", !args.no_stream)?;
     let keys = Keys::new(ctx.paths.clone(), ctx.keyring.clone());
-    let plan = Plan::for_run(ctx, &keys, args.route.as_deref(), args.model.as_deref())?;
+    let plan = Plan::for_run(
+        ctx.profile()?,
+        &keys,
+        args.route.as_deref(),
+        args.model.as_deref(),
+    )?;
 
     let to_stdout = !ctx.ui.json;
     let mut ends_with_newline = true;
@@ -35,7 +39,9 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
         &ctx.timeouts,
         plan.candidates.iter().map(|c| c.provider.base_url.as_str()),
     );
-    let ledger = policy::open_ledger(ctx)?;
+    let ledger = policy::open_ledger(&ctx.paths, &ctx.profile()?.profile, &mut |w| {
+        ctx.ui.warn(w)
+    })?;
     let loaded = ctx.profile()?;
     let prices = policy::price_table(&loaded.profile);
     let (canceller, cancel) = Cancel::new();
@@ -79,66 +85,6 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
         eprintln!("{}", report.table(ctx));
     }
     Ok(())
-}
-
-/// The request of a prompt-sending command (`run`, `council`) from its shared flags.
-pub(crate) fn prompt_request(
-    args: &PromptArgs,
-    command: &str,
-    stream: bool,
-) -> Result<ChatRequest> {
-    Ok(ChatRequest {
-        model: String::new(),
-        system: args.system.clone(),
-        prompt: read_prompt(&args.words, args.no_stdin, command)?,
-        max_tokens: args.max_tokens,
-        temperature: args.temperature,
-        stream,
-    })
-}
-
-/// The prompt: the arguments joined by spaces, then piped stdin after a blank line.
-fn read_prompt(words: &[String], no_stdin: bool, command: &str) -> Result<String> {
-    let mut prompt = words.join(" ");
-    let stdin = std::io::stdin();
-    if !no_stdin && !stdin.is_terminal() {
-        let mut piped = String::new();
-        stdin.lock().read_to_string(&mut piped).map_err(|e| {
-            Error::Usage(format!(
-                "could not read the prompt from standard input: {e}"
-            ))
-        })?;
-        if !piped.trim().is_empty() {
-            if !prompt.is_empty() {
-                prompt.push_str("\n\n");
-            }
-            prompt.push_str(&piped);
-        }
-    }
-    if prompt.trim().is_empty() {
-        return Err(Error::Usage(format!(
-            "the prompt is empty: give it as arguments (`byok {command} \"…\"`) or pipe it in (`echo … | byok {command}`)"
-        )));
-    }
-    Ok(prompt)
-}
-
-/// Turns a failed call into the message a person reads and the exit code scripts read.
-pub fn call_failed(
-    provider: &Provider,
-    model: &str,
-    label: Option<&str>,
-    f: &ChatFailure,
-) -> Error {
-    let (mut message, hint) = f.failure.explain(provider, model, label);
-    if !f.partial.text.is_empty() {
-        message.push_str(" The part of the answer that arrived was printed above.");
-    }
-    Error::CallFailed {
-        message,
-        hint,
-        code: f.failure.class.exit_code(),
-    }
 }
 
 struct Report<'a> {

@@ -19,6 +19,7 @@ use crate::ledger::budget::{self, Reservation, Reserved};
 use crate::ledger::events::{CallRow, CallTag, Settlement};
 use crate::ledger::health::Health;
 use crate::output;
+use crate::paths::Paths;
 use crate::prices::{self, PriceTable};
 use crate::profile::{LoadedProfile, Profile};
 use crate::providers::Provider;
@@ -121,19 +122,41 @@ impl<'a> Walker<'a> {
 }
 
 /// The ledger for a call. One that cannot be opened never blocks a call that no budget
-/// applies to (it is reported); under a budget it refuses the call, because a cap that
+/// applies to (`warn` reports it); under a budget it refuses the call, because a cap that
 /// cannot be checked is not a cap.
-pub fn open_ledger(ctx: &crate::commands::Ctx) -> Result<Option<Ledger>, Error> {
-    match Ledger::open(&ctx.paths) {
+pub fn open_ledger(
+    paths: &Paths,
+    profile: &Profile,
+    warn: &mut dyn FnMut(&str),
+) -> Result<Option<Ledger>, Error> {
+    match Ledger::open(paths) {
         Ok(l) => Ok(Some(l)),
-        Err(e) if budget::all_caps(&ctx.profile()?.profile).is_empty() => {
-            ctx.ui.warn(&format!("{e}; this call is not recorded"));
+        Err(e) if budget::all_caps(profile).is_empty() => {
+            warn(&format!("{e}; this call is not recorded"));
             Ok(None)
         }
         Err(Error::LedgerUnavailable { path, detail }) => {
             Err(Error::BudgetUnchecked { path, detail })
         }
         Err(e) => Err(e),
+    }
+}
+
+/// Turns a failed call into the message a person reads and the exit code scripts read.
+pub fn call_failed(
+    provider: &Provider,
+    model: &str,
+    label: Option<&str>,
+    f: &ChatFailure,
+) -> Error {
+    let (mut message, hint) = f.failure.explain(provider, model, label);
+    if !f.partial.text.is_empty() {
+        message.push_str(" The part of the answer that arrived was printed above.");
+    }
+    Error::CallFailed {
+        message,
+        hint,
+        code: f.failure.class.exit_code(),
     }
 }
 
@@ -650,7 +673,7 @@ impl Walker<'_> {
     ) -> Error {
         // A single candidate's own failure reads best in its own words.
         if let (Some((r, f)), 1) = (last, plan.candidates.len()) {
-            let mut e = crate::commands::run::call_failed(
+            let mut e = call_failed(
                 &r.candidate.provider,
                 &r.candidate.model,
                 r.key.as_ref().map(|k| k.origin.label()),

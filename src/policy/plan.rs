@@ -3,10 +3,9 @@
 
 use std::path::PathBuf;
 
-use crate::commands::Ctx;
 use crate::error::{Error, Result};
 use crate::keys::Keys;
-use crate::profile::DEFAULT_ROUTE;
+use crate::profile::{DEFAULT_ROUTE, LoadedProfile};
 use crate::providers::{KeyNeed, PROVIDERS, Provider, Registry};
 
 #[derive(Clone, Debug)]
@@ -36,12 +35,11 @@ impl Plan {
     /// The plan for `run`: `-m` (one candidate, allowlist applied), `-r` (the route's
     /// chain), else the route `default`, else the first allowed provider with a key.
     pub fn for_run(
-        ctx: &Ctx,
+        loaded: &LoadedProfile,
         keys: &Keys,
         route: Option<&str>,
         model: Option<&str>,
     ) -> Result<Plan> {
-        let loaded = ctx.profile()?;
         let registry = Registry::new(&loaded.profile);
         let mut plan = Plan {
             route: None,

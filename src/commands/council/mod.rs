@@ -18,7 +18,7 @@ use report::{Progress, report};
 use setup::Setup;
 
 use super::Ctx;
-use super::run::prompt_request;
+use super::prompt;
 use crate::cli::CouncilArgs;
 use crate::council::{self, Mode, NoDecision, Rng};
 use crate::error::{Error, Result, exit};
@@ -40,7 +40,7 @@ const CANCEL_GRACE: Duration = Duration::from_millis(250);
 
 pub fn run(ctx: &Ctx, args: CouncilArgs) -> Result<()> {
     let setup = Setup::resolve(ctx, &args)?;
-    let req = prompt_request(&args.prompt, "council", true)?;
+    let req = prompt::request(&args.prompt, "council", true)?;
 
     let keys = Keys::new(ctx.paths.clone(), ctx.keyring.clone());
     let client = http::client_for(
@@ -51,7 +51,9 @@ pub fn run(ctx: &Ctx, args: CouncilArgs) -> Result<()> {
             .chain(setup.chair.iter())
             .flat_map(|p| p.candidates.iter().map(|c| c.provider.base_url.as_str())),
     );
-    let ledger = policy::open_ledger(ctx)?;
+    let ledger = policy::open_ledger(&ctx.paths, &ctx.profile()?.profile, &mut |w| {
+        ctx.ui.warn(w)
+    })?;
     let loaded = ctx.profile()?;
     let prices = policy::price_table(&loaded.profile);
     let (canceller, cancel) = Cancel::new();
