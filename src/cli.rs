@@ -485,7 +485,7 @@ pub struct CouncilArgs {
 
     /// How the council decides (default: the profile's, else majority)
     #[arg(long, value_enum, value_name = "MODE")]
-    pub mode: Option<crate::council::Mode>,
+    pub mode: Option<crate::voting::Mode>,
 
     /// How many members must answer (default: all for strict, 1 otherwise)
     #[arg(long, value_name = "N")]

@@ -4,7 +4,7 @@
 pub mod cli;
 pub mod clock;
 pub mod commands;
-pub mod council;
+pub mod voting;
 pub mod duration;
 pub mod error;
 pub mod fsio;

@@ -2,7 +2,7 @@
 //! the user chose (DESIGN.md §5). Every member is its own one-candidate plan walked by the
 //! one shared [`Walker`] (allowlist, key, budget, health, retries; no fallback), all
 //! concurrently on the current-thread runtime; the ranking calls of `rank` and the chair
-//! go through the same walker. The voting itself is in [`crate::council`].
+//! go through the same walker. The voting itself is in [`crate::voting`].
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};
@@ -20,7 +20,7 @@ use setup::Setup;
 use super::Ctx;
 use super::prompt;
 use crate::cli::CouncilArgs;
-use crate::council::{self, Mode, NoDecision, Rng};
+use crate::voting::{self, Mode, NoDecision, Rng};
 use crate::error::{Error, Result, exit};
 use crate::http;
 use crate::keys::Keys;
@@ -84,7 +84,7 @@ pub fn run(ctx: &Ctx, args: CouncilArgs) -> Result<()> {
         started: Instant::now(),
     };
     let outcome = http::runtime().block_on(policy::until_stopped(
-        council.convene(Rng::from_entropy()),
+        council.convene(Rng::new()),
         &canceller,
         args.prompt.timeout,
     ));
@@ -443,8 +443,8 @@ impl Council<'_> {
             .enumerate()
             .filter_map(|(i, r)| r.text.as_deref().map(|t| (i, t)))
             .collect();
-        let groups = council::group(&answered);
-        let decision = council::decide(
+        let groups = voting::group(&answered);
+        let decision = voting::decide(
             self.setup.mode,
             &groups,
             self.setup.members.len(),
@@ -466,7 +466,7 @@ impl Council<'_> {
                     .iter()
                     .map(|r| r.text.as_deref().unwrap_or(""))
                     .collect();
-                let w = council::representative(&groups[gi], |i| texts[i]);
+                let w = voting::representative(&groups[gi], |i| texts[i]);
                 // A vote's answer is usually a word a script compares: no stray spaces.
                 out.answer = out.rows[w].text.as_deref().map(|t| t.trim().to_string());
                 out.winner = Some(w);
@@ -502,7 +502,7 @@ impl Council<'_> {
         let papers: Vec<(usize, Vec<usize>)> = if answered.len() >= 3 {
             answered
                 .iter()
-                .map(|&v| (v, council::ballot_paper(v, &answered, rng)))
+                .map(|&v| (v, voting::rank::ballot_paper(v, &answered, rng)))
                 .collect()
         } else {
             if answered.len() == 2 {
@@ -522,7 +522,7 @@ impl Council<'_> {
                 ChatRequest {
                     model: String::new(),
                     system: None,
-                    prompt: council::ranking_prompt(
+                    prompt: voting::rank::ranking_prompt(
                         &self.req.prompt,
                         self.req.system.as_deref(),
                         &texts,
@@ -550,7 +550,7 @@ impl Council<'_> {
             let (usage, cost) = spend(self.prices, &call);
             out.rows[voter].add(usage, cost);
             let parsed = match &call.result {
-                Ok(s) => council::parse_ranking(&s.result.text, shown.len())
+                Ok(s) => voting::rank::parse_ranking(&s.result.text, shown.len())
                     .map(|order| order.into_iter().map(|p| shown[p]).collect::<Vec<_>>())
                     .map_err(|why| {
                         format!("could not be read ({why}): {}", excerpt(&s.result.text, 80))
@@ -566,7 +566,7 @@ impl Council<'_> {
             rankings.push((voter, parsed));
         }
 
-        let order = council::borda_order(&answered, &ballots);
+        let order = voting::rank::borda_order(&answered, &ballots);
         for &(member, points, rank) in &order {
             out.rows[member].vote = Vote::Rank {
                 rank,
@@ -615,7 +615,7 @@ impl Council<'_> {
             });
             return out;
         }
-        out.agreement = council::kendall_w(&answered, &ballots).map(|w| (w, ballots.len()));
+        out.agreement = voting::rank::kendall_w(&answered, &ballots).map(|w| (w, ballots.len()));
         let winner = order[0].0;
         out.winner = Some(winner);
         out.answer = out.rows[winner].text.clone();
@@ -623,13 +623,13 @@ impl Council<'_> {
         if let Some(chair) = &self.setup.chair {
             let top: Vec<&str> = order
                 .iter()
-                .take(council::CHAIR_TOP)
+                .take(voting::rank::CHAIR_TOP)
                 .map(|&(m, _, _)| out.rows[m].text.as_deref().unwrap_or(""))
                 .collect();
             let req = ChatRequest {
                 model: String::new(),
                 system: None,
-                prompt: council::chair_prompt(&self.req.prompt, self.req.system.as_deref(), &top),
+                prompt: voting::rank::chair_prompt(&self.req.prompt, self.req.system.as_deref(), &top),
                 max_tokens: self.req.max_tokens,
                 temperature: self.req.temperature,
                 stream: true,

@@ -112,10 +112,10 @@ impl Setup {
                 mode.as_str()
             )));
         }
-        if mode == Mode::Rank && n > council::MAX_LABELS + 1 {
+        if mode == Mode::Rank && n > voting::rank::MAX_LABELS + 1 {
             return Err(Error::Usage(format!(
                 "--mode rank labels answers A–Z, so a ranking council has at most {} members, not {n}",
-                council::MAX_LABELS + 1
+                voting::rank::MAX_LABELS + 1
             )));
         }
         let registry = Registry::new(&loaded.profile);
