@@ -16,8 +16,20 @@ static VERBOSE: AtomicBool = AtomicBool::new(false);
 /// A `-v` trace line on stderr. Callers never pass secrets; URLs carry none.
 pub fn verbose(msg: &str) {
     if VERBOSE.load(Ordering::Relaxed) {
-        eprintln!("byok: {msg}");
+        stderr_line(&format!("byok: {msg}"));
     }
+}
+
+/// Writes one line on stderr. A stderr that cannot be written (a closed pipe, as in
+/// `byok -v run … 2>&1 | head -1`) is not an error byok can report anywhere, so the line
+/// is dropped rather than panicking the way `eprintln!` does; the exit code stays the
+/// command's own.
+pub fn stderr_line(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err
+        .write_all(text.as_bytes())
+        .and_then(|_| err.write_all(b"\n"))
+        .and_then(|_| err.flush());
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -61,7 +73,7 @@ impl Ui {
     /// A progress or confirmation line on stderr; `-q` silences it.
     pub fn info(&self, msg: &str) {
         if !self.quiet {
-            eprintln!("{msg}");
+            stderr_line(msg);
         }
     }
 
@@ -72,7 +84,7 @@ impl Ui {
         } else {
             "warning"
         };
-        eprintln!("{label}: {msg}");
+        stderr_line(&format!("{label}: {msg}"));
     }
 
     /// Prints a JSON document on stdout.
@@ -141,9 +153,9 @@ pub fn print_error(err: &Error, color: bool) {
     } else {
         ("", "", "")
     };
-    eprintln!("{red}error{reset}: {err}");
+    stderr_line(&format!("{red}error{reset}: {err}"));
     if let Some(hint) = err.hint() {
-        eprintln!("{cyan}hint{reset}: {hint}");
+        stderr_line(&format!("{cyan}hint{reset}: {hint}"));
     }
 }
 

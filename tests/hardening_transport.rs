@@ -5,6 +5,8 @@
 
 mod support;
 
+use std::process::Stdio;
+
 use support::byok::{Home, stderr};
 use support::fake::{FakeServer, Reply};
 
@@ -17,6 +19,71 @@ fn openai_home(url: &str) -> Home {
         .env("BYOK_OPENAI_BASE_URL", url)
         .env("BYOK_RETRY_BASE", "1ms");
     home
+}
+
+// --- a closed stderr -----------------------------------------------------------------
+
+/// Runs `byok args…` with stderr a pipe whose read end is already closed (so the first
+/// write to stderr fails with EPIPE) and stdout discarded; returns the exit code.
+fn status_with_stderr_closed(home: &Home, args: &[&str]) -> Option<i32> {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    home.std_cmd()
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(writer)
+        .status()
+        .expect("byok runs")
+        .code()
+}
+
+#[test]
+fn a_closed_stderr_keeps_the_exit_code_of_an_error() {
+    // No key anywhere: a configuration error (exit 3), printed on stderr.
+    let home = Home::with_identity();
+    let code = status_with_stderr_closed(&home, &["run", "-m", "openai:gpt-4o-mini", "hi"]);
+    assert_eq!(code, Some(3), "a panic exits 101");
+}
+
+#[test]
+fn a_closed_stderr_under_verbose_keeps_the_exit_code_of_a_failed_call() {
+    let fake = FakeServer::start(|_| Reply::text(500, "boom"));
+    let home = openai_home(&format!("{}/v1", fake.url()));
+    let code = status_with_stderr_closed(
+        &home,
+        &["-v", "run", "--no-stream", "-m", "openai:gpt-4o-mini", "hi"],
+    );
+    assert_eq!(code, Some(6), "a panic exits 101");
+    assert!(fake.count("/v1/chat/completions") >= 1);
+}
+
+#[test]
+fn a_closed_stderr_with_verbose_and_the_stats_table_is_still_a_success() {
+    let fake = FakeServer::start(|_| {
+        Reply::json(
+            200,
+            serde_json::json!({
+                "id": "x", "object": "chat.completion", "model": "gpt-4o-mini",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": "Paris"}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}
+            }),
+        )
+    });
+    let home = openai_home(&format!("{}/v1", fake.url()));
+    let code = status_with_stderr_closed(
+        &home,
+        &[
+            "-v",
+            "run",
+            "--stats",
+            "--no-stream",
+            "-m",
+            "openai:gpt-4o-mini",
+            "hi",
+        ],
+    );
+    assert_eq!(code, Some(0), "a panic exits 101");
 }
 
 #[test]
