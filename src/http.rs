@@ -91,6 +91,10 @@ pub fn client_for<'a>(
         .user_agent(user_agent())
         .connect_timeout(t.connect)
         .read_timeout(t.read)
+        // A redirect would carry the key headers (reqwest strips only `Authorization` on a
+        // cross-origin hop, not `x-api-key` or `x-goog-api-key`) and, on 307/308, the
+        // prompt to whatever host `Location` names: a 3xx is reported, never followed.
+        .redirect(reqwest::redirect::Policy::none())
         .no_proxy();
     if plain_only {
         builder = builder.tls_certs_only(std::iter::empty());

@@ -131,3 +131,127 @@ fn an_infinite_retry_after_is_a_wait_too_long_not_a_panic() {
         );
     }
 }
+
+// --- redirects -----------------------------------------------------------------------
+
+/// The four wire formats: provider id, model, key variable (none for Ollama) and the
+/// base URL path under a fake.
+const WIRES: [(&str, &str, Option<&str>, &str); 4] = [
+    ("openai", "gpt-4o-mini", Some("OPENAI_API_KEY"), "/v1"),
+    (
+        "anthropic",
+        "claude-haiku-4-5",
+        Some("ANTHROPIC_API_KEY"),
+        "",
+    ),
+    (
+        "gemini",
+        "gemini-2.5-flash",
+        Some("GEMINI_API_KEY"),
+        "/v1beta",
+    ),
+    ("ollama", "llama3.2", None, ""),
+];
+
+/// A server that must never be reached, and one that redirects every request to it
+/// (same path) with `status`.
+fn redirect_pair(status: u16) -> (FakeServer, FakeServer) {
+    let target = FakeServer::start(|_| Reply::text(200, "{}"));
+    let to = target.url();
+    let redirector = FakeServer::start(move |req| {
+        Reply::empty(status).header("Location", &format!("{to}{}", req.path))
+    });
+    (redirector, target)
+}
+
+#[test]
+fn no_wire_follows_a_redirect_with_a_key_or_a_prompt() {
+    for (status, stream) in [(307, true), (302, false), (308, false), (301, true)] {
+        for (id, model, key_var, prefix) in WIRES {
+            let (redirector, target) = redirect_pair(status);
+            let mut home = Home::with_identity();
+            home.env(
+                &format!("BYOK_{}_BASE_URL", id.to_ascii_uppercase()),
+                &format!("{}{prefix}", redirector.url()),
+            )
+            .env("BYOK_RETRY_BASE", "1ms");
+            if let Some(var) = key_var {
+                home.env(var, OPENAI_KEY);
+            }
+            let mut cmd = home.cmd();
+            cmd.args(["run", "-m", &format!("{id}:{model}")]);
+            if !stream {
+                cmd.arg("--no-stream");
+            }
+            let a = cmd.arg("a prompt for nobody else").assert().code(6);
+            let err = stderr(&a);
+            assert!(
+                target.requests().is_empty(),
+                "{id} {status}: the redirect was followed: {:?}",
+                target.requests()
+            );
+            assert_eq!(redirector.requests().len(), 1, "{id} {status}: not retried");
+            let expected = format!(
+                "{id} answered {status} and pointed to {}{prefix}/",
+                target.url()
+            );
+            assert!(err.contains(&expected), "{id} {status}: {err}");
+            assert!(
+                err.contains("byok never follows a redirect with a key"),
+                "{id}: {err}"
+            );
+            assert!(
+                err.contains(&format!(
+                    "hint: check the base URL (BYOK_{}_BASE_URL or the profile's [providers.{id}] base_url)",
+                    id.to_ascii_uppercase()
+                )),
+                "{id}: {err}"
+            );
+            assert!(!err.contains(OPENAI_KEY), "{id}: {err}");
+        }
+    }
+}
+
+#[test]
+fn key_verify_does_not_follow_a_redirect() {
+    let (redirector, target) = redirect_pair(307);
+    let mut home = Home::with_identity();
+    for (id, _, key_var, prefix) in WIRES {
+        if key_var.is_none() {
+            continue;
+        }
+        home.env(
+            &format!("BYOK_{}_BASE_URL", id.to_ascii_uppercase()),
+            &format!("{}{prefix}", redirector.url()),
+        );
+        home.add_key(id, OPENAI_KEY, &["--no-verify"]).success();
+    }
+    let a = home
+        .cmd()
+        .args(["--json", "key", "verify"])
+        .assert()
+        .code(6);
+    let rows = support::byok::json(&a);
+    let rows = rows.as_array().expect("rows");
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    for r in rows {
+        assert_eq!(r["status"], "error", "{r}");
+        let error = r["error"].as_str().unwrap_or_default();
+        assert!(
+            error.starts_with(&format!(
+                "307 Temporary Redirect: pointed to {}",
+                target.url()
+            )),
+            "{r}"
+        );
+    }
+    assert!(
+        target.requests().is_empty(),
+        "a probe followed the redirect: {:?}",
+        target.requests()
+    );
+    assert_eq!(redirector.requests().len(), 3);
+    let text = home.cmd().args(["key", "verify"]).assert().code(6);
+    assert!(!support::byok::stdout(&text).contains(OPENAI_KEY));
+    assert!(!stderr(&text).contains(OPENAI_KEY));
+}

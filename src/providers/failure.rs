@@ -32,6 +32,9 @@ pub enum FailureClass {
     StreamCut,
     /// The user (Ctrl-C) or byok itself (a council with its answer) stopped the call.
     Interrupted,
+    /// A 3xx: the base URL points at something that redirects. Never followed, because the
+    /// key (and the prompt) would go wherever `Location` says.
+    Redirected,
 }
 
 impl FailureClass {
@@ -68,6 +71,7 @@ impl FailureClass {
             FailureClass::Timeout => "timeout",
             FailureClass::StreamCut => "stream_cut",
             FailureClass::Interrupted => "interrupted",
+            FailureClass::Redirected => "redirected",
         }
     }
 }
@@ -101,6 +105,9 @@ impl Failure {
                 Vec::new(),
             ),
         };
+        if (300..400).contains(&status) {
+            return Failure::redirected(status, headers, secrets);
+        }
         let has_code = |needle: &str| codes.iter().any(|c| c.eq_ignore_ascii_case(needle));
         let class = match status {
             401 | 403 => FailureClass::KeyRejected,
@@ -126,6 +133,28 @@ impl Failure {
             status: Some(status),
             message: redact(&message, secrets),
             retry_after: retry_after(headers),
+        }
+    }
+
+    /// A 3xx, with where it pointed (redacted and shortened: it came from the server).
+    fn redirected(status: u16, headers: &reqwest::header::HeaderMap, secrets: &[&str]) -> Failure {
+        let location = headers
+            .get(reqwest::header::LOCATION)
+            .map(|l| match l.to_str() {
+                Ok(text) => redact(text.trim(), secrets).chars().take(200).collect(),
+                Err(_) => "an unreadable Location".to_string(),
+            });
+        let message = match location {
+            Some(l) if !l.is_empty() => {
+                format!("pointed to {l}: byok never follows a redirect with a key")
+            }
+            _ => "pointed nowhere (no Location): byok never follows a redirect with a key".into(),
+        };
+        Failure {
+            class: FailureClass::Redirected,
+            status: Some(status),
+            message,
+            retry_after: None,
         }
     }
 
@@ -208,8 +237,19 @@ impl Failure {
             FailureClass::Network => (
                 format!("could not reach {p} at {} ({what}).", provider.base_url),
                 format!(
-                    "check the network and the base URL (BYOK_{}_BASE_URL), {other}",
-                    p.to_ascii_uppercase()
+                    "check the network and the base URL ({}), {other}",
+                    super::base_url_var(p)
+                ),
+            ),
+            FailureClass::Redirected => (
+                format!(
+                    "{p} answered {} and {}.",
+                    self.status.unwrap_or_default(),
+                    self.message
+                ),
+                format!(
+                    "check the base URL ({} or the profile's [providers.{p}] base_url)",
+                    super::base_url_var(p)
                 ),
             ),
             FailureClass::Timeout => (
@@ -318,6 +358,12 @@ pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 
 fn reason_phrase(status: u16) -> &'static str {
     match status {
+        300 => "Multiple Choices",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
         400 => "Bad Request",
         401 => "Unauthorized",
         402 => "Payment Required",
@@ -390,6 +436,35 @@ mod tests {
         let plain =
             Failure::from_response(502, &HeaderMap::new(), b"<html>bad gateway</html>", &[]);
         assert_eq!(plain.class, FailureClass::Server);
+    }
+
+    #[test]
+    fn a_redirect_is_reported_with_where_it_pointed_never_followed() {
+        let key = "sk-test-0123456789abcdefghij";
+        let mut h = HeaderMap::new();
+        h.insert(
+            "location",
+            HeaderValue::from_str(&format!("http://127.0.0.1:9/v1/chat?key={key}")).unwrap(),
+        );
+        let f = Failure::from_response(307, &h, b"", &[key]);
+        assert_eq!(f.class, FailureClass::Redirected);
+        assert!(!f.class.retryable());
+        assert_eq!(f.class.exit_code(), exit::PROVIDER_FAILED);
+        assert!(
+            f.message
+                .starts_with("pointed to http://127.0.0.1:9/v1/chat?key="),
+            "{}",
+            f.message
+        );
+        assert!(!f.message.contains(key), "{}", f.message);
+        assert!(
+            f.describe().starts_with("307 Temporary Redirect: "),
+            "{}",
+            f.describe()
+        );
+        let bare = Failure::from_response(302, &HeaderMap::new(), b"moved", &[]);
+        assert_eq!(bare.class, FailureClass::Redirected);
+        assert!(bare.message.contains("no Location"), "{}", bare.message);
     }
 
     #[test]

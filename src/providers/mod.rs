@@ -275,10 +275,7 @@ impl Registry {
                 }
             },
         };
-        let var = format!(
-            "BYOK_{}_BASE_URL",
-            id.to_ascii_uppercase().replace('-', "_")
-        );
+        let var = base_url_var(id);
         let from_env = std::env::var(&var).ok().filter(|v| !v.trim().is_empty());
         let from_profile = config.and_then(|c| c.base_url.clone());
         Ok(match from_env.or(from_profile) {
@@ -294,6 +291,14 @@ impl Registry {
             },
         })
     }
+}
+
+/// The environment variable that overrides provider `id`'s base URL: `BYOK_<ID>_BASE_URL`.
+pub fn base_url_var(id: &str) -> String {
+    format!(
+        "BYOK_{}_BASE_URL",
+        id.to_ascii_uppercase().replace('-', "_")
+    )
 }
 
 /// A custom provider's spec. Specs are `'static` because the built-in table is; a custom
