@@ -126,7 +126,20 @@ pub async fn get_json(
         }
     };
     let status = response.status().as_u16();
-    let response_headers = response.headers().clone();
+    if !(200..300).contains(&status) {
+        let response_headers = response.headers().clone();
+        let body = error_body(response).await;
+        output::verbose(&format!(
+            "GET {url} → {status} ({} ms)",
+            started.elapsed().as_millis()
+        ));
+        return Err(Failure::from_response(
+            status,
+            &response_headers,
+            &body,
+            secrets,
+        ));
+    }
     let body = response
         .bytes()
         .await
@@ -135,20 +148,32 @@ pub async fn get_json(
         "GET {url} → {status} ({} ms)",
         started.elapsed().as_millis()
     ));
-    if !(200..300).contains(&status) {
-        return Err(Failure::from_response(
-            status,
-            &response_headers,
-            &body,
-            secrets,
-        ));
-    }
     serde_json::from_slice(&body).map_err(|e| Failure {
         class: crate::providers::failure::FailureClass::BadRequest,
         status: Some(status),
         message: format!("the answer was not JSON ({e}); is the base URL right?"),
         retry_after: None,
     })
+}
+
+/// The most of an error body that is read: enough for any real provider's error, and a
+/// server that answers an error with megabytes is not waited for.
+pub const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+/// The first [`ERROR_BODY_LIMIT`] bytes of an error response's body (what arrived, if the
+/// body breaks off); the rest is never read.
+pub async fn error_body(mut response: reqwest::Response) -> Vec<u8> {
+    let mut body = Vec::new();
+    while body.len() < ERROR_BODY_LIMIT {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = ERROR_BODY_LIMIT - body.len();
+                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    body
 }
 
 /// A single-threaded runtime, built only by commands that do network work: a CLI needs

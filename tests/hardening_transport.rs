@@ -255,3 +255,111 @@ fn key_verify_does_not_follow_a_redirect() {
     assert!(!support::byok::stdout(&text).contains(OPENAI_KEY));
     assert!(!stderr(&text).contains(OPENAI_KEY));
 }
+
+// --- redaction -----------------------------------------------------------------------
+
+/// A key with no vendor prefix: in pieces it looks like nothing but itself.
+const PLAIN_KEY: &str = "Zq7Vb3Nn8Kd2Lw5Rt9Hm4Xc6Pf1Gj0Yt5Ks";
+
+/// Every piece of `PLAIN_KEY` of `n` characters found in `text`.
+fn key_pieces_in(text: &str, n: usize) -> Vec<&'static str> {
+    (0..=PLAIN_KEY.len() - n)
+        .map(|i| &PLAIN_KEY[i..i + n])
+        .filter(|piece| text.contains(piece))
+        .collect()
+}
+
+#[test]
+fn a_provider_echoing_part_of_the_key_never_gets_it_printed() {
+    let middle = &PLAIN_KEY[8..28];
+    let echo = format!("Incorrect API key provided: {middle}. Check it.");
+    let fake = FakeServer::start(move |req| {
+        if req.path_only().ends_with("/models") {
+            Reply::text(401, &format!("invalid key ...{middle}..."))
+        } else {
+            Reply::json(
+                401,
+                serde_json::json!({"error": {"message": echo, "type": "invalid_request_error", "code": "invalid_api_key"}}),
+            )
+        }
+    });
+    let mut home = Home::with_identity();
+    home.env("OPENAI_API_KEY", PLAIN_KEY)
+        .env("BYOK_OPENAI_BASE_URL", &format!("{}/v1", fake.url()));
+    for args in [
+        &["run", "-m", "openai:gpt-4o-mini", "hi"][..],
+        &["-v", "run", "--no-stream", "-m", "openai:gpt-4o-mini", "hi"],
+        &["--json", "run", "-m", "openai:gpt-4o-mini", "hi"],
+        &["-v", "--json", "key", "verify", "openai"],
+        &["key", "verify", "openai"],
+    ] {
+        let a = home.cmd().args(args).assert().code(4);
+        let out = format!("{}{}", support::byok::stdout(&a), stderr(&a));
+        assert_eq!(
+            key_pieces_in(&out, 10),
+            Vec::<&str>::new(),
+            "{args:?}: {out}"
+        );
+        assert!(out.contains("[REDACTED]"), "{args:?}: {out}");
+    }
+}
+
+#[test]
+fn a_megabyte_error_body_is_cut_short_after_redaction() {
+    // Two lines, then the key across the 300th character, then a megabyte of lines.
+    let head = format!("upstream failed\nsecond line\n{} ", "e".repeat(261));
+    assert_eq!(head.chars().count(), 290);
+    let body = format!("{head}{PLAIN_KEY}\n{}", "more error text\n".repeat(65_536));
+    assert!(body.len() > 1024 * 1024);
+    let fake = FakeServer::start(move |_| Reply::text(500, &body));
+    let mut home = Home::with_identity();
+    home.env("OPENAI_API_KEY", PLAIN_KEY)
+        .env("BYOK_OPENAI_BASE_URL", &format!("{}/v1", fake.url()))
+        .env("BYOK_RETRY_BASE", "1ms");
+    for args in [
+        &["run", "--no-stream", "-m", "openai:gpt-4o-mini", "hi"][..],
+        &["-v", "--json", "run", "-m", "openai:gpt-4o-mini", "hi"],
+        &["--json", "key", "verify", "openai"],
+    ] {
+        let a = home.cmd().args(args).assert().code(6);
+        let (out, err) = (support::byok::stdout(&a), stderr(&a));
+        assert_eq!(
+            key_pieces_in(&format!("{out}{err}"), 10),
+            Vec::<&str>::new(),
+            "{args:?}: {err}"
+        );
+        // One paragraph per failed try (three tries under -v), never the megabyte.
+        assert!(
+            err.len() < 8 * 1024,
+            "{args:?}: {} bytes on stderr",
+            err.len()
+        );
+        assert!(
+            out.len() < 8 * 1024,
+            "{args:?}: {} bytes on stdout",
+            out.len()
+        );
+        assert!(
+            !err.contains("\nsecond line"),
+            "one paragraph: {args:?}: {err}"
+        );
+        assert!(!err.contains("more error text\n"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn an_error_body_is_read_only_up_to_its_limit() {
+    // 32 MiB is more than loopback socket buffers hold: the server can only finish
+    // writing it if byok reads it all. byok reads 64 KiB and hangs up.
+    let big = vec![b'x'; 32 * 1024 * 1024];
+    let fake = FakeServer::start(move |_| Reply::bytes(400, "text/plain", big.clone()));
+    let home = openai_home(&format!("{}/v1", fake.url()));
+    home.cmd()
+        .args(["run", "--no-stream", "-m", "openai:gpt-4o-mini", "hi"])
+        .assert()
+        .code(6);
+    assert!(
+        fake.wait_for_disconnects(1, std::time::Duration::from_secs(30)),
+        "byok read the whole error body"
+    );
+}

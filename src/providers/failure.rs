@@ -96,14 +96,7 @@ impl Failure {
         let parsed: Option<Value> = serde_json::from_slice(body).ok();
         let (message, codes) = match &parsed {
             Some(v) => (error_message(v), error_codes(v)),
-            None => (
-                String::from_utf8_lossy(body)
-                    .trim()
-                    .chars()
-                    .take(300)
-                    .collect(),
-                Vec::new(),
-            ),
+            None => (String::from_utf8_lossy(body).into_owned(), Vec::new()),
         };
         if (300..400).contains(&status) {
             return Failure::redirected(status, headers, secrets);
@@ -123,6 +116,7 @@ impl Failure {
             500..=599 => FailureClass::Server,
             _ => FailureClass::BadRequest,
         };
+        let message = provider_text(&message, secrets);
         let message = if message.is_empty() {
             reason_phrase(status).to_string()
         } else {
@@ -131,7 +125,7 @@ impl Failure {
         Failure {
             class,
             status: Some(status),
-            message: redact(&message, secrets),
+            message,
             retry_after: retry_after(headers),
         }
     }
@@ -266,6 +260,31 @@ impl Failure {
             ),
         }
     }
+}
+
+/// The most of a provider's words printed in one message, in characters.
+pub const MAX_PROVIDER_TEXT: usize = 300;
+
+/// Text a provider sent, made fit to print: redacted first (cutting first could leave
+/// part of a key too short to recognise), then one paragraph (whitespace and newlines
+/// collapsed) of at most [`MAX_PROVIDER_TEXT`] characters.
+pub fn provider_text(raw: &str, secrets: &[&str]) -> String {
+    let redacted = redact(raw, secrets);
+    let mut out = String::new();
+    for (count, word) in redacted.split_whitespace().enumerate() {
+        if count > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+        if out.len() > MAX_PROVIDER_TEXT * 4 {
+            break;
+        }
+    }
+    if out.chars().count() > MAX_PROVIDER_TEXT {
+        out = out.chars().take(MAX_PROVIDER_TEXT - 1).collect();
+        out.push('…');
+    }
+    out
 }
 
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
@@ -465,6 +484,53 @@ mod tests {
         let bare = Failure::from_response(302, &HeaderMap::new(), b"moved", &[]);
         assert_eq!(bare.class, FailureClass::Redirected);
         assert!(bare.message.contains("no Location"), "{}", bare.message);
+    }
+
+    const KEY: &str = "Zq7Vb3Nn8Kd2Lw5Rt9Hm4Xc6Pf1Gj0";
+
+    #[test]
+    fn a_key_across_the_cut_is_redacted_whole() {
+        // The key, a word of its own, straddles the 300th character of a plain body.
+        for at in [280, 290, 295, 299] {
+            let body = format!("{} {KEY}{}", "x".repeat(at - 1), " tail".repeat(100));
+            let f = Failure::from_response(500, &HeaderMap::new(), body.as_bytes(), &[KEY]);
+            for n in 6..=KEY.len() {
+                assert!(!f.message.contains(&KEY[..n]), "at {at}: {}", f.message);
+            }
+            assert!(f.message.chars().count() <= MAX_PROVIDER_TEXT);
+        }
+    }
+
+    #[test]
+    fn an_echoed_part_of_the_key_is_redacted_in_every_body_shape() {
+        let middle = &KEY[5..25];
+        for body in [
+            json!({"error": {"message": format!("Incorrect API key provided: {middle}.")}})
+                .to_string(),
+            json!({"error": format!("bad key …{middle}…")}).to_string(),
+            format!("<html>key {middle} refused</html>"),
+        ] {
+            let f = Failure::from_response(401, &HeaderMap::new(), body.as_bytes(), &[KEY]);
+            assert_eq!(f.class, FailureClass::KeyRejected);
+            assert!(!f.message.contains(&middle[..12]), "{}", f.message);
+            assert!(!f.message.contains(&middle[8..]), "{}", f.message);
+        }
+    }
+
+    #[test]
+    fn provider_text_is_one_short_paragraph() {
+        let body = format!("line one\n\n  line\ttwo\r\n{}", "word ".repeat(10_000));
+        let f = Failure::from_response(502, &HeaderMap::new(), body.as_bytes(), &[]);
+        assert!(
+            f.message.starts_with("line one line two word word"),
+            "{}",
+            f.message
+        );
+        assert!(!f.message.contains('\n'));
+        assert_eq!(f.message.chars().count(), MAX_PROVIDER_TEXT);
+        assert!(f.message.ends_with('…'));
+        let blank = Failure::from_response(503, &HeaderMap::new(), b" \n\t ", &[]);
+        assert_eq!(blank.message, "Service Unavailable");
     }
 
     #[test]
