@@ -12,6 +12,9 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 
 static VERBOSE: AtomicBool = AtomicBool::new(false);
+static COLOR_STDERR: AtomicBool = AtomicBool::new(false);
+/// Warnings already shown by [`warn_once`].
+static WARNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
 /// A `-v` trace line on stderr. Callers never pass secrets; URLs carry none.
 pub fn verbose(msg: &str) {
@@ -60,6 +63,7 @@ impl Ui {
             ColorChoice::Never => false,
             ColorChoice::Auto => tty && !no_color,
         };
+        COLOR_STDERR.store(wants(stderr_tty), Ordering::Relaxed);
         Ui {
             json,
             quiet,
@@ -79,12 +83,7 @@ impl Ui {
 
     /// A warning on stderr: shown even with `-q`, because it reports something wrong.
     pub fn warn(&self, msg: &str) {
-        let label = if self.color_stderr {
-            "\x1b[33mwarning\x1b[0m"
-        } else {
-            "warning"
-        };
-        stderr_line(&format!("{label}: {msg}"));
+        warning(msg, self.color_stderr);
     }
 
     /// Prints a JSON document on stdout.
@@ -132,6 +131,29 @@ impl Ui {
     pub fn progress_allowed(&self) -> bool {
         self.stderr_tty && !self.quiet && !self.json
     }
+}
+
+fn warning(msg: &str, color: bool) {
+    let label = if color {
+        "\x1b[33mwarning\x1b[0m"
+    } else {
+        "warning"
+    };
+    stderr_line(&format!("{label}: {msg}"));
+}
+
+/// A warning on stderr, like [`Ui::warn`], for code that has no `Ui` at hand; the same
+/// text is shown once per run however often it is asked for.
+pub fn warn_once(msg: &str) {
+    let mut warned = WARNED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if warned.iter().any(|w| w == msg) {
+        return;
+    }
+    warned.push(msg.to_string());
+    drop(warned);
+    warning(msg, COLOR_STDERR.load(Ordering::Relaxed));
 }
 
 /// Writes to stdout, turning a closed pipe (`byok … | head -1`) into a quiet stop.

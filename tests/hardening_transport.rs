@@ -363,3 +363,143 @@ fn an_error_body_is_read_only_up_to_its_limit() {
         "byok read the whole error body"
     );
 }
+
+// --- plain HTTP ----------------------------------------------------------------------
+//
+// To see the warning without any traffic leaving the machine, the fakes are reached as
+// `0.0.0.0`: not loopback by byok's rule (it is not 127.0.0.0/8, ::1 or localhost), yet
+// on Linux (and macOS) a connection to 0.0.0.0 is a connection to this machine, which
+// the kernel carries over loopback to the fake listening on 127.0.0.1.
+
+fn completion() -> Reply {
+    Reply::json(
+        200,
+        serde_json::json!({
+            "id": "x", "object": "chat.completion", "model": "gpt-4o-mini",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": "Paris"}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}
+        }),
+    )
+}
+
+fn warnings(err: &str) -> Vec<&str> {
+    err.lines().filter(|l| l.starts_with("warning:")).collect()
+}
+
+#[test]
+fn plain_http_to_a_loopback_name_is_silent() {
+    let fake = FakeServer::start(|_| completion());
+    for base in [
+        format!("http://LOCALHOST:{}/v1", fake.port()),
+        format!("http://127.0.0.1:{}/v1", fake.port()),
+        format!("http://127.1:{}/v1", fake.port()),
+    ] {
+        let home = openai_home(&base);
+        let a = home
+            .cmd()
+            .args(["run", "--no-stream", "-m", "openai:gpt-4o-mini", "hi"])
+            .assert()
+            .success();
+        assert_eq!(warnings(&stderr(&a)), Vec::<&str>::new(), "{base}");
+    }
+    assert_eq!(fake.count("/v1/chat/completions"), 3);
+    // `localhost.` is loopback too. Whether the system resolver knows the name with its
+    // trailing dot varies (glibc's getaddrinfo may not), so only the silence is checked:
+    // the warning would come before any connection.
+    let home = openai_home(&format!("http://localhost.:{}/v1", fake.port()));
+    let a = home
+        .cmd()
+        .args(["run", "--no-stream", "-m", "openai:gpt-4o-mini", "hi"])
+        .assert();
+    assert_eq!(warnings(&stderr(&a)), Vec::<&str>::new());
+}
+
+#[test]
+fn plain_http_to_another_host_set_in_the_environment_is_sent_with_one_warning() {
+    let fake = FakeServer::start(|_| completion());
+    let base = format!("http://0.0.0.0:{}/v1", fake.port());
+    let home = openai_home(&base);
+    for quiet in [false, true] {
+        let mut cmd = home.cmd();
+        if quiet {
+            cmd.arg("-q");
+        }
+        let a = cmd
+            .args(["run", "--no-stream", "-m", "openai:gpt-4o-mini", "hi"])
+            .assert()
+            .success();
+        let err = stderr(&a);
+        let w = warnings(&err);
+        assert_eq!(w.len(), 1, "quiet {quiet}: {err}");
+        assert!(
+            w[0].contains("the openai key goes over plain HTTP to 0.0.0.0 (not loopback)"),
+            "{err}"
+        );
+        assert!(w[0].contains("set by BYOK_OPENAI_BASE_URL"), "{err}");
+        assert_eq!(support::byok::stdout(&a), "Paris");
+    }
+    let sent = fake.requests();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(
+        sent[0].header("authorization"),
+        Some(format!("Bearer {OPENAI_KEY}").as_str())
+    );
+}
+
+#[test]
+fn the_plain_http_warning_is_given_once_per_run_however_many_tries() {
+    let fake = FakeServer::start(|_| Reply::text(500, "boom"));
+    let home = openai_home(&format!("http://0.0.0.0:{}/v1", fake.port()));
+    let a = home
+        .cmd()
+        .args(["run", "--no-stream", "-m", "openai:gpt-4o-mini", "hi"])
+        .assert()
+        .code(6);
+    assert_eq!(fake.count("/v1/chat/completions"), 3, "two retries");
+    assert_eq!(warnings(&stderr(&a)).len(), 1, "{}", stderr(&a));
+}
+
+#[test]
+fn plain_http_to_another_host_set_in_the_profile_names_the_profile() {
+    let fake = FakeServer::start(|req| {
+        if req.path_only().ends_with("/models") {
+            Reply::json(200, serde_json::json!({"object": "list", "data": []}))
+        } else {
+            completion()
+        }
+    });
+    let mut home = Home::with_identity();
+    home.env("OPENAI_API_KEY", OPENAI_KEY);
+    let profile = home.file("profiles/default.toml");
+    std::fs::create_dir_all(profile.parent().unwrap()).unwrap();
+    std::fs::write(
+        &profile,
+        format!(
+            "[providers.openai]\nbase_url = \"http://0.0.0.0:{}/v1\"\n",
+            fake.port()
+        ),
+    )
+    .unwrap();
+    let expected = format!("set by {} [providers.openai] base_url", profile.display());
+    for args in [
+        &[
+            "--json",
+            "run",
+            "--no-stream",
+            "-m",
+            "openai:gpt-4o-mini",
+            "hi",
+        ][..],
+        &["--json", "key", "verify", "openai"],
+    ] {
+        let a = home.cmd().args(args).assert().success();
+        let err = stderr(&a);
+        let w = warnings(&err);
+        assert_eq!(w.len(), 1, "{args:?}: {err}");
+        assert!(
+            w[0].contains("over plain HTTP to 0.0.0.0 (not loopback)"),
+            "{args:?}: {err}"
+        );
+        assert!(w[0].contains(&expected), "{args:?}: {err}");
+    }
+}
