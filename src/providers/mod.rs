@@ -496,7 +496,7 @@ mod tests {
         );
         assert!(
             w.contains("/p/default.toml [providers.openai] base_url")
-                || w.contains("BYOK_OPENAI_BASE_URL"),
+                || w.contains(&format!("set by {}", base_url_var("openai"))),
             "{w}"
         );
         for quiet in [
