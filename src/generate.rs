@@ -174,7 +174,7 @@ const EXIT_STATUS: &[(i32, &str)] = &[
     (
         exit::PROVIDER_FAILED,
         "Every candidate failed otherwise: network, timeout, 5xx, 429 after retries, 4xx \
-         request errors, a stream cut mid-way.",
+         request errors, a redirect (never followed), a stream cut mid-way.",
     ),
     (exit::COUNCIL, "Council quorum or majority not reached."),
     (
@@ -219,7 +219,8 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "BYOK_<ID>_BASE_URL",
         "Another base URL for provider <ID> (upper case, - becomes _), e.g. \
          BYOK_OPENAI_BASE_URL=http://127.0.0.1:8080/v1. It wins over the profile's base_url; \
-         a key may be sent to it without TLS.",
+         a key may be sent to it without TLS (with a warning when its host is not \
+         loopback).",
     ),
     (
         "BYOK_CONNECT_TIMEOUT",

@@ -36,6 +36,12 @@ impl Timeouts {
     }
 }
 
+/// The longest duration a setting may ask for: a day. A bigger number (`1e30`, `inf`) is
+/// taken as "as long as possible" and capped here, so no timer arithmetic can overflow.
+pub const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// `10`, `2.5s` or `500ms`, capped at [`MAX_DURATION`]; `None` for anything that is not
+/// a number of seconds ≥ 0.
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let t = text.trim();
     let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
@@ -46,7 +52,17 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
         (t, 1.0)
     };
     let v: f64 = num.trim().parse().ok()?;
-    (v.is_finite() && v >= 0.0).then(|| Duration::from_secs_f64(v * scale))
+    seconds(v * scale, MAX_DURATION)
+}
+
+/// A number of seconds that came from outside (a setting, a header) as a duration: `None`
+/// when it is not a number ≥ 0 (NaN, negative), at most `cap` when it is too big (infinity
+/// included). Never panics, unlike `Duration::from_secs_f64`.
+pub fn seconds(secs: f64, cap: Duration) -> Option<Duration> {
+    if secs.is_nan() || secs < 0.0 {
+        return None;
+    }
+    Some(Duration::try_from_secs_f64(secs).map_or(cap, |d| d.min(cap)))
 }
 
 pub fn user_agent() -> String {
@@ -75,6 +91,10 @@ pub fn client_for<'a>(
         .user_agent(user_agent())
         .connect_timeout(t.connect)
         .read_timeout(t.read)
+        // A redirect would carry the key headers (reqwest strips only `Authorization` on a
+        // cross-origin hop, not `x-api-key` or `x-goog-api-key`) and, on 307/308, the
+        // prompt to whatever host `Location` names: a 3xx is reported, never followed.
+        .redirect(reqwest::redirect::Policy::none())
         .no_proxy();
     if plain_only {
         builder = builder.tls_certs_only(std::iter::empty());
@@ -106,7 +126,20 @@ pub async fn get_json(
         }
     };
     let status = response.status().as_u16();
-    let response_headers = response.headers().clone();
+    if !(200..300).contains(&status) {
+        let response_headers = response.headers().clone();
+        let body = error_body(response).await;
+        output::verbose(&format!(
+            "GET {url} → {status} ({} ms)",
+            started.elapsed().as_millis()
+        ));
+        return Err(Failure::from_response(
+            status,
+            &response_headers,
+            &body,
+            secrets,
+        ));
+    }
     let body = response
         .bytes()
         .await
@@ -115,20 +148,32 @@ pub async fn get_json(
         "GET {url} → {status} ({} ms)",
         started.elapsed().as_millis()
     ));
-    if !(200..300).contains(&status) {
-        return Err(Failure::from_response(
-            status,
-            &response_headers,
-            &body,
-            secrets,
-        ));
-    }
     serde_json::from_slice(&body).map_err(|e| Failure {
         class: crate::providers::failure::FailureClass::BadRequest,
         status: Some(status),
         message: format!("the answer was not JSON ({e}); is the base URL right?"),
         retry_after: None,
     })
+}
+
+/// The most of an error body that is read: enough for any real provider's error, and a
+/// server that answers an error with megabytes is not waited for.
+pub const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+/// The first [`ERROR_BODY_LIMIT`] bytes of an error response's body (what arrived, if the
+/// body breaks off); the rest is never read.
+pub async fn error_body(mut response: reqwest::Response) -> Vec<u8> {
+    let mut body = Vec::new();
+    while body.len() < ERROR_BODY_LIMIT {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = ERROR_BODY_LIMIT - body.len();
+                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    body
 }
 
 /// A single-threaded runtime, built only by commands that do network work: a CLI needs
@@ -138,4 +183,22 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .expect("a current-thread tokio runtime always builds")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_from_outside_never_panic_and_are_capped() {
+        assert_eq!(parse_duration("10"), Some(Duration::from_secs(10)));
+        assert_eq!(parse_duration("2.5s"), Some(Duration::from_millis(2500)));
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        for huge in ["1e30", "1e20", "inf", "1e30ms", "18446744073709551616"] {
+            assert_eq!(parse_duration(huge), Some(MAX_DURATION), "{huge}");
+        }
+        for bad in ["-1", "nan", "-inf", "", "ten", "-0.5s"] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
+    }
 }

@@ -12,12 +12,27 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 
 static VERBOSE: AtomicBool = AtomicBool::new(false);
+static COLOR_STDERR: AtomicBool = AtomicBool::new(false);
+/// Warnings already shown by [`warn_once`].
+static WARNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
 /// A `-v` trace line on stderr. Callers never pass secrets; URLs carry none.
 pub fn verbose(msg: &str) {
     if VERBOSE.load(Ordering::Relaxed) {
-        eprintln!("byok: {msg}");
+        stderr_line(&format!("byok: {msg}"));
     }
+}
+
+/// Writes one line on stderr. A stderr that cannot be written (a closed pipe, as in
+/// `byok -v run … 2>&1 | head -1`) is not an error byok can report anywhere, so the line
+/// is dropped rather than panicking the way `eprintln!` does; the exit code stays the
+/// command's own.
+pub fn stderr_line(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err
+        .write_all(text.as_bytes())
+        .and_then(|_| err.write_all(b"\n"))
+        .and_then(|_| err.flush());
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -48,6 +63,7 @@ impl Ui {
             ColorChoice::Never => false,
             ColorChoice::Auto => tty && !no_color,
         };
+        COLOR_STDERR.store(wants(stderr_tty), Ordering::Relaxed);
         Ui {
             json,
             quiet,
@@ -61,18 +77,13 @@ impl Ui {
     /// A progress or confirmation line on stderr; `-q` silences it.
     pub fn info(&self, msg: &str) {
         if !self.quiet {
-            eprintln!("{msg}");
+            stderr_line(msg);
         }
     }
 
     /// A warning on stderr: shown even with `-q`, because it reports something wrong.
     pub fn warn(&self, msg: &str) {
-        let label = if self.color_stderr {
-            "\x1b[33mwarning\x1b[0m"
-        } else {
-            "warning"
-        };
-        eprintln!("{label}: {msg}");
+        warning(msg, self.color_stderr);
     }
 
     /// Prints a JSON document on stdout.
@@ -122,6 +133,29 @@ impl Ui {
     }
 }
 
+fn warning(msg: &str, color: bool) {
+    let label = if color {
+        "\x1b[33mwarning\x1b[0m"
+    } else {
+        "warning"
+    };
+    stderr_line(&format!("{label}: {msg}"));
+}
+
+/// A warning on stderr, like [`Ui::warn`], for code that has no `Ui` at hand; the same
+/// text is shown once per run however often it is asked for.
+pub fn warn_once(msg: &str) {
+    let mut warned = WARNED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if warned.iter().any(|w| w == msg) {
+        return;
+    }
+    warned.push(msg.to_string());
+    drop(warned);
+    warning(msg, COLOR_STDERR.load(Ordering::Relaxed));
+}
+
 /// Writes to stdout, turning a closed pipe (`byok … | head -1`) into a quiet stop.
 pub fn write_stdout(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
@@ -141,9 +175,9 @@ pub fn print_error(err: &Error, color: bool) {
     } else {
         ("", "", "")
     };
-    eprintln!("{red}error{reset}: {err}");
+    stderr_line(&format!("{red}error{reset}: {err}"));
     if let Some(hint) = err.hint() {
-        eprintln!("{cyan}hint{reset}: {hint}");
+        stderr_line(&format!("{cyan}hint{reset}: {hint}"));
     }
 }
 

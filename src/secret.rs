@@ -26,14 +26,66 @@ pub fn mask(secret: &str) -> String {
     format!("{head}…{tail}")
 }
 
-/// Removes every secret we know of, and anything shaped like an API key, from text that
-/// came from elsewhere (a provider's error body) before it is printed or stored.
+/// The shortest run of a known secret's characters that is redacted wherever it appears:
+/// a provider that echoes half a key, or its middle, must not get it printed.
+pub const SECRET_RUN: usize = 12;
+
+/// Removes every secret we know of (the whole secret, and any run of [`SECRET_RUN`] or
+/// more of its characters), and anything shaped like an API key, from text that came
+/// from elsewhere (a provider's error body) before it is printed or stored. Redact
+/// before cutting text short: a cut can leave a run too short to recognise.
 pub fn redact(text: &str, known: &[&str]) -> String {
     let mut out = text.to_string();
-    for secret in known.iter().filter(|s| s.len() >= 4) {
+    for secret in known
+        .iter()
+        .filter(|s| s.len() >= 4 && s.len() < SECRET_RUN)
+    {
         out = out.replace(secret, "[REDACTED]");
     }
+    let long: Vec<&str> = known
+        .iter()
+        .copied()
+        .filter(|s| s.len() >= SECRET_RUN)
+        .collect();
+    if !long.is_empty() {
+        out = redact_runs(&out, &long);
+    }
     redact_key_shaped(&out)
+}
+
+/// Replaces each stretch of `text` covered by some [`SECRET_RUN`]-byte window of a secret
+/// with one `[REDACTED]`.
+fn redact_runs(text: &str, secrets: &[&str]) -> String {
+    let bytes = text.as_bytes();
+    let windows: std::collections::HashSet<&[u8]> = secrets
+        .iter()
+        .flat_map(|s| s.as_bytes().windows(SECRET_RUN))
+        .collect();
+    let mut covered = vec![false; bytes.len()];
+    let mut any = false;
+    for (at, w) in bytes.windows(SECRET_RUN).enumerate() {
+        if windows.contains(w) {
+            covered[at..at + SECRET_RUN].fill(true);
+            any = true;
+        }
+    }
+    if !any {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut in_run = false;
+    for (at, c) in text.char_indices() {
+        if covered[at..at + c.len_utf8()].contains(&true) {
+            if !in_run {
+                out.push_str("[REDACTED]");
+            }
+            in_run = true;
+        } else {
+            in_run = false;
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn redact_key_shaped(text: &str) -> String {
@@ -153,5 +205,50 @@ mod tests {
             redact("model gpt-4o-mini not found", &[]),
             "model gpt-4o-mini not found"
         );
+    }
+
+    /// A key with no vendor prefix, too short to look key-shaped in pieces.
+    const KEY: &str = "Zq7Vb3Nn8Kd2Lw5Rt9Hm4Xc6Pf1Gj0";
+
+    #[test]
+    fn any_twelve_characters_of_a_key_are_redacted_wherever_they_are() {
+        let n = KEY.len();
+        for (what, part) in [
+            ("first half", &KEY[..n / 2]),
+            ("second half", &KEY[n / 2..]),
+            ("first 12", &KEY[..12]),
+            ("middle 12", &KEY[9..21]),
+            ("last 12", &KEY[n - 12..]),
+            ("middle 20", &KEY[5..25]),
+        ] {
+            for text in [
+                format!("key {part} is not valid"),
+                format!("{part} is not valid"),
+                format!("not valid: {part}"),
+                format!("glued{part}glued"),
+                format!("«{part}» — é"),
+            ] {
+                let r = redact(&text, &[KEY]);
+                assert!(!r.contains(part), "{what}: {text} → {r}");
+                assert!(r.contains("[REDACTED]"), "{what}: {text} → {r}");
+            }
+        }
+        assert_eq!(
+            redact(&format!("one {} two", &KEY[3..20]), &[KEY]),
+            "one [REDACTED] two"
+        );
+        // Eleven characters are not a run: short common words must survive.
+        let eleven = &KEY[4..15];
+        assert_eq!(
+            redact(&format!("x {eleven} y"), &[KEY]),
+            format!("x {eleven} y")
+        );
+        // Two runs of two keys, one stretch each.
+        let other = "Other0key1with2thirty3chars4xy";
+        let r = redact(
+            &format!("a {}|{} b", &KEY[..13], &other[10..]),
+            &[KEY, other],
+        );
+        assert_eq!(r, "a [REDACTED]|[REDACTED] b");
     }
 }

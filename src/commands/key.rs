@@ -74,6 +74,8 @@ fn check_label(label: &str) -> Result<()> {
 
 /// Asks the provider about one secret, with a spinner on a terminal.
 fn verify_one(ctx: &Ctx, provider: &Provider, secret: &str) -> Verdict {
+    let profile_path = ctx.profile().ok().map(|p| p.path.as_path());
+    crate::providers::warn_if_plain_http(provider, profile_path);
     let spinner = ctx
         .ui
         .progress_allowed()
@@ -455,6 +457,10 @@ fn verify_keys(ctx: &Ctx, wanted: &[String]) -> Result<()> {
         &ctx.timeouts,
         targets.iter().map(|t| t.provider.base_url.as_str()),
     );
+    let profile_path = ctx.profile().ok().map(|p| p.path.as_path());
+    for t in targets.iter().filter(|t| t.secret.is_some()) {
+        crate::providers::warn_if_plain_http(&t.provider, profile_path);
+    }
     let bars = ctx
         .ui
         .progress_allowed()

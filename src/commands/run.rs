@@ -82,7 +82,7 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
         return ctx.ui.print_json(&report.json());
     }
     if !ctx.ui.quiet && (args.prompt.stats || ctx.ui.stderr_tty) {
-        eprintln!("{}", report.table(ctx));
+        output::stderr_line(&report.table(ctx).to_string());
     }
     Ok(())
 }

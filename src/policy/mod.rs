@@ -272,6 +272,12 @@ impl Walker<'_> {
             }
             let secret = r.key.as_ref().map(|k| crate::secret::expose(&k.secret));
             let label = r.key.as_ref().map(|k| k.origin.label().to_string());
+            if secret.is_some() {
+                crate::providers::warn_if_plain_http(
+                    &r.candidate.provider,
+                    Some(&self.profile_path),
+                );
+            }
             let mut tries = 0u32;
             loop {
                 let row = match self.reserve(&r.candidate, label.as_deref(), &request) {

@@ -218,7 +218,7 @@ pub async fn chat(
     ));
     if !(200..300).contains(&status) {
         let headers = response.headers().clone();
-        let body = response.bytes().await.unwrap_or_default();
+        let body = crate::http::error_body(response).await;
         return Err(ChatFailure::before_answer(Failure::from_response(
             status, &headers, &body, &secrets,
         )));
@@ -238,7 +238,7 @@ pub async fn chat(
             Wire::Ollama => super::ollama::parse_complete(&value),
         }
         .map_err(|mut f| {
-            f.message = crate::secret::redact(&f.message, &secrets);
+            f.message = super::failure::provider_text(&f.message, &secrets);
             ChatFailure::before_answer(f)
         })?;
         result.ttft = Some(started.elapsed());
@@ -289,7 +289,7 @@ pub async fn chat(
         }
     };
     outcome.map_err(|mut f| {
-        f.failure.message = crate::secret::redact(&f.failure.message, &secrets);
+        f.failure.message = super::failure::provider_text(&f.failure.message, &secrets);
         f
     })
 }

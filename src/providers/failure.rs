@@ -32,6 +32,9 @@ pub enum FailureClass {
     StreamCut,
     /// The user (Ctrl-C) or byok itself (a council with its answer) stopped the call.
     Interrupted,
+    /// A 3xx: the base URL points at something that redirects. Never followed, because the
+    /// key (and the prompt) would go wherever `Location` says.
+    Redirected,
 }
 
 impl FailureClass {
@@ -68,6 +71,7 @@ impl FailureClass {
             FailureClass::Timeout => "timeout",
             FailureClass::StreamCut => "stream_cut",
             FailureClass::Interrupted => "interrupted",
+            FailureClass::Redirected => "redirected",
         }
     }
 }
@@ -92,15 +96,11 @@ impl Failure {
         let parsed: Option<Value> = serde_json::from_slice(body).ok();
         let (message, codes) = match &parsed {
             Some(v) => (error_message(v), error_codes(v)),
-            None => (
-                String::from_utf8_lossy(body)
-                    .trim()
-                    .chars()
-                    .take(300)
-                    .collect(),
-                Vec::new(),
-            ),
+            None => (String::from_utf8_lossy(body).into_owned(), Vec::new()),
         };
+        if (300..400).contains(&status) {
+            return Failure::redirected(status, headers, secrets);
+        }
         let has_code = |needle: &str| codes.iter().any(|c| c.eq_ignore_ascii_case(needle));
         let class = match status {
             401 | 403 => FailureClass::KeyRejected,
@@ -116,6 +116,7 @@ impl Failure {
             500..=599 => FailureClass::Server,
             _ => FailureClass::BadRequest,
         };
+        let message = provider_text(&message, secrets);
         let message = if message.is_empty() {
             reason_phrase(status).to_string()
         } else {
@@ -124,8 +125,30 @@ impl Failure {
         Failure {
             class,
             status: Some(status),
-            message: redact(&message, secrets),
+            message,
             retry_after: retry_after(headers),
+        }
+    }
+
+    /// A 3xx, with where it pointed (redacted and shortened: it came from the server).
+    fn redirected(status: u16, headers: &reqwest::header::HeaderMap, secrets: &[&str]) -> Failure {
+        let location = headers
+            .get(reqwest::header::LOCATION)
+            .map(|l| match l.to_str() {
+                Ok(text) => redact(text.trim(), secrets).chars().take(200).collect(),
+                Err(_) => "an unreadable Location".to_string(),
+            });
+        let message = match location {
+            Some(l) if !l.is_empty() => {
+                format!("pointed to {l}: byok never follows a redirect with a key")
+            }
+            _ => "pointed nowhere (no Location): byok never follows a redirect with a key".into(),
+        };
+        Failure {
+            class: FailureClass::Redirected,
+            status: Some(status),
+            message,
+            retry_after: None,
         }
     }
 
@@ -208,8 +231,19 @@ impl Failure {
             FailureClass::Network => (
                 format!("could not reach {p} at {} ({what}).", provider.base_url),
                 format!(
-                    "check the network and the base URL (BYOK_{}_BASE_URL), {other}",
-                    p.to_ascii_uppercase()
+                    "check the network and the base URL ({}), {other}",
+                    super::base_url_var(p)
+                ),
+            ),
+            FailureClass::Redirected => (
+                format!(
+                    "{p} answered {} and {}.",
+                    self.status.unwrap_or_default(),
+                    self.message
+                ),
+                format!(
+                    "check the base URL ({} or the profile's [providers.{p}] base_url)",
+                    super::base_url_var(p)
                 ),
             ),
             FailureClass::Timeout => (
@@ -226,6 +260,31 @@ impl Failure {
             ),
         }
     }
+}
+
+/// The most of a provider's words printed in one message, in characters.
+pub const MAX_PROVIDER_TEXT: usize = 300;
+
+/// Text a provider sent, made fit to print: redacted first (cutting first could leave
+/// part of a key too short to recognise), then one paragraph (whitespace and newlines
+/// collapsed) of at most [`MAX_PROVIDER_TEXT`] characters.
+pub fn provider_text(raw: &str, secrets: &[&str]) -> String {
+    let redacted = redact(raw, secrets);
+    let mut out = String::new();
+    for (count, word) in redacted.split_whitespace().enumerate() {
+        if count > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+        if out.len() > MAX_PROVIDER_TEXT * 4 {
+            break;
+        }
+    }
+    if out.chars().count() > MAX_PROVIDER_TEXT {
+        out = out.chars().take(MAX_PROVIDER_TEXT - 1).collect();
+        out.push('…');
+    }
+    out
 }
 
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
@@ -287,8 +346,13 @@ fn error_codes(v: &Value) -> Vec<String> {
     out
 }
 
+/// The longest wait a Retry-After is read as. The retry policy honours at most 30 s and
+/// moves on for anything longer, so a bigger (or infinite) value only has to stay bigger.
+pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(60 * 60);
+
 /// `retry-after-ms` first (OpenAI and Anthropic send it), then `retry-after` in seconds
-/// or as an HTTP date.
+/// or as an HTTP date. Whatever the server sends, the result is at most
+/// [`RETRY_AFTER_CAP`]; a value that is not a wait (negative, NaN, garbage) is ignored.
 pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let get = |name: &str| {
         headers
@@ -296,23 +360,29 @@ pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
     };
-    if let Some(ms) = get("retry-after-ms")
+    if let Some(wait) = get("retry-after-ms")
         .and_then(|v| v.parse::<f64>().ok())
-        .filter(|v| *v >= 0.0)
+        .and_then(|ms| crate::http::seconds(ms / 1000.0, RETRY_AFTER_CAP))
     {
-        return Some(Duration::from_secs_f64(ms / 1000.0));
+        return Some(wait);
     }
     let value = get("retry-after")?;
     if let Ok(secs) = value.parse::<f64>() {
-        return (secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        return crate::http::seconds(secs, RETRY_AFTER_CAP);
     }
     let when = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
     let wait = when.duration_since(jiff::Timestamp::now());
-    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
+    Some(Duration::try_from(wait).map_or(Duration::ZERO, |w| w.min(RETRY_AFTER_CAP)))
 }
 
 fn reason_phrase(status: u16) -> &'static str {
     match status {
+        300 => "Multiple Choices",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
         400 => "Bad Request",
         401 => "Unauthorized",
         402 => "Payment Required",
@@ -388,11 +458,167 @@ mod tests {
     }
 
     #[test]
+    fn a_redirect_is_reported_with_where_it_pointed_never_followed() {
+        let key = "sk-test-0123456789abcdefghij";
+        let mut h = HeaderMap::new();
+        h.insert(
+            "location",
+            HeaderValue::from_str(&format!("http://127.0.0.1:9/v1/chat?key={key}")).unwrap(),
+        );
+        let f = Failure::from_response(307, &h, b"", &[key]);
+        assert_eq!(f.class, FailureClass::Redirected);
+        assert!(!f.class.retryable());
+        assert_eq!(f.class.exit_code(), exit::PROVIDER_FAILED);
+        assert!(
+            f.message
+                .starts_with("pointed to http://127.0.0.1:9/v1/chat?key="),
+            "{}",
+            f.message
+        );
+        assert!(!f.message.contains(key), "{}", f.message);
+        assert!(
+            f.describe().starts_with("307 Temporary Redirect: "),
+            "{}",
+            f.describe()
+        );
+        let bare = Failure::from_response(302, &HeaderMap::new(), b"moved", &[]);
+        assert_eq!(bare.class, FailureClass::Redirected);
+        assert!(bare.message.contains("no Location"), "{}", bare.message);
+    }
+
+    const KEY: &str = "Zq7Vb3Nn8Kd2Lw5Rt9Hm4Xc6Pf1Gj0";
+
+    #[test]
+    fn a_key_across_the_cut_is_redacted_whole() {
+        // The key, a word of its own, straddles the 300th character of a plain body.
+        for at in [280, 290, 295, 299] {
+            let body = format!("{} {KEY}{}", "x".repeat(at - 1), " tail".repeat(100));
+            let f = Failure::from_response(500, &HeaderMap::new(), body.as_bytes(), &[KEY]);
+            for n in 6..=KEY.len() {
+                assert!(!f.message.contains(&KEY[..n]), "at {at}: {}", f.message);
+            }
+            assert!(f.message.chars().count() <= MAX_PROVIDER_TEXT);
+        }
+    }
+
+    #[test]
+    fn an_echoed_part_of_the_key_is_redacted_in_every_body_shape() {
+        let middle = &KEY[5..25];
+        for body in [
+            json!({"error": {"message": format!("Incorrect API key provided: {middle}.")}})
+                .to_string(),
+            json!({"error": format!("bad key …{middle}…")}).to_string(),
+            format!("<html>key {middle} refused</html>"),
+        ] {
+            let f = Failure::from_response(401, &HeaderMap::new(), body.as_bytes(), &[KEY]);
+            assert_eq!(f.class, FailureClass::KeyRejected);
+            assert!(!f.message.contains(&middle[..12]), "{}", f.message);
+            assert!(!f.message.contains(&middle[8..]), "{}", f.message);
+        }
+    }
+
+    #[test]
+    fn provider_text_is_one_short_paragraph() {
+        let body = format!("line one\n\n  line\ttwo\r\n{}", "word ".repeat(10_000));
+        let f = Failure::from_response(502, &HeaderMap::new(), body.as_bytes(), &[]);
+        assert!(
+            f.message.starts_with("line one line two word word"),
+            "{}",
+            f.message
+        );
+        assert!(!f.message.contains('\n'));
+        assert_eq!(f.message.chars().count(), MAX_PROVIDER_TEXT);
+        assert!(f.message.ends_with('…'));
+        let blank = Failure::from_response(503, &HeaderMap::new(), b" \n\t ", &[]);
+        assert_eq!(blank.message, "Service Unavailable");
+    }
+
+    #[test]
     fn retry_after_prefers_milliseconds() {
         let mut h = HeaderMap::new();
         h.insert("retry-after", HeaderValue::from_static("7"));
         assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
         h.insert("retry-after-ms", HeaderValue::from_static("250"));
         assert_eq!(retry_after(&h), Some(Duration::from_millis(250)));
+    }
+
+    fn retry_after_of(name: &'static str, value: &str) -> Option<Duration> {
+        let mut h = HeaderMap::new();
+        h.insert(name, HeaderValue::from_str(value).unwrap());
+        retry_after(&h)
+    }
+
+    #[test]
+    fn retry_after_survives_what_a_server_may_send() {
+        for huge in ["inf", "1e20", "+inf", "18446744073709551616", "1e308"] {
+            assert_eq!(
+                retry_after_of("retry-after", huge),
+                Some(RETRY_AFTER_CAP),
+                "{huge}"
+            );
+        }
+        assert_eq!(
+            retry_after_of("retry-after-ms", "1e30"),
+            Some(RETRY_AFTER_CAP)
+        );
+        assert_eq!(retry_after_of("retry-after", "-0"), Some(Duration::ZERO));
+        for not_a_wait in ["-1", "NaN", "-inf", "soon", ""] {
+            assert_eq!(
+                retry_after_of("retry-after", not_a_wait),
+                None,
+                "{not_a_wait}"
+            );
+        }
+        // A bad milliseconds value falls back to the seconds header.
+        let mut h = HeaderMap::new();
+        h.insert("retry-after-ms", HeaderValue::from_static("-5"));
+        h.insert("retry-after", HeaderValue::from_static("2"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
+        // A date far in the future is a long wait, capped.
+        let in_ten_days = jiff::Timestamp::now()
+            .checked_add(jiff::SignedDuration::from_hours(240))
+            .unwrap();
+        let date = jiff::fmt::rfc2822::DateTimePrinter::new()
+            .timestamp_to_rfc9110_string(&in_ten_days)
+            .unwrap();
+        assert_eq!(retry_after_of("retry-after", &date), Some(RETRY_AFTER_CAP));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn retry_after_never_panics(
+            name in proptest::sample::select(vec!["retry-after", "retry-after-ms"]),
+            value in proptest::prop_oneof![
+                "\\PC{0,40}",
+                " ?[-+]?([0-9]{0,30}(\\.[0-9]{0,6})?([eE][-+]?[0-9]{1,3})?|inf|infinity|NaN) ?",
+            ],
+            other in proptest::option::of("[-+0-9.eEinfatyNI ]{0,24}"),
+        ) {
+            let mut h = HeaderMap::new();
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                h.insert(name, v);
+            }
+            if let Some(o) = other.and_then(|o| HeaderValue::from_str(&o).ok()) {
+                h.insert(if name == "retry-after" { "retry-after-ms" } else { "retry-after" }, o);
+            }
+            if let Some(wait) = retry_after(&h) {
+                proptest::prop_assert!(wait <= RETRY_AFTER_CAP);
+            }
+        }
+
+        #[test]
+        fn numeric_retry_after_never_panics(
+            name in proptest::sample::select(vec!["retry-after", "retry-after-ms"]),
+            n in proptest::num::f64::ANY,
+        ) {
+            let text = n.to_string();
+            let wait = retry_after_of(name, &text);
+            if let Some(w) = wait {
+                proptest::prop_assert!(w <= RETRY_AFTER_CAP);
+            }
+            if n.is_nan() || n < 0.0 {
+                proptest::prop_assert_eq!(wait, None);
+            }
+        }
     }
 }

@@ -210,11 +210,43 @@ impl Provider {
         format!("{}{}", self.base_url, path)
     }
 
-    /// Keys travel over TLS only, except to loopback or to a base URL the user set.
+    /// Keys travel over TLS only, except to loopback or to a base URL the user set (which
+    /// byok warns about when it is another machine: see [`Provider::plain_http_warning`]).
+    /// A built-in default that is plain HTTP to anything but loopback is refused.
     pub fn may_send_key(&self) -> bool {
-        self.base_url.starts_with("https://")
-            || self.base_url_from_user
+        is_https_url(&self.base_url) || self.base_url_from_user || is_loopback_url(&self.base_url)
+    }
+
+    /// What to tell the user before a key goes over plain HTTP to another machine, which
+    /// byok does only because they set the base URL themselves: the host, and where the
+    /// base URL was set (`BYOK_<ID>_BASE_URL`, else the profile at `profile_path`).
+    /// `None` when the key travels over TLS or stays on this machine.
+    pub fn plain_http_warning(&self, profile_path: Option<&std::path::Path>) -> Option<String> {
+        if !self.base_url_from_user
+            || is_https_url(&self.base_url)
             || is_loopback_url(&self.base_url)
+        {
+            return None;
+        }
+        let host = reqwest::Url::parse(&self.base_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| self.base_url.clone());
+        let id = self.id();
+        let var = base_url_var(id);
+        let origin = if std::env::var(&var).is_ok_and(|v| !v.trim().is_empty()) {
+            var
+        } else {
+            match profile_path {
+                Some(path) => format!("{} [providers.{id}] base_url", path.display()),
+                None => format!("the profile's [providers.{id}] base_url"),
+            }
+        };
+        Some(format!(
+            "the {id} key goes over plain HTTP to {host} (not loopback), readable by anyone on the network path; \
+             it is sent only because the base URL {} is set by {origin}: use https:// there",
+            self.base_url
+        ))
     }
 
     /// The first key environment variable that is set, with its value.
@@ -275,10 +307,7 @@ impl Registry {
                 }
             },
         };
-        let var = format!(
-            "BYOK_{}_BASE_URL",
-            id.to_ascii_uppercase().replace('-', "_")
-        );
+        let var = base_url_var(id);
         let from_env = std::env::var(&var).ok().filter(|v| !v.trim().is_empty());
         let from_profile = config.and_then(|c| c.base_url.clone());
         Ok(match from_env.or(from_profile) {
@@ -294,6 +323,14 @@ impl Registry {
             },
         })
     }
+}
+
+/// The environment variable that overrides provider `id`'s base URL: `BYOK_<ID>_BASE_URL`.
+pub fn base_url_var(id: &str) -> String {
+    format!(
+        "BYOK_{}_BASE_URL",
+        id.to_ascii_uppercase().replace('-', "_")
+    )
 }
 
 /// A custom provider's spec. Specs are `'static` because the built-in table is; a custom
@@ -338,10 +375,39 @@ fn leak_str(s: &str) -> &'static str {
     Box::leak(s.to_string().into_boxed_str())
 }
 
-fn is_loopback_url(url: &str) -> bool {
-    let rest = url.split("://").nth(1).unwrap_or("");
-    let host = rest.split(['/', ':']).next().unwrap_or("");
-    host == "localhost" || host.starts_with("127.") || rest.starts_with("[::1]")
+/// Warns (once per run, on stderr, even with `-q`) before a key goes over plain HTTP to
+/// another machine; see [`Provider::plain_http_warning`].
+pub fn warn_if_plain_http(provider: &Provider, profile_path: Option<&std::path::Path>) {
+    if let Some(w) = provider.plain_http_warning(profile_path) {
+        crate::output::warn_once(&w);
+    }
+}
+
+fn is_https_url(url: &str) -> bool {
+    reqwest::Url::parse(url).is_ok_and(|u| u.scheme() == "https")
+}
+
+/// Whether `url` names this machine: 127.0.0.0/8, ::1, ::ffff:127.0.0.0/104 or
+/// `localhost` (any case, with or without the trailing dot). The host is the URL's real
+/// host, so `http://evil.com@127.0.0.1` is loopback while `http://127.0.0.1@evil.com`,
+/// `127.0.0.1.evil.com` and `localhost.evil.com` are not.
+pub fn is_loopback_url(url: &str) -> bool {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    let Some(host) = parsed.host_str() else {
+        return false;
+    };
+    if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return v6.parse::<std::net::Ipv6Addr>().is_ok_and(|ip| {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        });
+    }
+    if let Ok(v4) = host.parse::<std::net::Ipv4Addr>() {
+        return v4.is_loopback();
+    }
+    let name = host.strip_suffix('.').unwrap_or(host);
+    name.eq_ignore_ascii_case("localhost")
 }
 
 #[cfg(test)]
@@ -354,6 +420,93 @@ mod tests {
         assert!(is_loopback_url("http://localhost:11434"));
         assert!(is_loopback_url("http://[::1]:8080/v1"));
         assert!(!is_loopback_url("http://example.com/v1"));
+    }
+
+    #[test]
+    fn loopback_is_the_real_host_and_nothing_that_only_looks_like_it() {
+        for yes in [
+            "http://127.0.0.1",
+            "http://127.255.255.254:8080/v1",
+            "http://127.1/v1",
+            "http://LOCALHOST:1234/v1",
+            "http://localhost.:1234/v1",
+            "http://LocalHost./",
+            "http://[::1]/",
+            "http://[::ffff:127.0.0.1]:9/v1",
+            "http://[::ffff:127.9.8.7]/",
+            "http://[0:0:0:0:0:0:0:1]/",
+            "http://evil.com@127.0.0.1/v1",
+            "http://user:pass@localhost:8080",
+        ] {
+            assert!(is_loopback_url(yes), "{yes}");
+        }
+        for no in [
+            "http://127.0.0.1.evil.com/v1",
+            "http://localhost.evil.com/v1",
+            "http://127.0.0.1@evil.com/v1",
+            "http://localhost@evil.com/",
+            "http://evil.com/?x=http://127.0.0.1",
+            "http://evil.com/127.0.0.1",
+            "http://evil.com#@127.0.0.1",
+            "http://128.0.0.1/",
+            "http://0.0.0.0:8080/",
+            "http://[::]/",
+            "http://[::2]/",
+            "http://[::ffff:10.0.0.1]/",
+            "http://localhostx/",
+            "http://xlocalhost/",
+            "http://localhost../",
+            "127.0.0.1:8080",
+            "",
+            "not a url",
+        ] {
+            assert!(!is_loopback_url(no), "{no}");
+        }
+    }
+
+    fn provider(base_url: &str, from_user: bool) -> Provider {
+        Provider {
+            spec: leak(ProviderSpec {
+                base_url: leak_str(base_url),
+                ..*spec("openai").unwrap()
+            }),
+            base_url: base_url.to_string(),
+            base_url_from_user: from_user,
+        }
+    }
+
+    #[test]
+    fn plain_http_to_another_host_is_refused_unless_the_user_chose_it_and_then_warned() {
+        // A default base URL (not set by the user) in plain HTTP to another host.
+        assert!(!provider("http://gpu-box:11434", false).may_send_key());
+        assert!(!provider("http://127.0.0.1.evil.com/v1", false).may_send_key());
+        assert!(!provider("", false).may_send_key());
+        assert!(provider("http://localhost:11434", false).may_send_key());
+        assert!(provider("https://api.example.com/v1", false).may_send_key());
+        assert!(provider("HTTPS://api.example.com/v1", false).may_send_key());
+        // Set by the user: sent, with a warning naming the host and where it was set.
+        let corp = provider("http://gpu-box:11434/v1", true);
+        assert!(corp.may_send_key());
+        let w = corp
+            .plain_http_warning(Some(std::path::Path::new("/p/default.toml")))
+            .unwrap();
+        assert!(
+            w.contains("over plain HTTP to gpu-box (not loopback)"),
+            "{w}"
+        );
+        assert!(
+            w.contains("/p/default.toml [providers.openai] base_url")
+                || w.contains(&format!("set by {}", base_url_var("openai"))),
+            "{w}"
+        );
+        for quiet in [
+            provider("http://127.0.0.1:9/v1", true),
+            provider("http://[::1]:9/v1", true),
+            provider("https://gpu-box/v1", true),
+            provider("http://gpu-box/v1", false),
+        ] {
+            assert_eq!(quiet.plain_http_warning(None), None, "{}", quiet.base_url);
+        }
     }
 
     #[test]

@@ -148,6 +148,7 @@ fn status_of(class: FailureClass) -> VerifyStatus {
         | FailureClass::Network
         | FailureClass::Timeout => VerifyStatus::Unreachable,
         FailureClass::NotFound
+        | FailureClass::Redirected
         | FailureClass::BadRequest
         | FailureClass::StreamCut
         | FailureClass::Interrupted => VerifyStatus::Error,

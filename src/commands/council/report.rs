@@ -21,7 +21,7 @@ pub(super) fn report(
         crate::output::write_stdout(text.as_bytes())?;
     }
     if show_table {
-        eprintln!("{}", table(ctx, setup, &out, wall));
+        crate::output::stderr_line(&table(ctx, setup, &out, wall).to_string());
     } else if out.error.is_none() {
         for r in out
             .rows
