@@ -16,6 +16,8 @@ use crate::cli::RouteCommand;
 use crate::error::{Error, Result};
 use crate::fsio::{self, FileLock};
 use crate::ledger::Ledger;
+use crate::ledger::health::Health;
+use crate::policy::candidates::{self, Facts, KeyState, Skip, Verdict};
 use crate::prices::{self, PriceTable, format_usd};
 use crate::profile::{self, Profile, Route};
 use crate::providers::{KeyNeed, Provider, Registry};
@@ -382,24 +384,9 @@ fn note_missing_keys(ctx: &Ctx, profile: &Profile, route: &Route) {
         if key_status(&provider, route.key.as_deref(), &index) == KeyStatus::Missing {
             ctx.ui.info(&format!(
                 "note: {}",
-                missing_key_words(id, route.key.as_deref())
+                candidates::missing_key(id, route.key.as_deref())
             ));
         }
-    }
-}
-
-/// `no openai key labelled `work` in the vault; add one: byok key add openai --label work`.
-fn missing_key_words(id: &str, label: Option<&str>) -> String {
-    match label {
-        Some(l) => format!(
-            "no {id} key labelled `{l}` in the vault; add one: byok key add {id}{}",
-            if l == DEFAULT_LABEL {
-                String::new()
-            } else {
-                format!(" --label {l}")
-            }
-        ),
-        None => format!("no {id} key is configured; add one: byok key add {id}"),
     }
 }
 
@@ -512,11 +499,16 @@ enum KeyStatus {
 }
 
 impl KeyStatus {
-    fn present(&self) -> bool {
-        matches!(
-            self,
-            KeyStatus::Vault(_) | KeyStatus::Env(_) | KeyStatus::NotNeeded
-        )
+    /// The state the candidate rule judges by.
+    fn state(&self) -> KeyState {
+        match self {
+            KeyStatus::Vault(_) | KeyStatus::Env(_) => KeyState::Present,
+            KeyStatus::NotNeeded => KeyState::NotNeeded,
+            KeyStatus::Missing => KeyState::Missing,
+            KeyStatus::Unknown => {
+                KeyState::Unknown("the vault's key index (vault.toml) cannot be read".into())
+            }
+        }
     }
 
     fn describe(&self) -> String {
@@ -614,6 +606,7 @@ fn show(ctx: &Ctx, name: &str) -> Result<()> {
     let table = PriceTable::embedded().with_overrides(profile.prices.clone());
 
     let mut candidates = Vec::new();
+    let mut facts = Vec::new();
     for spec in route.chain() {
         let (id, model) = profile::split_model(spec)
             .ok_or_else(|| Error::Internal(format!("`{spec}` is not PROVIDER:MODEL")))?;
@@ -623,17 +616,18 @@ fn show(ctx: &Ctx, name: &str) -> Result<()> {
             .as_ref()
             .is_none_or(|a| a.iter().any(|p| p == id));
         let key = key_status(&provider, route.key.as_deref(), &index);
-        let (health, degraded) = match &ledger {
-            Some(l) => match l.health(id) {
-                Ok(h) => (h.describe(), h.is_degraded()),
-                Err(e) => {
-                    ctx.ui.warn(&format!("provider health is unknown: {e}"));
-                    ("?".to_string(), false)
-                }
-            },
-            None if ledger_readable => ("ok".to_string(), false),
-            None => ("?".to_string(), false),
+        let health_record = match &ledger {
+            Some(l) => l.health(id).map_err(|e| {
+                ctx.ui.warn(&format!("provider health is unknown: {e}"));
+            }),
+            None if ledger_readable => Ok(Health::Healthy),
+            None => Err(()),
         };
+        let (health, degraded) = match &health_record {
+            Ok(h) => (h.describe(), h.is_degraded()),
+            Err(()) => ("?".to_string(), false),
+        };
+        let health_record = health_record.unwrap_or(Health::Healthy);
         let price = match table.lookup(id, model) {
             Some(p) => Some(PriceJson {
                 input: p.input,
@@ -647,24 +641,12 @@ fn show(ctx: &Ctx, name: &str) -> Result<()> {
         };
         let plain_http =
             matches!(key, KeyStatus::Vault(_) | KeyStatus::Env(_)) && !provider.may_send_key();
-        let usable = allowed && key.present() && !plain_http;
-        let skip_reason = if !allowed {
-            Some(format!(
-                "{id} is not in the allowlist of profile `{}`",
-                loaded.name
-            ))
-        } else if key == KeyStatus::Missing {
-            Some(missing_key_words(id, route.key.as_deref()))
-        } else if key == KeyStatus::Unknown {
-            Some("the vault's key index (vault.toml) cannot be read".into())
-        } else if plain_http {
-            Some(format!(
-                "refusing to send a key over plain HTTP to {}",
-                provider.base_url
-            ))
-        } else {
-            None
-        };
+        facts.push((
+            id.to_string(),
+            key.state(),
+            plain_http.then(|| provider.base_url.clone()),
+            health_record,
+        ));
         let budgets = headroom(ledger.as_ref(), profile, id, name);
         candidates.push(Candidate {
             provider: id.to_string(),
@@ -674,27 +656,37 @@ fn show(ctx: &Ctx, name: &str) -> Result<()> {
             health,
             degraded,
             price,
-            usable,
-            skip_reason,
+            usable: false,
+            skip_reason: None,
             budgets,
         });
     }
 
-    // As the walk does (crate::policy): the healthy usable candidates in chain order; the
-    // degraded ones only when no healthy one is left.
-    let any_healthy = candidates.iter().any(|c| c.usable && !c.degraded);
-    for c in candidates.iter_mut().filter(|c| c.usable && c.degraded) {
-        if any_healthy {
-            c.skip_reason = Some(format!(
-                "{} is {}; skipped while a healthy candidate remains",
-                c.provider, c.health
-            ));
+    // The walk's own rule decides what a run would do (crate::policy::candidates).
+    let judged = candidates::judge(
+        &facts
+            .iter()
+            .zip(&candidates)
+            .map(|((id, key, plain_http, health), c)| Facts {
+                provider: id,
+                label: route.key.as_deref(),
+                profile: &loaded.name,
+                allowed: c.allowed,
+                key: key.clone(),
+                plain_http_to: plain_http.as_deref(),
+                health: health.clone(),
+            })
+            .collect::<Vec<_>>(),
+    );
+    for (c, verdict) in candidates.iter_mut().zip(&judged.verdicts) {
+        if let Verdict::Skipped { skip, why } = verdict {
+            c.usable = *skip == Skip::Degraded;
+            c.skip_reason = Some(why.clone());
+        } else {
+            c.usable = true;
         }
     }
-    let order: Vec<&Candidate> = candidates
-        .iter()
-        .filter(|c| c.usable && c.degraded != any_healthy)
-        .collect();
+    let order: Vec<&Candidate> = judged.order.iter().map(|&i| &candidates[i]).collect();
     let label = |c: &Candidate| format!("{}:{}", c.provider, c.model);
     let skipped: Vec<String> = candidates
         .iter()

@@ -3,6 +3,7 @@
 //! retryable failures with exponential backoff and full jitter (honouring Retry-After up
 //! to 30 s); then the next candidate. Every attempt is reported.
 
+pub mod candidates;
 pub mod plan;
 pub mod retry;
 
@@ -27,6 +28,7 @@ use crate::providers::chat::{
     self, Cancel, Canceller, ChatFailure, ChatRequest, ChatResult, Sink, Stop, Usage,
 };
 use crate::providers::failure::{Failure, FailureClass};
+use candidates::{Facts, KeyState, Skip, Verdict};
 pub use plan::{Candidate, Plan};
 
 /// What happened to one candidate (or one try of it).
@@ -49,8 +51,10 @@ pub struct Attempt {
 /// Why an attempt did not produce the answer, for the exit code of the whole walk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AttemptClass {
-    /// Skipped for configuration: not allowed, no key.
+    /// Skipped for configuration: not allowed, the vault unreadable, plain HTTP.
     Config,
+    /// Skipped: no key for the provider (and label).
+    NoKey,
     /// Skipped: the budget cannot cover it.
     Budget,
     /// Skipped: degraded while a healthy candidate remained.
@@ -218,7 +222,6 @@ enum NotReserved {
 struct Ready {
     candidate: Candidate,
     key: Option<ResolvedKey>,
-    degraded: bool,
     /// The provider has a health record (recent failures) that a success must clear.
     failing: bool,
 }
@@ -236,29 +239,7 @@ impl Walker<'_> {
     ) -> Result<Success, Error> {
         let started = Instant::now();
         let mut attempts = Vec::new();
-        let mut ready = Vec::new();
-        for candidate in &plan.candidates {
-            match self.check(plan, candidate) {
-                Ok(r) => ready.push(r),
-                Err(skip) => attempts.push(skip),
-            }
-        }
-        // Healthy candidates first, in chain order; degraded ones only when no healthy
-        // candidate is left.
-        let any_healthy = ready.iter().any(|r| !r.degraded);
-        let (healthy, degraded): (Vec<Ready>, Vec<Ready>) =
-            ready.into_iter().partition(|r| !r.degraded);
-        for r in &degraded {
-            if any_healthy {
-                attempts.push(skipped(
-                    &r.candidate,
-                    AttemptClass::Degraded,
-                    "degraded after recent failures; tried again after the cooldown",
-                ));
-            }
-        }
-        let order: Vec<Ready> = if any_healthy { healthy } else { degraded };
-
+        let order = self.judge(plan, &mut attempts);
         for r in order {
             let mut request = req.clone();
             request.model = r.candidate.model.clone();
@@ -613,43 +594,64 @@ impl Walker<'_> {
         }
     }
 
-    /// Allowlist → key → budget → health, without any network.
-    fn check(&self, plan: &Plan, c: &Candidate) -> Result<Ready, Attempt> {
-        if !plan.allows(c.provider.id()) {
-            return Err(skipped(
-                c,
-                AttemptClass::Config,
-                &format!("{} is not in the profile's allowlist", c.provider.id()),
-            ));
-        }
-        let key = match self.keys.lookup(&c.provider, c.key_label.as_deref()) {
-            Ok(k) => k,
-            Err(e) => return Err(skipped(c, AttemptClass::Config, &e.to_string())),
-        };
-        if key.is_none() && c.provider.spec.key == crate::providers::KeyNeed::Required {
-            let what = match &c.key_label {
-                Some(l) => format!("no {} key labelled `{l}` is configured", c.provider.id()),
-                None => format!("no {} key is configured", c.provider.id()),
+    /// The candidates to try, in order, by the one candidate rule ([`candidates`]); the
+    /// ones it skips are reported in `attempts`. No network: the vault and the ledger's
+    /// health table only.
+    fn judge(&self, plan: &Plan, attempts: &mut Vec<Attempt>) -> Vec<Ready> {
+        let mut keys = Vec::new();
+        let mut facts = Vec::new();
+        for c in &plan.candidates {
+            let allowed = plan.allows(c.provider.id());
+            // A candidate the allowlist refuses never unlocks the vault.
+            let (key, state) = if !allowed {
+                (None, KeyState::NotNeeded)
+            } else {
+                match self.keys.lookup(&c.provider, c.key_label.as_deref()) {
+                    Ok(Some(k)) => (Some(k), KeyState::Present),
+                    Ok(None) if c.provider.spec.key == crate::providers::KeyNeed::Required => {
+                        (None, KeyState::Missing)
+                    }
+                    Ok(None) => (None, KeyState::NotNeeded),
+                    Err(e) => (None, KeyState::Unknown(e.to_string())),
+                }
             };
-            return Err(skipped(c, AttemptClass::Config, &what));
+            let plain_http_to = (key.is_some() && !c.provider.may_send_key())
+                .then_some(c.provider.base_url.as_str());
+            let health = self
+                .ledger
+                .and_then(|l| l.health(c.provider.id()).ok())
+                .unwrap_or(Health::Healthy);
+            facts.push(Facts {
+                provider: c.provider.id(),
+                label: c.key_label.as_deref(),
+                profile: &plan.profile_name,
+                allowed,
+                key: state,
+                plain_http_to,
+                health,
+            });
+            keys.push(key);
         }
-        if key.is_some() && !c.provider.may_send_key() {
-            return Err(skipped(
-                c,
-                AttemptClass::Config,
-                &format!(
-                    "refusing to send a key over plain HTTP to {}",
-                    c.provider.base_url
-                ),
-            ));
+        let judgement = candidates::judge(&facts);
+        for (c, verdict) in plan.candidates.iter().zip(&judgement.verdicts) {
+            if let Verdict::Skipped { skip, why } = verdict {
+                let class = match skip {
+                    Skip::NoKey => AttemptClass::NoKey,
+                    Skip::Degraded => AttemptClass::Degraded,
+                    Skip::NotAllowed | Skip::KeyUnknown | Skip::PlainHttp => AttemptClass::Config,
+                };
+                attempts.push(skipped(c, class, why));
+            }
         }
-        let health = self.ledger.and_then(|l| l.health(c.provider.id()).ok());
-        Ok(Ready {
-            candidate: c.clone(),
-            key,
-            degraded: health.as_ref().is_some_and(Health::is_degraded),
-            failing: health.is_some_and(|h| h != Health::Healthy),
-        })
+        judgement
+            .order
+            .iter()
+            .map(|&i| Ready {
+                candidate: plan.candidates[i].clone(),
+                key: keys[i].take(),
+                failing: facts[i].health != Health::Healthy,
+            })
+            .collect()
     }
 
     fn record_health(&self, provider: &Provider, failure: Option<&Failure>) {
@@ -775,19 +777,11 @@ impl Walker<'_> {
 fn single_missing_key(plan: &Plan, attempts: &[Attempt]) -> Option<Error> {
     if plan.candidates.len() != 1
         || attempts.len() != 1
-        || attempts[0].class != Some(AttemptClass::Config)
+        || attempts[0].class != Some(AttemptClass::NoKey)
     {
         return None;
     }
     let c = &plan.candidates[0];
-    if !attempts[0]
-        .error
-        .as_deref()
-        .unwrap_or("")
-        .starts_with("no ")
-    {
-        return None;
-    }
     Some(Error::NoKey {
         provider: c.provider.id().to_string(),
         route: plan.route.clone(),
