@@ -4,7 +4,6 @@
 pub mod cli;
 pub mod clock;
 pub mod commands;
-pub mod voting;
 pub mod duration;
 pub mod error;
 pub mod fsio;
@@ -21,3 +20,4 @@ pub mod providers;
 pub mod secret;
 pub mod signals;
 pub mod vault;
+pub mod voting;

@@ -8,11 +8,7 @@ use crate::error::{Error, Result};
 use crate::providers::chat::ChatRequest;
 
 /// The request of a prompt-sending command (`run`, `council`) from its shared flags.
-pub(crate) fn request(
-    args: &PromptArgs,
-    command: &str,
-    stream: bool,
-) -> Result<ChatRequest> {
+pub(crate) fn request(args: &PromptArgs, command: &str, stream: bool) -> Result<ChatRequest> {
     Ok(ChatRequest {
         model: String::new(),
         system: args.system.clone(),
@@ -48,4 +44,3 @@ fn read_prompt(words: &[String], no_stdin: bool, command: &str) -> Result<String
     }
     Ok(prompt)
 }
-

@@ -39,9 +39,7 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
         &ctx.timeouts,
         plan.candidates.iter().map(|c| c.provider.base_url.as_str()),
     );
-    let ledger = policy::open_ledger(&ctx.paths, &ctx.profile()?.profile, &mut |w| {
-        ctx.ui.warn(w)
-    })?;
+    let ledger = policy::open_ledger(&ctx.paths, &ctx.profile()?.profile, &mut |w| ctx.ui.warn(w))?;
     let loaded = ctx.profile()?;
     let prices = policy::price_table(&loaded.profile);
     let (canceller, cancel) = Cancel::new();

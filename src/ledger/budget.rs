@@ -375,8 +375,8 @@ pub fn month_name(month: &str) -> String {
 mod tests {
     use super::*;
     use crate::ledger::events::{CallRow, CallTag};
-    use crate::providers::chat::Usage;
     use crate::paths::Paths;
+    use crate::providers::chat::Usage;
 
     fn profile(text: &str) -> Profile {
         crate::profile::parse(text, std::path::Path::new("p.toml")).unwrap()

@@ -50,8 +50,13 @@ pub enum Skip {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Verdict {
     /// Tried; `degraded` ones only when no healthy candidate is left.
-    Try { degraded: bool },
-    Skipped { skip: Skip, why: String },
+    Try {
+        degraded: bool,
+    },
+    Skipped {
+        skip: Skip,
+        why: String,
+    },
 }
 
 impl Verdict {
@@ -71,9 +76,7 @@ pub struct Judgement {
 /// Judges every candidate of a chain and orders those to try.
 pub fn judge(facts: &[Facts]) -> Judgement {
     let mut verdicts: Vec<Verdict> = facts.iter().map(judge_one).collect();
-    let any_healthy = verdicts
-        .iter()
-        .any(|v| *v == Verdict::Try { degraded: false });
+    let any_healthy = verdicts.contains(&Verdict::Try { degraded: false });
     let mut order = Vec::new();
     for (i, (v, f)) in verdicts.iter_mut().zip(facts).enumerate() {
         match v {

@@ -8,7 +8,6 @@ pub mod rank;
 
 pub use rank::Rng;
 
-
 use serde::Serialize;
 
 /// How a council decides.

@@ -20,7 +20,6 @@ use setup::Setup;
 use super::Ctx;
 use super::prompt;
 use crate::cli::CouncilArgs;
-use crate::voting::{self, Mode, NoDecision, Rng};
 use crate::error::{Error, Result, exit};
 use crate::http;
 use crate::keys::Keys;
@@ -28,6 +27,7 @@ use crate::policy::{self, Plan, Success, Walker, plan::parse_model};
 use crate::prices::{PriceTable, format_usd};
 use crate::providers::Registry;
 use crate::providers::chat::{Cancel, Canceller, ChatRequest, Stop, Usage};
+use crate::voting::{self, Mode, NoDecision, Rng};
 
 /// Bytes of instructions a ranking or chair prompt adds around the answers (a bound).
 const RANKING_INSTRUCTIONS_BOUND: usize = 2048;
@@ -51,9 +51,7 @@ pub fn run(ctx: &Ctx, args: CouncilArgs) -> Result<()> {
             .chain(setup.chair.iter())
             .flat_map(|p| p.candidates.iter().map(|c| c.provider.base_url.as_str())),
     );
-    let ledger = policy::open_ledger(&ctx.paths, &ctx.profile()?.profile, &mut |w| {
-        ctx.ui.warn(w)
-    })?;
+    let ledger = policy::open_ledger(&ctx.paths, &ctx.profile()?.profile, &mut |w| ctx.ui.warn(w))?;
     let loaded = ctx.profile()?;
     let prices = policy::price_table(&loaded.profile);
     let (canceller, cancel) = Cancel::new();
@@ -629,7 +627,11 @@ impl Council<'_> {
             let req = ChatRequest {
                 model: String::new(),
                 system: None,
-                prompt: voting::rank::chair_prompt(&self.req.prompt, self.req.system.as_deref(), &top),
+                prompt: voting::rank::chair_prompt(
+                    &self.req.prompt,
+                    self.req.system.as_deref(),
+                    &top,
+                ),
                 max_tokens: self.req.max_tokens,
                 temperature: self.req.temperature,
                 stream: true,
