@@ -254,6 +254,15 @@ pub enum Error {
 
     #[error("internal error: {0}")]
     Internal(String),
+
+    #[error(
+        "{} is missing: the vault is unlocked by a passphrase, and the identity that opens it is kept in that file.",
+        path.display()
+    )]
+    IdentityMissing { path: PathBuf },
+
+    #[error("{} is damaged: {detail}. The file was left untouched.", path.display())]
+    IdentityDamaged { path: PathBuf, detail: String },
 }
 
 impl Error {
@@ -311,6 +320,7 @@ impl Error {
             LedgerUnavailable { .. } => exit::CONFIG,
             BudgetSpent { .. } => exit::BUDGET,
             CouncilUndecided { .. } => exit::COUNCIL,
+            IdentityMissing { .. } | IdentityDamaged { .. } => exit::CONFIG,
         }
     }
 
@@ -428,6 +438,9 @@ impl Error {
                 ("rank", true) => "ask again, or let one model decide: byok run -m <provider:model>".into(),
                 _ => "the members disagree: an odd number of members avoids ties, and --mode rank picks the best answer without needing agreement".into(),
             },
+            IdentityMissing { .. } | IdentityDamaged { .. } => {
+                "restore identity.age from a backup, or open the vault with another of its recipients: BYOK_IDENTITY=AGE-SECRET-KEY-1… byok vault status".into()
+            }
             Interrupted | StdoutClosed | Internal(_) => return None,
         })
     }

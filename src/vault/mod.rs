@@ -389,6 +389,8 @@ fn unlock(
             identity::parse(&text, "the OS keyring")
         }
         UnlockMethod::Passphrase => {
+            // A missing identity.age is said before a passphrase is asked for in vain.
+            passphrase::require_identity_file(&paths.identity())?;
             let pass = passphrase::obtain(false)?;
             let text = passphrase::unwrap_identity(&paths.identity(), &pass)?;
             identity::parse(&text, "identity.age")
