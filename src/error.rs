@@ -263,6 +263,9 @@ pub enum Error {
 
     #[error("{} is damaged: {detail}. The file was left untouched.", path.display())]
     IdentityDamaged { path: PathBuf, detail: String },
+
+    #[error("the key was not stored: {why}.")]
+    BadKeyInput { why: String },
 }
 
 impl Error {
@@ -321,6 +324,7 @@ impl Error {
             BudgetSpent { .. } => exit::BUDGET,
             CouncilUndecided { .. } => exit::COUNCIL,
             IdentityMissing { .. } | IdentityDamaged { .. } => exit::CONFIG,
+            BadKeyInput { .. } => exit::USAGE,
         }
     }
 
@@ -440,6 +444,9 @@ impl Error {
             },
             IdentityMissing { .. } | IdentityDamaged { .. } => {
                 "restore identity.age from a backup, or open the vault with another of its recipients: BYOK_IDENTITY=AGE-SECRET-KEY-1… byok vault status".into()
+            }
+            BadKeyInput { .. } => {
+                "an API key is one word on the first line, at most 1 KiB, without control characters: byok key add <provider> < key.txt".into()
             }
             Interrupted | StdoutClosed | Internal(_) => return None,
         })

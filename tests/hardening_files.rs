@@ -130,3 +130,52 @@ fn a_missing_identity_is_exit_3_and_asks_for_no_passphrase() {
         stderr(&out)
     );
 }
+
+// --- bounded key input -------------------------------------------------------------------
+
+#[test]
+fn bad_key_input_is_refused_and_nothing_is_stored() {
+    let home = Home::with_identity();
+    home.add_key("openai", GOOD_KEY, &["--no-verify"]).success();
+    let vault = std::fs::read(home.file("vault.age")).unwrap();
+    let meta = std::fs::read(home.file("vault.toml")).unwrap();
+    let long = format!("sk-{}", "a".repeat(1022));
+    let cases: [(&str, &str); 6] = [
+        ("sk-with\u{1b}[31mescape-0123456789", "control character"),
+        ("sk-with\u{7f}delete-0123456789", "control character"),
+        ("sk-with\u{0}nul-0123456789abcdef", "control character"),
+        ("sk-inner space-0123456789", "whitespace"),
+        ("sk-inner\ttab-0123456789", "whitespace"),
+        (&long, "1 KiB"),
+    ];
+    for (secret, why) in cases {
+        for cmd in [
+            &["key", "add", "anthropic", "--no-verify"][..],
+            &["key", "rotate", "openai", "--no-verify"][..],
+        ] {
+            let out = home
+                .cmd()
+                .args(cmd)
+                .write_stdin(format!("{secret}\n"))
+                .assert()
+                .code(2);
+            let err = stderr(&out);
+            assert!(
+                err.contains(why) && err.contains("not stored"),
+                "{why}: {err}"
+            );
+            assert!(!err.contains(secret), "the input was echoed: {err}");
+        }
+    }
+    assert_eq!(std::fs::read(home.file("vault.age")).unwrap(), vault);
+    assert_eq!(std::fs::read(home.file("vault.toml")).unwrap(), meta);
+
+    // 1 KiB exactly is accepted; leading and trailing blanks are not part of the key.
+    let max = format!("sk-{}", "b".repeat(1021));
+    home.cmd()
+        .args(["key", "add", "anthropic", "--no-verify"])
+        .write_stdin(format!("\n  {max} \r\n"))
+        .assert()
+        .success();
+    assert_eq!(home.key_list().len(), 2);
+}
