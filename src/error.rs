@@ -266,6 +266,19 @@ pub enum Error {
 
     #[error("the key was not stored: {why}.")]
     BadKeyInput { why: String },
+
+    #[error("{} {} owned by another user (uid {owner}): whoever owns it could change {}, and byok would trust what they wrote.", path.display(), if *dir { "is a directory" } else { "is" }, if *dir { "the files in it" } else { "it" })]
+    ForeignOwner {
+        path: PathBuf,
+        owner: u32,
+        dir: bool,
+    },
+
+    #[error("the directory {} is writable by other users ({mode:03o}): they could replace the files byok keeps in it.", path.display())]
+    LooseDirectory { path: PathBuf, mode: u32 },
+
+    #[error("{} is a symbolic link: byok does not follow links for its lock files.", path.display())]
+    SymlinkRefused { path: PathBuf },
 }
 
 impl Error {
@@ -325,6 +338,7 @@ impl Error {
             CouncilUndecided { .. } => exit::COUNCIL,
             IdentityMissing { .. } | IdentityDamaged { .. } => exit::CONFIG,
             BadKeyInput { .. } => exit::USAGE,
+            ForeignOwner { .. } | LooseDirectory { .. } | SymlinkRefused { .. } => exit::CONFIG,
         }
     }
 
@@ -448,6 +462,15 @@ impl Error {
             BadKeyInput { .. } => {
                 "an API key is one word on the first line, at most 1 KiB, without control characters: byok key add <provider> < key.txt".into()
             }
+            ForeignOwner { path, .. } => format!(
+                "if it is yours, take it back: sudo chown $(id -u) {}  — if you did not put it there, move it aside",
+                path.display()
+            ),
+            LooseDirectory { path, .. } => format!("chmod 700 {}", path.display()),
+            SymlinkRefused { path } => format!(
+                "remove the link (byok makes a new lock file): rm {}",
+                path.display()
+            ),
             Interrupted | StdoutClosed | Internal(_) => return None,
         })
     }

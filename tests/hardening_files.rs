@@ -179,3 +179,280 @@ fn bad_key_input_is_refused_and_nothing_is_stored() {
         .success();
     assert_eq!(home.key_list().len(), 2);
 }
+
+// --- who owns and who can write byok's files ---------------------------------------------
+
+use std::os::unix::fs::PermissionsExt;
+
+/// uid 65534 (`nobody`): "another user" in the tests that need root to chown.
+const NOBODY: u32 = 65534;
+
+/// Tests that chown need root (CI runs them as root); elsewhere they say so and pass.
+fn root_or_skip(test: &str) -> bool {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    if !root {
+        eprintln!("{test}: skipped, needs root to chown");
+    }
+    root
+}
+
+fn chmod(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn chown(path: &Path, uid: u32) {
+    std::os::unix::fs::chown(path, Some(uid), None).unwrap();
+}
+
+/// A vault with one key, a profile with a route and a ledger row: every kind of file.
+fn full_home(home: &Home) {
+    home.add_key("openai", GOOD_KEY, &["--no-verify"]).success();
+    home.cmd()
+        .args(["route", "set", "default", "openai:gpt-4o-mini"])
+        .assert()
+        .success();
+    for f in [
+        "vault.age",
+        "vault.toml",
+        "vault.lock",
+        "ledger.sqlite3",
+        "profiles/default.toml",
+    ] {
+        assert!(home.file(f).exists(), "{f}");
+    }
+}
+
+/// The command that reads `file`: `key list` for the vault's files, `route list` for a
+/// profile, `usage` for the ledger.
+fn reader_of(file: &str) -> &'static [&'static str] {
+    if file.starts_with("profiles") {
+        &["route", "list"]
+    } else if file.starts_with("ledger") {
+        &["usage"]
+    } else {
+        &["key", "list"]
+    }
+}
+
+/// `args` exits 3 naming `path` and the fix, and changes nothing.
+fn assert_refused(home: &Home, args: &[&str], path: &Path, fix: &str) {
+    let vault = std::fs::read(home.file("vault.age")).unwrap();
+    let out = home
+        .cmd()
+        .args(args)
+        .write_stdin(format!("{GOOD_KEY}\n"))
+        .assert()
+        .code(3);
+    let err = stderr(&out);
+    let shown = path.display().to_string();
+    assert!(err.contains(&shown), "{args:?}: {err}");
+    assert!(
+        err.contains(&format!("hint: {fix} {shown}")) || err.contains(&format!("{fix} {shown}")),
+        "{args:?}: {err}"
+    );
+    assert_eq!(std::fs::read(home.file("vault.age")).unwrap(), vault);
+}
+
+#[test]
+fn a_home_writable_by_others_is_refused() {
+    let home = Home::with_identity();
+    full_home(&home);
+    for mode in [0o777, 0o770, 0o702] {
+        chmod(home.path(), mode);
+        for args in [
+            &["key", "list"][..],
+            &["key", "add", "anthropic", "--no-verify"][..],
+            &["route", "list"][..],
+            &["usage"][..],
+        ] {
+            assert_refused(&home, args, home.path(), "chmod 700");
+        }
+    }
+    chmod(home.path(), 0o755);
+    assert_eq!(home.key_list().len(), 1);
+}
+
+#[test]
+fn the_platform_dirs_are_checked_when_byok_home_is_unset() {
+    let home = Home::with_identity();
+    let cmd = |args: &[&str]| {
+        let mut c = home.std_cmd();
+        c.env_remove("BYOK_HOME").args(args);
+        assert_cmd::Command::from_std(c)
+    };
+    cmd(&["key", "add", "openai", "--no-verify"])
+        .write_stdin(format!("{GOOD_KEY}\n"))
+        .assert()
+        .success();
+    cmd(&["route", "set", "default", "openai:gpt-4o-mini"])
+        .assert()
+        .success();
+    let data = home.file(".local/share/byok");
+    let config = home.file(".config/byok");
+    assert!(data.join("vault.age").exists() && config.join("profiles/default.toml").exists());
+
+    chmod(&data, 0o777);
+    let out = cmd(&["key", "list"]).assert().code(3);
+    assert!(stderr(&out).contains(&format!("chmod 700 {}", data.display())));
+    chmod(&data, 0o700);
+
+    chmod(&config, 0o777);
+    let out = cmd(&["route", "list"]).assert().code(3);
+    assert!(stderr(&out).contains(&format!("chmod 700 {}", config.display())));
+    chmod(&config, 0o700);
+    cmd(&["route", "list"]).assert().success();
+}
+
+#[test]
+fn files_and_directories_writable_by_others_are_refused() {
+    let home = Home::with_passphrase("pw");
+    full_home(&home);
+    for file in ["profiles/default.toml", "ledger.sqlite3", "vault.lock"] {
+        let path = home.file(file);
+        chmod(&path, 0o666);
+        assert_refused(&home, reader_of(file), &path, "chmod 600");
+        chmod(&path, 0o600);
+    }
+    let profiles = home.file("profiles");
+    chmod(&profiles, 0o777);
+    assert_refused(&home, &["route", "list"], &profiles, "chmod 700");
+    chmod(&profiles, 0o755);
+    home.cmd().args(["route", "list"]).assert().success();
+    home.cmd().args(["usage"]).assert().success();
+    assert_eq!(home.key_list().len(), 1);
+}
+
+#[test]
+fn files_and_directories_owned_by_another_user_are_refused() {
+    if !root_or_skip("files_and_directories_owned_by_another_user_are_refused") {
+        return;
+    }
+    let home = Home::with_passphrase("pw");
+    full_home(&home);
+    for file in [
+        "vault.toml",
+        "vault.age",
+        "identity.age",
+        "vault.lock",
+        "profiles/default.toml",
+        "profiles",
+        "ledger.sqlite3",
+    ] {
+        let path = home.file(file);
+        chown(&path, NOBODY);
+        let out = home.cmd().args(reader_of(file)).assert().code(3);
+        let err = stderr(&out);
+        assert!(
+            err.contains("owned by another user (uid 65534)")
+                && err.contains(&format!("chown $(id -u) {}", path.display())),
+            "{file}: {err}"
+        );
+        chown(&path, 0);
+        home.cmd().args(reader_of(file)).assert().success();
+    }
+    chown(home.path(), NOBODY);
+    let out = home.cmd().args(["key", "list"]).assert().code(3);
+    assert!(stderr(&out).contains("is a directory owned by another user"));
+    chown(home.path(), 0);
+    assert_eq!(home.key_list().len(), 1);
+}
+
+#[test]
+fn a_planted_vault_toml_never_gets_its_recipient_into_the_vault() {
+    if !root_or_skip("a_planted_vault_toml_never_gets_its_recipient_into_the_vault") {
+        return;
+    }
+    let home = Home::with_identity();
+    home.add_key("openai", GOOD_KEY, &["--no-verify"]).success();
+    let attacker = age::x25519::Identity::generate();
+    let meta_path = home.file("vault.toml");
+    let planted = format!(
+        "{}\n[[recipients]]\nkey = \"{}\"\nname = \"mallory\"\nadded_at = \"2025-01-01T00:00:00Z\"\n",
+        std::fs::read_to_string(&meta_path).unwrap(),
+        attacker.to_public()
+    );
+    // Mallory could write it only where her file replaced the user's: it is hers.
+    std::fs::write(&meta_path, planted).unwrap();
+    chmod(&meta_path, 0o644);
+    chown(&meta_path, NOBODY);
+    let vault = std::fs::read(home.file("vault.age")).unwrap();
+    for args in [
+        &["key", "add", "anthropic", "--no-verify"][..],
+        &["key", "rotate", "openai", "--no-verify"][..],
+    ] {
+        let out = home
+            .cmd()
+            .args(args)
+            .write_stdin("sk-good-planted-0123456789abcdef\n")
+            .assert()
+            .code(3);
+        assert!(
+            stderr(&out).contains("owned by another user"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(std::fs::read(home.file("vault.age")).unwrap(), vault);
+    let armored = std::fs::read(home.file("vault.age")).unwrap();
+    let decryptor =
+        age::Decryptor::new_buffered(age::armor::ArmoredReader::new(&armored[..])).unwrap();
+    assert!(
+        decryptor
+            .decrypt(std::iter::once(&attacker as &dyn age::Identity))
+            .is_err(),
+        "the vault was encrypted to the planted recipient"
+    );
+}
+
+#[test]
+fn a_symlinked_lock_file_is_refused_not_followed() {
+    let home = Home::with_identity();
+    home.add_key("openai", GOOD_KEY, &["--no-verify"]).success();
+    let lock = home.file("vault.lock");
+    let target = home.file("elsewhere");
+    std::fs::remove_file(&lock).unwrap();
+    std::os::unix::fs::symlink(&target, &lock).unwrap();
+    for args in [
+        &["key", "list"][..],
+        &["key", "add", "anthropic", "--no-verify"][..],
+    ] {
+        let out = home
+            .cmd()
+            .args(args)
+            .write_stdin(format!("{GOOD_KEY}\n"))
+            .assert()
+            .code(3);
+        let err = stderr(&out);
+        assert!(err.contains("symbolic link"), "{err}");
+        assert!(err.contains(&format!("rm {}", lock.display())), "{err}");
+    }
+    assert!(!target.exists(), "the link was followed");
+    std::fs::remove_file(&lock).unwrap();
+    assert_eq!(home.key_list().len(), 1);
+}
+
+#[test]
+fn leftover_temporary_files_are_removed_by_the_next_write() {
+    let home = Home::with_identity();
+    home.add_key("openai", GOOD_KEY, &["--no-verify"]).success();
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let make = |name: &str, old: bool| {
+        let path = home.file(name);
+        let f = std::fs::File::create(&path).unwrap();
+        if old {
+            f.set_modified(hour_ago).unwrap();
+        }
+        path
+    };
+    let crashed = make(".tmpAb3dE9", true);
+    let in_progress = make(".tmpXy7Zq2", false);
+    let not_ours = make(".tmp-notes", true);
+    home.cmd().args(["key", "list"]).assert().success();
+    assert!(crashed.exists(), "a read removes nothing");
+    home.add_key("anthropic", GOOD_KEY, &["--no-verify"])
+        .success();
+    assert!(!crashed.exists(), "the crashed write's file is left");
+    assert!(in_progress.exists(), "a write in progress lost its file");
+    assert!(not_ours.exists());
+}
