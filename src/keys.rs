@@ -39,7 +39,9 @@ pub struct ResolvedKey {
     pub origin: KeyOrigin,
 }
 
-/// The keys this invocation can use.
+/// The keys this invocation can use. Once a key is looked up it holds the whole decrypted
+/// vault (every record, zeroed when dropped): drop it as soon as the keys needed are
+/// resolved (`byok exec` does, before the command starts).
 pub struct Keys {
     paths: Paths,
     access: KeyringAccess,

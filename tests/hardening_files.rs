@@ -456,3 +456,82 @@ fn leftover_temporary_files_are_removed_by_the_next_write() {
     assert!(in_progress.exists(), "a write in progress lost its file");
     assert!(not_ours.exists());
 }
+
+// --- secrets in memory -------------------------------------------------------------------
+
+/// For each needle, whether it is anywhere in the private writable memory of process
+/// `pid`; `None` when that memory cannot be opened (without CAP_SYS_PTRACE: byok makes
+/// itself undumpable, so only a privileged reader may look). While the process is still
+/// busy a region can shrink between reading the map and reading the region: the scan is
+/// then done again, so the answer always comes from a scan that read every region.
+fn in_memory_of(pid: u32, needles: &[&str]) -> Option<Vec<bool>> {
+    use std::io::{Seek, SeekFrom};
+    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).ok()?;
+    'scan: for _ in 0..1000 {
+        let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).ok()?;
+        let mut found = vec![false; needles.len()];
+        for line in maps.lines() {
+            let mut fields = line.split_whitespace();
+            let (Some(range), Some("rw-p")) = (fields.next(), fields.next()) else {
+                continue;
+            };
+            let (start, end) = range.split_once('-').unwrap();
+            let start = u64::from_str_radix(start, 16).unwrap();
+            let end = u64::from_str_radix(end, 16).unwrap();
+            let mut buf = vec![0u8; (end - start) as usize];
+            if mem.seek(SeekFrom::Start(start)).is_err() || mem.read_exact(&mut buf).is_err() {
+                continue 'scan;
+            }
+            for (needle, hit) in needles.iter().zip(found.iter_mut()) {
+                *hit |= buf.windows(needle.len()).any(|w| w == needle.as_bytes());
+            }
+        }
+        return Some(found);
+    }
+    panic!("the memory of {pid} never held still long enough to be read");
+}
+
+#[test]
+fn exec_holds_only_the_asked_keys_while_the_command_runs() {
+    if !root_or_skip("exec_holds_only_the_asked_keys_while_the_command_runs") {
+        return;
+    }
+    const ASKED: &str = "sk-good-asked-for-0123456789abcdef";
+    const UNASKED: &str = "sk-ant-never-asked-9876543210zyxwvu";
+    const UNASKED_OLD: &str = "sk-ant-rotated-away-5555544444333332";
+    let home = Home::with_identity();
+    home.add_key("openai", ASKED, &["--no-verify"]).success();
+    home.add_key("anthropic", UNASKED_OLD, &["--no-verify"])
+        .success();
+    home.cmd()
+        .args(["key", "rotate", "anthropic", "--no-verify"])
+        .write_stdin(format!("{UNASKED}\n"))
+        .assert()
+        .success();
+    let mut child = home
+        .std_cmd()
+        .args(["exec", "--provider", "openai", "--", "sh", "-c"])
+        .arg("echo ready; read line")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut ready = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.as_mut().unwrap()),
+        &mut ready,
+    )
+    .unwrap();
+    assert_eq!(ready, "ready\n");
+    // byok is waiting for its child: what it holds now, it holds while the command runs.
+    let found = in_memory_of(child.id(), &[ASKED, UNASKED, UNASKED_OLD]);
+    child.stdin.take().unwrap().write_all(b"\n").unwrap();
+    assert!(child.wait().unwrap().success());
+    let Some(found) = found else {
+        eprintln!("skipped: byok's memory cannot be read here (no CAP_SYS_PTRACE)");
+        return;
+    };
+    assert!(found[0], "the scan finds the key byok hands over");
+    assert!(!found[1], "a key not asked for is still in byok's memory");
+    assert!(!found[2], "a previous key is still in byok's memory");
+}

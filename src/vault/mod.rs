@@ -431,7 +431,9 @@ fn decrypt(paths: &Paths, identity: &dyn age::Identity, source: &str) -> Result<
             )),
             other => undecryptable(format!("{other}")),
         })?;
-    let mut plain = Zeroizing::new(String::new());
+    // The plaintext is shorter than the armored ciphertext: sized up front, the buffer
+    // never grows, so no freed copy of the keys is left behind by a reallocation.
+    let mut plain = Zeroizing::new(String::with_capacity(bytes.len()));
     reader
         .read_to_string(&mut plain)
         .map_err(|e| undecryptable(format!("its content is damaged ({e})")))?;
