@@ -535,3 +535,79 @@ fn exec_holds_only_the_asked_keys_while_the_command_runs() {
     assert!(!found[1], "a key not asked for is still in byok's memory");
     assert!(!found[2], "a previous key is still in byok's memory");
 }
+
+/// The first number on the "Max core file size" line of a /proc/<pid>/limits text.
+fn core_soft_limit(limits: &str) -> String {
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap();
+    line["Max core file size".len()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn byok_holding_a_key_dumps_no_core_and_cannot_be_inspected() {
+    use std::os::unix::process::CommandExt;
+    if !root_or_skip("byok_holding_a_key_dumps_no_core_and_cannot_be_inspected") {
+        return;
+    }
+    // Run as another user than root, so that the owner of /proc/<pid> tells whether the
+    // process is dumpable: the kernel gives root the /proc files of one that is not.
+    let home = Home::with_identity();
+    chown(home.path(), NOBODY);
+    let as_nobody = |args: &[&str]| {
+        let mut c = home.std_cmd();
+        c.uid(NOBODY).gid(NOBODY).args(args);
+        // The soft core-file limit raised as far as allowed, so that lowering it shows.
+        // SAFETY: getrlimit/setrlimit are async-signal-safe and touch only a local.
+        unsafe {
+            c.pre_exec(|| {
+                let mut l = libc::rlimit {
+                    rlim_cur: 0,
+                    rlim_max: 0,
+                };
+                libc::getrlimit(libc::RLIMIT_CORE, &mut l);
+                l.rlim_cur = l.rlim_max.min(1 << 20);
+                libc::setrlimit(libc::RLIMIT_CORE, &l);
+                Ok(())
+            });
+        }
+        assert_cmd::Command::from_std(c)
+    };
+    as_nobody(&["key", "add", "openai", "--no-verify"])
+        .write_stdin(format!("{GOOD_KEY}\n"))
+        .assert()
+        .success();
+    let probe = "stat -c %u /proc/$PPID/status; cat /proc/$PPID/limits";
+    let run = |providers: &[&str]| {
+        let mut args = vec!["exec"];
+        args.extend_from_slice(providers);
+        args.extend_from_slice(&["--", "sh", "-c", probe]);
+        let out = as_nobody(&args).assert().success();
+        let text = support::byok::stdout(&out);
+        let (owner, limits) = text.split_once('\n').unwrap();
+        (owner.to_string(), core_soft_limit(limits))
+    };
+    // Handing over no key (ollama needs none), byok changes nothing: the observation works.
+    let (owner, limit) = run(&["--provider", "ollama"]);
+    assert_eq!(
+        owner,
+        NOBODY.to_string(),
+        "byok without keys stays dumpable"
+    );
+    // Holding a key: not dumpable, and no core file.
+    let (owner, limit_with_key) = run(&["--provider", "openai"]);
+    assert_eq!(owner, "0", "byok holding a key is still dumpable");
+    if limit == "0" {
+        eprintln!("the core-file limit could not be raised here; its lowering is not checked");
+    } else {
+        assert_eq!(
+            limit_with_key, "0",
+            "byok holding a key may write a core file"
+        );
+    }
+}

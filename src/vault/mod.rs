@@ -149,6 +149,7 @@ impl Vault {
         preference: InitPreference,
         lock: FileLock,
     ) -> Result<(Vault, Created)> {
+        crate::keys::protect_memory();
         let id = VaultMeta::new_id();
         let now = Timestamp::now();
         let from_env = identity::from_env()?;
@@ -376,6 +377,7 @@ fn unlock(
     meta: &VaultMeta,
     access: &KeyringAccess,
 ) -> Result<(LoadedIdentity, bool)> {
+    crate::keys::protect_memory();
     if let Some(id) = identity::from_env()? {
         return Ok((id, true));
     }
