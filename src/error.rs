@@ -268,6 +268,31 @@ pub enum Error {
 
     #[error("internal error: {0}")]
     Internal(String),
+
+    #[error(
+        "{} is missing: the vault is unlocked by a passphrase, and the identity that opens it is kept in that file.",
+        path.display()
+    )]
+    IdentityMissing { path: PathBuf },
+
+    #[error("{} is damaged: {detail}. The file was left untouched.", path.display())]
+    IdentityDamaged { path: PathBuf, detail: String },
+
+    #[error("the key was not stored: {why}.")]
+    BadKeyInput { why: String },
+
+    #[error("{} {} owned by another user (uid {owner}): whoever owns it could change {}, and byok would trust what they wrote.", path.display(), if *dir { "is a directory" } else { "is" }, if *dir { "the files in it" } else { "it" })]
+    ForeignOwner {
+        path: PathBuf,
+        owner: u32,
+        dir: bool,
+    },
+
+    #[error("the directory {} is writable by other users ({mode:03o}): they could replace the files byok keeps in it.", path.display())]
+    LooseDirectory { path: PathBuf, mode: u32 },
+
+    #[error("{} is a symbolic link: byok does not follow links for its lock files.", path.display())]
+    SymlinkRefused { path: PathBuf },
 }
 
 impl Error {
@@ -325,6 +350,9 @@ impl Error {
             LedgerUnavailable { .. } => exit::CONFIG,
             BudgetSpent { .. } | BudgetUnchecked { .. } => exit::BUDGET,
             CouncilUndecided { .. } => exit::COUNCIL,
+            IdentityMissing { .. } | IdentityDamaged { .. } => exit::CONFIG,
+            BadKeyInput { .. } => exit::USAGE,
+            ForeignOwner { .. } | LooseDirectory { .. } | SymlinkRefused { .. } => exit::CONFIG,
         }
     }
 
@@ -446,6 +474,21 @@ impl Error {
                 ("rank", true) => "ask again, or let one model decide: byok run -m <provider:model>".into(),
                 _ => "the members disagree: an odd number of members avoids ties, and --mode rank picks the best answer without needing agreement".into(),
             },
+            IdentityMissing { .. } | IdentityDamaged { .. } => {
+                "restore identity.age from a backup, or open the vault with another of its recipients: BYOK_IDENTITY=AGE-SECRET-KEY-1… byok vault status".into()
+            }
+            BadKeyInput { .. } => {
+                "an API key is one word on the first line, at most 1 KiB, without control characters: byok key add <provider> < key.txt".into()
+            }
+            ForeignOwner { path, .. } => format!(
+                "if it is yours, take it back: sudo chown $(id -u) {}  — if you did not put it there, move it aside",
+                path.display()
+            ),
+            LooseDirectory { path, .. } => format!("chmod 700 {}", path.display()),
+            SymlinkRefused { path } => format!(
+                "remove the link (byok makes a new lock file): rm {}",
+                path.display()
+            ),
             Interrupted { .. } | StdoutClosed | Internal(_) => return None,
         })
     }

@@ -114,11 +114,7 @@ pub async fn get_json(
     secrets: &[&str],
 ) -> Result<Value, Failure> {
     let started = Instant::now();
-    let mut request = client.get(url).timeout(timeout);
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = match request.send().await {
+    let response = match get_request(client, url, headers, timeout).send().await {
         Ok(r) => r,
         Err(e) => {
             output::verbose(&format!("GET {url} → {}", e));
@@ -183,6 +179,86 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .expect("a current-thread tokio runtime always builds")
+}
+
+/// The GET of [`get_json`]. The probes' headers carry the key (or sit beside it): every
+/// one is marked sensitive.
+fn get_request(
+    client: &reqwest::Client,
+    url: &str,
+    headers: &[(&str, &str)],
+    timeout: Duration,
+) -> reqwest::RequestBuilder {
+    let mut request = client.get(url).timeout(timeout);
+    for (name, value) in headers {
+        request = secret_header(request, name, "", value);
+    }
+    request
+}
+
+/// Adds a header that carries a key, e.g. `secret_header(r, "authorization", "Bearer ", key)`.
+/// The value is assembled in a zeroizing buffer and marked sensitive (reqwest and hyper
+/// leave it out of Debug output; HTTP/2 never indexes it in HPACK tables). The copy the
+/// `http` crate keeps inside the header value cannot be zeroed: its bytes are immutable.
+/// A value that is not a valid header (a key with a control character) sets the
+/// builder's error, as `header` does, and the request fails without being sent.
+pub fn secret_header(
+    request: reqwest::RequestBuilder,
+    name: &str,
+    prefix: &str,
+    secret: &str,
+) -> reqwest::RequestBuilder {
+    let mut value = zeroize::Zeroizing::new(Vec::with_capacity(prefix.len() + secret.len()));
+    value.extend_from_slice(prefix.as_bytes());
+    value.extend_from_slice(secret.as_bytes());
+    match reqwest::header::HeaderValue::from_bytes(&value) {
+        Ok(mut v) => {
+            v.set_sensitive(true);
+            request.header(name, v)
+        }
+        Err(_) => request.header(name, &value[..]),
+    }
+}
+
+#[cfg(test)]
+mod secret_header_tests {
+    #[test]
+    fn key_headers_are_sensitive_and_a_bad_one_fails_the_request() {
+        let client = super::client(&super::Timeouts::from_env());
+        let built = super::secret_header(
+            client.get("http://127.0.0.1:9/"),
+            "authorization",
+            "Bearer ",
+            "sk-test-1",
+        )
+        .build()
+        .unwrap();
+        let v = &built.headers()["authorization"];
+        assert_eq!(v, "Bearer sk-test-1");
+        assert!(v.is_sensitive());
+        assert!(!format!("{:?}", built.headers()).contains("sk-test-1"));
+        let bad = super::secret_header(client.get("http://127.0.0.1:9/"), "x-api-key", "", "a\nb");
+        assert!(bad.build().is_err());
+    }
+
+    #[test]
+    fn probe_headers_are_sensitive() {
+        let client = super::client(&super::Timeouts::from_env());
+        let headers = [
+            ("x-api-key", "sk-ant-1"),
+            ("anthropic-version", "2023-06-01"),
+        ];
+        let built = super::get_request(
+            &client,
+            "http://127.0.0.1:9/v1/models",
+            &headers,
+            std::time::Duration::from_secs(1),
+        )
+        .build()
+        .unwrap();
+        assert_eq!(built.headers()["x-api-key"], "sk-ant-1");
+        assert!(built.headers()["x-api-key"].is_sensitive());
+    }
 }
 
 #[cfg(test)]

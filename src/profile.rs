@@ -209,6 +209,10 @@ pub fn check_name(name: &str) -> Result<()> {
 pub fn load(paths: &Paths, name: &str) -> Result<LoadedProfile> {
     check_name(name)?;
     let path = path_of(paths, name);
+    // A profile says where keys are sent (`base_url`): only the user may be able to change
+    // it, or the directories it lives in.
+    crate::fsio::check_dir(&paths.config_dir)?;
+    crate::fsio::check_exposure(&path, crate::fsio::Exposure::NotWritableByOthers)?;
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

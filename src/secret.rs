@@ -134,39 +134,80 @@ fn looks_like_key(token: &str) -> bool {
     token.len() >= 32 && has_digit && has_alpha && !token.contains('.')
 }
 
-/// Reads one secret: the first line of piped stdin, or a hidden prompt on a terminal.
-/// Never from argv, so it does not show in `ps` or shell history.
+/// The longest key `key add` and `key rotate` accept. Real API keys are under 256 bytes.
+pub const MAX_SECRET_BYTES: usize = 1024;
+
+/// How much of piped stdin is read looking for the key's line.
+const STDIN_LIMIT: usize = 64 * 1024;
+
+/// Reads one secret: the first non-blank line of piped stdin, or a hidden prompt on a
+/// terminal. Never from argv, so it does not show in `ps` or shell history. Blanks around
+/// it are dropped; a key with whitespace or control characters inside, or longer than
+/// [`MAX_SECRET_BYTES`], is refused (exit 2) before anything is stored.
 pub fn read_secret(prompt: &str) -> Result<SecretString> {
+    crate::keys::protect_memory();
     let stdin = std::io::stdin();
-    let text = if stdin.is_terminal() {
+    let (text, cut) = if stdin.is_terminal() {
         let entered = dialoguer::Password::new()
             .with_prompt(prompt)
             .interact()
             .map_err(|e| Error::Usage(format!("could not read the key from the terminal: {e}")))?;
-        Zeroizing::new(entered)
+        (Zeroizing::new(entered.into_bytes()), false)
     } else {
-        let mut buf = Zeroizing::new(String::new());
-        stdin.lock().read_to_string(&mut buf).map_err(|e| {
-            Error::Usage(format!("could not read the key from standard input: {e}"))
-        })?;
-        buf
+        // Sized up front, so the buffer never moves and leaves a copy behind.
+        let mut buf = Zeroizing::new(Vec::with_capacity(STDIN_LIMIT));
+        stdin
+            .lock()
+            .take(STDIN_LIMIT as u64)
+            .read_to_end(&mut buf)
+            .map_err(|e| {
+                Error::Usage(format!("could not read the key from standard input: {e}"))
+            })?;
+        let cut = buf.len() == STDIN_LIMIT;
+        (buf, cut)
     };
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("");
-    if line.is_empty() {
+    let mut lines = text.split(|b| *b == b'\n');
+    let Some(line) = lines.find(|l| !l.trim_ascii().is_empty()) else {
         return Err(Error::Usage(
             "no key was given: pipe it on standard input (`byok key add openai < key.txt`) or run the command in a terminal to be asked for it".into(),
         ));
+    };
+    // A line cut at the read limit is far too long anyway.
+    let cut = cut && lines.next().is_none();
+    let line = line.trim_ascii();
+    if cut || line.len() > MAX_SECRET_BYTES {
+        return Err(Error::BadKeyInput {
+            why: format!(
+                "it is longer than 1 KiB ({}{} bytes); an API key is much shorter",
+                if cut { "over " } else { "" },
+                line.len()
+            ),
+        });
     }
+    let line = std::str::from_utf8(line)
+        .map(str::trim)
+        .map_err(|_| Error::BadKeyInput {
+            why: "it is not UTF-8 text".into(),
+        })?;
+    check_secret(line)?;
+    Ok(SecretString::from(line))
+}
+
+/// What a key may not hold: whitespace or control characters (after the blanks around
+/// it are removed).
+fn check_secret(line: &str) -> Result<()> {
+    let bad = |why: &str| {
+        Err(Error::BadKeyInput {
+            why: why.to_string(),
+        })
+    };
     if line.chars().any(char::is_whitespace) {
-        return Err(Error::Usage(
-            "the key has spaces in it; an API key is a single word".into(),
-        ));
+        return bad("it has whitespace inside; an API key is a single word");
     }
-    Ok(SecretString::from(line.to_string()))
+    if line.chars().any(char::is_control) {
+        return bad("it has a control character in it; an API key is printable text");
+    }
+    Ok(())
 }
 
 /// Shorthand for code that must hand the secret to a header.
@@ -250,5 +291,23 @@ mod tests {
             &[KEY, other],
         );
         assert_eq!(r, "a [REDACTED]|[REDACTED] b");
+    }
+
+    #[test]
+    fn key_input_checks() {
+        assert!(check_secret("sk-proj-0123456789_abc.DEF").is_ok());
+        for bad in [
+            "sk-a b",
+            "sk-a\tb",
+            "sk-a\u{a0}b",
+            "sk-\u{1b}[0m",
+            "sk-\u{7f}",
+            "sk-\u{0}x",
+        ] {
+            assert!(
+                matches!(check_secret(bad), Err(Error::BadKeyInput { .. })),
+                "{bad:?}"
+            );
+        }
     }
 }

@@ -92,6 +92,9 @@ pub fn run(ctx: &Ctx, args: ExecArgs) -> Result<()> {
         }
         handovers.push(h);
     }
+    // Only the keys handed over are kept: the rest of the decrypted vault is zeroed now,
+    // before the command starts and for as long as it runs.
+    drop(keys);
 
     let mut cmd = Command::new(program);
     cmd.args(rest);
@@ -116,7 +119,6 @@ pub fn run(ctx: &Ctx, args: ExecArgs) -> Result<()> {
     cmd.env("BYOK_EXEC", "1");
 
     let code = spawn_and_wait(cmd, &shown, || record_handovers(ctx, &handovers, &name))?;
-    drop(keys);
     if code == exit::OK {
         return Ok(());
     }

@@ -29,6 +29,7 @@ impl Ledger {
         let path = paths.ledger();
         let fail = |e| ledger_error(&path, e);
         fsio::ensure_private_dir(&paths.data_dir)?;
+        fsio::check_exposure(&path, fsio::Exposure::NotWritableByOthers)?;
         let conn = Connection::open(&path).map_err(fail)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(fail)?;
         conn.pragma_update(None, "synchronous", "NORMAL")

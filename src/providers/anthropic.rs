@@ -75,7 +75,7 @@ pub fn chat_request(
         .header("anthropic-version", API_VERSION)
         .json(&body);
     if let Some(k) = key {
-        http = http.header("x-api-key", k);
+        http = crate::http::secret_header(http, "x-api-key", "", k);
     }
     http
 }

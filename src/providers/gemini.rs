@@ -74,7 +74,7 @@ pub fn chat_request(
         .post(chat_url(provider, &req.model, method, req.stream))
         .json(&request_body(req));
     if let Some(k) = key {
-        http = http.header("x-goog-api-key", k);
+        http = crate::http::secret_header(http, "x-goog-api-key", "", k);
     }
     http
 }

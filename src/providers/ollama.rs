@@ -53,7 +53,7 @@ pub fn chat_request(
     }
     let mut http = client.post(provider.url("/api/chat")).json(&body);
     if let Some(k) = key {
-        http = http.bearer_auth(k);
+        http = crate::http::secret_header(http, "authorization", "Bearer ", k);
     }
     http
 }

@@ -19,7 +19,7 @@ pub async fn probe(
     key: Option<&str>,
     timeout: Duration,
 ) -> Result<Probe, Failure> {
-    let auth = key.map(|k| format!("Bearer {k}"));
+    let auth = key.map(|k| zeroize::Zeroizing::new(format!("Bearer {k}")));
     let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", a.as_str())).collect();
     let secrets: Vec<&str> = key.into_iter().collect();
     let body = http::get_json(
@@ -88,7 +88,7 @@ pub fn chat_request(
     }
     let mut http = client.post(provider.url("/chat/completions")).json(&body);
     if let Some(k) = key {
-        http = http.bearer_auth(k);
+        http = crate::http::secret_header(http, "authorization", "Bearer ", k);
     }
     if provider.id() == "openrouter" {
         http = http.header("X-Title", "byok");

@@ -154,3 +154,47 @@ fn status_of(class: FailureClass) -> VerifyStatus {
         | FailureClass::Interrupted => VerifyStatus::Error,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::chat::ChatRequest;
+    use super::super::{Provider, Wire, anthropic, gemini, ollama, openai};
+
+    #[test]
+    fn every_wire_sends_its_key_in_a_sensitive_header() {
+        let client = crate::http::client(&crate::http::Timeouts::from_env());
+        let req = ChatRequest {
+            model: "m".into(),
+            system: None,
+            prompt: "hi".into(),
+            max_tokens: None,
+            temperature: None,
+            stream: false,
+        };
+        let key = Some("sk-test-0123456789");
+        for (id, header) in [
+            ("openai", "authorization"),
+            ("anthropic", "x-api-key"),
+            ("gemini", "x-goog-api-key"),
+            ("ollama", "authorization"),
+        ] {
+            let p = Provider::resolve(id).unwrap();
+            let builder = match p.spec.wire {
+                Wire::OpenAi => openai::chat_request(&client, &p, key, &req),
+                Wire::Anthropic => anthropic::chat_request(&client, &p, key, &req),
+                Wire::Gemini => gemini::chat_request(&client, &p, key, &req),
+                Wire::Ollama => ollama::chat_request(&client, &p, key, &req),
+            };
+            let built = builder.build().unwrap();
+            let value = &built.headers()[header];
+            assert!(
+                value.to_str().unwrap().ends_with("sk-test-0123456789"),
+                "{id}"
+            );
+            assert!(
+                value.is_sensitive(),
+                "{id}: the key header is not marked sensitive"
+            );
+        }
+    }
+}

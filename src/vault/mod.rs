@@ -149,6 +149,7 @@ impl Vault {
         preference: InitPreference,
         lock: FileLock,
     ) -> Result<(Vault, Created)> {
+        crate::keys::protect_memory();
         let id = VaultMeta::new_id();
         let now = Timestamp::now();
         let from_env = identity::from_env()?;
@@ -376,6 +377,7 @@ fn unlock(
     meta: &VaultMeta,
     access: &KeyringAccess,
 ) -> Result<(LoadedIdentity, bool)> {
+    crate::keys::protect_memory();
     if let Some(id) = identity::from_env()? {
         return Ok((id, true));
     }
@@ -389,6 +391,8 @@ fn unlock(
             identity::parse(&text, "the OS keyring")
         }
         UnlockMethod::Passphrase => {
+            // A missing identity.age is said before a passphrase is asked for in vain.
+            passphrase::require_identity_file(&paths.identity())?;
             let pass = passphrase::obtain(false)?;
             let text = passphrase::unwrap_identity(&paths.identity(), &pass)?;
             identity::parse(&text, "identity.age")
@@ -429,7 +433,9 @@ fn decrypt(paths: &Paths, identity: &dyn age::Identity, source: &str) -> Result<
             )),
             other => undecryptable(format!("{other}")),
         })?;
-    let mut plain = Zeroizing::new(String::new());
+    // The plaintext is shorter than the armored ciphertext: sized up front, the buffer
+    // never grows, so no freed copy of the keys is left behind by a reallocation.
+    let mut plain = Zeroizing::new(String::with_capacity(bytes.len()));
     reader
         .read_to_string(&mut plain)
         .map_err(|e| undecryptable(format!("its content is damaged ({e})")))?;

@@ -3,6 +3,7 @@
 use jiff::Timestamp;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use zeroize::Zeroizing;
 
 /// A provider key, zeroed when dropped, serialised only into the encrypted document.
 #[derive(Clone)]
@@ -28,8 +29,10 @@ impl Serialize for Secret {
 
 impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Ok(Secret(SecretString::from(s)))
+        // Copied into a box of the exact size, and the deserializer's string zeroed:
+        // converting the String itself could reallocate and leave a copy behind.
+        let s = Zeroizing::new(String::deserialize(d)?);
+        Ok(Secret(SecretString::from(s.as_str())))
     }
 }
 
