@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::Provider;
-use super::chat::{ChatRequest, ChatResult, StreamDecoder, Usage, not_understood};
+use super::chat::{ChatRequest, ChatResult, StreamDecoder, Usage, UsageReader, not_understood};
 use super::failure::{Failure, FailureClass};
 use super::verify::{Pages, Probe, count_pages};
 
@@ -82,19 +82,21 @@ pub fn chat_request(
 
 /// Anthropic's usage counters as they arrive, kept apart until normalised: in a stream
 /// `message_start` sets them and `message_delta` replaces the ones it carries.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct RawUsage {
     input: u64,
     output: u64,
     cache_read: u64,
     cache_creation: u64,
     cache_creation_1h: u64,
+    /// The first count that cannot be true; the usage is then unknown for good.
+    impossible: Option<String>,
 }
 
 impl RawUsage {
     /// Replaces every counter `u` carries (a number; `null` or absent leaves it).
     fn update(&mut self, u: &Value) {
-        let n = |ptr: &str| u.pointer(ptr).and_then(Value::as_u64);
+        let mut r = UsageReader::new(u);
         let fields: [(&str, &mut u64); 5] = [
             ("/input_tokens", &mut self.input),
             ("/output_tokens", &mut self.output),
@@ -106,15 +108,21 @@ impl RawUsage {
             ),
         ];
         for (ptr, field) in fields {
-            if let Some(v) = n(ptr) {
+            if let Some(v) = r.count(ptr) {
                 *field = v;
             }
+        }
+        if self.impossible.is_none() {
+            self.impossible = r.impossible().map(String::from);
         }
     }
 
     /// Anthropic's `input_tokens` exclude cache reads and writes: add them back.
     /// `output_tokens` already include thinking, which is not counted apart.
-    fn normalised(&self) -> Usage {
+    fn normalised(&self) -> Result<Usage, String> {
+        if let Some(why) = &self.impossible {
+            return Err(why.clone());
+        }
         Usage {
             input_tokens: self.input + self.cache_read + self.cache_creation,
             output_tokens: self.output,
@@ -123,11 +131,13 @@ impl RawUsage {
             reasoning_tokens: 0,
             cache_write_1h_tokens: self.cache_creation_1h,
         }
+        .checked()
     }
 }
 
-/// Usage in the Anthropic shape, normalised (DESIGN.md §2).
-pub fn usage_of(u: &Value) -> Usage {
+/// Usage in the Anthropic shape, normalised (DESIGN.md §2); `Err` says why it cannot be
+/// true.
+pub fn usage_of(u: &Value) -> Result<Usage, String> {
     let mut raw = RawUsage::default();
     raw.update(u);
     raw.normalised()
@@ -149,17 +159,15 @@ pub fn parse_complete(v: &Value) -> Result<ChatResult, Failure> {
         .filter_map(|b| b.get("text").and_then(Value::as_str))
         .collect();
     let usage = v.get("usage").filter(|u| u.is_object());
-    Ok(ChatResult {
+    let result = ChatResult {
         text,
-        usage: usage.map(usage_of).unwrap_or_default(),
-        usage_reported: usage.is_some(),
-        provider_cost_usd: None,
         finish_reason: v
             .get("stop_reason")
             .and_then(Value::as_str)
             .map(String::from),
-        ttft: None,
-    })
+        ..ChatResult::default()
+    };
+    Ok(result.with_usage(usage.map(usage_of)))
 }
 
 /// An Anthropic error object (`{"type": "overloaded_error", "message": "Overloaded"}`),
@@ -277,13 +285,10 @@ impl StreamDecoder for Decoder {
 
     fn result(&self) -> ChatResult {
         ChatResult {
-            text: String::new(),
-            usage: self.usage.normalised(),
-            usage_reported: self.usage_reported,
-            provider_cost_usd: None,
             finish_reason: self.stop_reason.clone(),
-            ttft: None,
+            ..ChatResult::default()
         }
+        .with_usage(self.usage_reported.then(|| self.usage.normalised()))
     }
 }
 
@@ -350,6 +355,48 @@ mod tests {
 
     fn decode(body: &str) -> Result<ChatResult, crate::providers::chat::ChatFailure> {
         decode_pieces(vec![body.as_bytes().to_vec()], Decoder::default(), false)
+    }
+
+    #[test]
+    fn impossible_counts_leave_the_usage_unknown_with_a_warning() {
+        for bad in ["-5", "1.5", "\"12\"", "1e30", "18446744073709551615"] {
+            // In message_delta's final usage, and in message_start's (a later good report
+            // does not make it believable).
+            for (from, to) in [
+                (
+                    "\"output_tokens\":87}",
+                    format!("\"output_tokens\":{bad}}}"),
+                ),
+                (
+                    "\"input_tokens\":25,\"cache_creation_input_tokens\":1200,\"cache_read_input_tokens\":3000,\"cache_creation\"",
+                    format!(
+                        "\"input_tokens\":{bad},\"cache_creation_input_tokens\":1200,\"cache_read_input_tokens\":3000,\"cache_creation\""
+                    ),
+                ),
+            ] {
+                let body = STREAM.replacen(from, &to, 1);
+                assert_ne!(body, STREAM);
+                let r = decode(&body).unwrap();
+                assert_eq!(r.text, "Hello, wörld 👋\n");
+                assert!(!r.usage_reported && r.usage_impossible, "{bad}");
+                assert_eq!(r.usage, Usage::default());
+                assert!(
+                    r.warnings[0].contains("impossible usage"),
+                    "{:?}",
+                    r.warnings
+                );
+            }
+            let v: Value = serde_json::from_str(&format!(
+                "{{\"type\":\"message\",\"content\":[],\"usage\":{{\"input_tokens\":3,\"output_tokens\":{bad}}}}}"
+            ))
+            .unwrap();
+            let r = parse_complete(&v).unwrap();
+            assert!(r.usage_impossible && !r.usage_reported, "{bad}");
+        }
+        // Each count possible, their normalised sum not.
+        let v = json!({"type": "message", "content": [], "usage": {"input_tokens": 600_000_000,
+            "cache_read_input_tokens": 600_000_000, "output_tokens": 1}});
+        assert!(parse_complete(&v).unwrap().usage_impossible);
     }
 
     #[test]

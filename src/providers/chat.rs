@@ -42,12 +42,122 @@ pub struct Usage {
 
 impl Usage {
     pub fn add(&mut self, other: &Usage) {
-        self.input_tokens += other.input_tokens;
-        self.output_tokens += other.output_tokens;
-        self.cached_input_tokens += other.cached_input_tokens;
-        self.cache_write_tokens += other.cache_write_tokens;
-        self.reasoning_tokens += other.reasoning_tokens;
-        self.cache_write_1h_tokens += other.cache_write_1h_tokens;
+        self.input_tokens = self.input_tokens.saturating_add(other.input_tokens);
+        self.output_tokens = self.output_tokens.saturating_add(other.output_tokens);
+        self.cached_input_tokens = self
+            .cached_input_tokens
+            .saturating_add(other.cached_input_tokens);
+        self.cache_write_tokens = self
+            .cache_write_tokens
+            .saturating_add(other.cache_write_tokens);
+        self.reasoning_tokens = self.reasoning_tokens.saturating_add(other.reasoning_tokens);
+        self.cache_write_1h_tokens = self
+            .cache_write_1h_tokens
+            .saturating_add(other.cache_write_1h_tokens);
+    }
+
+    /// The usage of one call as normalised, if it can be true: no kind of token above
+    /// [`MAX_TOKENS_PER_CALL`] (a sum of counts can pass it even when each count does not).
+    pub fn checked(self) -> Result<Usage, String> {
+        let fields = [
+            ("input_tokens", self.input_tokens),
+            ("output_tokens", self.output_tokens),
+            ("cached_input_tokens", self.cached_input_tokens),
+            ("cache_write_tokens", self.cache_write_tokens),
+            ("reasoning_tokens", self.reasoning_tokens),
+            ("cache_write_1h_tokens", self.cache_write_1h_tokens),
+        ];
+        match fields.iter().find(|(_, n)| *n > MAX_TOKENS_PER_CALL) {
+            Some((name, n)) => Err(impossible(&format!("{name} adds up to {n}"))),
+            None => Ok(self),
+        }
+    }
+}
+
+/// The most tokens of one kind a single call can report. A provider that reports more
+/// (or a negative, fractional or non-numeric count) is wrong, and its usage is recorded
+/// as unknown rather than believed.
+pub const MAX_TOKENS_PER_CALL: u64 = 1_000_000_000;
+
+fn impossible(what: &str) -> String {
+    format!(
+        "the provider reported an impossible usage ({what}); the call's tokens and cost are recorded as unknown"
+    )
+}
+
+/// One token count as a provider reported it, by the one rule every wire format uses:
+/// absent or `null` is no count (`Ok(None)`); a whole number from 0 to
+/// [`MAX_TOKENS_PER_CALL`] is a count; anything else (negative, fractional, `1e30`,
+/// `"12"`, an object) cannot be a count and says why.
+pub fn token_count(v: Option<&serde_json::Value>) -> Result<Option<u64>, String> {
+    use serde_json::Value;
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(t) if t <= MAX_TOKENS_PER_CALL => Ok(Some(t)),
+            _ => Err(n.to_string()),
+        },
+        Some(Value::String(_)) => Err("a string".into()),
+        Some(Value::Bool(_)) => Err("a boolean".into()),
+        Some(Value::Array(_)) => Err("a list".into()),
+        Some(Value::Object(_)) => Err("an object".into()),
+    }
+}
+
+/// Reads the token counts of one usage object with [`token_count`], remembering the
+/// first count that cannot be true; [`UsageReader::finish`] then refuses the whole usage.
+pub struct UsageReader<'a> {
+    usage: &'a serde_json::Value,
+    impossible: Option<String>,
+}
+
+impl<'a> UsageReader<'a> {
+    pub fn new(usage: &'a serde_json::Value) -> Self {
+        UsageReader {
+            usage,
+            impossible: None,
+        }
+    }
+
+    /// The count at `pointer` (a JSON pointer into the usage object); `None` when it is
+    /// absent, `null`, or impossible (then remembered).
+    pub fn count(&mut self, pointer: &str) -> Option<u64> {
+        match token_count(self.usage.pointer(pointer)) {
+            Ok(n) => n,
+            Err(what) => {
+                self.impossible.get_or_insert_with(|| {
+                    impossible(&format!("{} is {what}", pointer.trim_start_matches('/')))
+                });
+                None
+            }
+        }
+    }
+
+    /// The count at `pointer`, 0 when absent.
+    pub fn count_or_zero(&mut self, pointer: &str) -> u64 {
+        self.count(pointer).unwrap_or(0)
+    }
+
+    /// The first impossible count read so far, as a warning.
+    pub fn impossible(&self) -> Option<&str> {
+        self.impossible.as_deref()
+    }
+
+    /// `usage`, normalised from the counts read, unless one of them (or a sum) is
+    /// impossible: then why, as a warning.
+    pub fn finish(self, usage: Usage) -> Result<Usage, String> {
+        match self.impossible {
+            Some(why) => Err(why),
+            None => usage.checked(),
+        }
+    }
+}
+
+/// A usage report kept across a stream: a later report replaces an earlier one, except
+/// that an impossible report stays (the call's usage is then unknown, whatever follows).
+pub fn replace_usage(slot: &mut Option<Result<Usage, String>>, report: Result<Usage, String>) {
+    if !matches!(slot, Some(Err(_))) {
+        *slot = Some(report);
     }
 }
 
@@ -63,6 +173,37 @@ pub struct ChatResult {
     pub finish_reason: Option<String>,
     /// Time from sending the request to the first answer text.
     pub ttft: Option<Duration>,
+    /// The provider reported a usage that cannot be true: `usage` is left at zero and
+    /// `usage_reported` false, so the cost is unknown (never 0).
+    pub usage_impossible: bool,
+    /// What the provider sent that was wrong without failing the call (an impossible
+    /// usage, an answer with no choices), for the caller to show as warnings.
+    pub warnings: Vec<String>,
+}
+
+impl ChatResult {
+    /// Takes a provider's usage report: `None` when it sent none; an impossible one
+    /// leaves the usage unknown (and drops the provider's own price of it) with a warning.
+    pub fn with_usage(mut self, report: Option<Result<Usage, String>>) -> ChatResult {
+        match report {
+            None => {
+                self.usage = Usage::default();
+                self.usage_reported = false;
+            }
+            Some(Ok(usage)) => {
+                self.usage = usage;
+                self.usage_reported = true;
+            }
+            Some(Err(why)) => {
+                self.usage = Usage::default();
+                self.usage_reported = false;
+                self.usage_impossible = true;
+                self.provider_cost_usd = None;
+                self.warnings.push(why);
+            }
+        }
+        self
+    }
 }
 
 /// A failed call, with whatever arrived before it failed.
@@ -609,6 +750,88 @@ pub fn split_at(body: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
 mod tests {
     use super::*;
     use crate::providers::{ollama, openai};
+    use serde_json::json;
+
+    #[test]
+    fn one_rule_for_every_token_count() {
+        let ok = |v: serde_json::Value| token_count(Some(&v));
+        assert_eq!(token_count(None), Ok(None));
+        assert_eq!(ok(json!(null)), Ok(None));
+        assert_eq!(ok(json!(0)), Ok(Some(0)));
+        assert_eq!(ok(json!(1234)), Ok(Some(1234)));
+        assert_eq!(
+            ok(json!(MAX_TOKENS_PER_CALL)),
+            Ok(Some(MAX_TOKENS_PER_CALL))
+        );
+        for bad in [
+            json!(MAX_TOKENS_PER_CALL + 1),
+            json!(u64::MAX),
+            json!(-1),
+            json!(i64::MIN),
+            json!(1.5),
+            json!(12.0),
+            json!(1e30),
+            json!("12"),
+            json!(true),
+            json!([1]),
+            json!({"n": 1}),
+        ] {
+            assert!(ok(bad.clone()).is_err(), "{bad} was taken as a count");
+        }
+        // Through serde_json's own parsing of the raw text, as it comes off the wire.
+        for raw in [
+            "-5",
+            "1.5",
+            "1e30",
+            "18446744073709551615",
+            "18446744073709551616",
+        ] {
+            let v: serde_json::Value = serde_json::from_str(raw).unwrap();
+            assert!(token_count(Some(&v)).is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn an_impossible_report_makes_the_usage_unknown_with_a_warning() {
+        let u = json!({"a": 5, "b": -3, "c": "x"});
+        let mut r = UsageReader::new(&u);
+        assert_eq!(r.count("/a"), Some(5));
+        assert_eq!(r.count("/b"), None);
+        assert_eq!(r.count("/c"), None);
+        assert_eq!(r.count_or_zero("/missing"), 0);
+        let why = r.finish(Usage::default()).unwrap_err();
+        assert!(
+            why.contains("impossible usage") && why.contains("b is -3"),
+            "{why}"
+        );
+
+        // Each count within the limit, a normalised sum beyond it.
+        let sum = Usage {
+            input_tokens: 2 * MAX_TOKENS_PER_CALL,
+            ..Usage::default()
+        };
+        assert!(sum.checked().is_err());
+
+        let r = ChatResult {
+            provider_cost_usd: Some(0.5),
+            ..ChatResult::default()
+        }
+        .with_usage(Some(Err(why.clone())));
+        assert!(!r.usage_reported && r.usage_impossible);
+        assert_eq!(r.usage, Usage::default());
+        assert_eq!(
+            r.provider_cost_usd, None,
+            "the price of an impossible usage"
+        );
+        assert_eq!(r.warnings, vec![why]);
+
+        // Once impossible, a later report does not make it believable again.
+        let mut slot = None;
+        replace_usage(&mut slot, Ok(Usage::default()));
+        replace_usage(&mut slot, Err("bad".into()));
+        replace_usage(&mut slot, Ok(Usage::default()));
+        assert_eq!(slot, Some(Err("bad".into())));
+    }
 
     #[test]
     fn an_sse_event_over_the_limit_fails_and_keeps_the_text_before_it() {

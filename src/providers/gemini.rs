@@ -6,7 +6,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::Provider;
-use super::chat::{ChatRequest, ChatResult, StreamDecoder, Usage, not_understood};
+use super::chat::{
+    ChatRequest, ChatResult, StreamDecoder, Usage, UsageReader, not_understood, replace_usage,
+};
 use super::failure::{Failure, FailureClass};
 use super::verify::{Pages, Probe, count_pages};
 
@@ -137,18 +139,19 @@ fn request_body(req: &ChatRequest) -> Value {
 
 /// Gemini's `usageMetadata`: `promptTokenCount` already includes
 /// `cachedContentTokenCount`; `candidatesTokenCount` excludes `thoughtsTokenCount`, so
-/// thinking is added to the output.
-pub fn usage_of(u: &Value) -> Usage {
-    let n = |field: &str| u.get(field).and_then(Value::as_u64).unwrap_or(0);
-    let thoughts = n("thoughtsTokenCount");
-    Usage {
-        input_tokens: n("promptTokenCount"),
-        output_tokens: n("candidatesTokenCount") + thoughts,
-        cached_input_tokens: n("cachedContentTokenCount"),
+/// thinking is added to the output. `Err` says why the report cannot be true.
+pub fn usage_of(u: &Value) -> Result<Usage, String> {
+    let mut r = UsageReader::new(u);
+    let thoughts = r.count_or_zero("/thoughtsTokenCount");
+    let usage = Usage {
+        input_tokens: r.count_or_zero("/promptTokenCount"),
+        output_tokens: r.count_or_zero("/candidatesTokenCount") + thoughts,
+        cached_input_tokens: r.count_or_zero("/cachedContentTokenCount"),
         cache_write_tokens: 0,
         reasoning_tokens: thoughts,
         cache_write_1h_tokens: 0,
-    }
+    };
+    r.finish(usage)
 }
 
 /// The answer text of a response or chunk: the first candidate's parts, except thought
@@ -281,14 +284,12 @@ pub fn parse_complete(v: &Value) -> Result<ChatResult, Failure> {
         return Err(answer_blocked(r));
     }
     let usage = v.get("usageMetadata").filter(|u| u.is_object());
-    Ok(ChatResult {
+    let result = ChatResult {
         text,
-        usage: usage.map(usage_of).unwrap_or_default(),
-        usage_reported: usage.is_some(),
-        provider_cost_usd: None,
         finish_reason,
-        ttft: None,
-    })
+        ..ChatResult::default()
+    };
+    Ok(result.with_usage(usage.map(usage_of)))
 }
 
 /// Gemini streams (`alt=sse`): every event is a whole `GenerateContentResponse` chunk
@@ -296,7 +297,7 @@ pub fn parse_complete(v: &Value) -> Result<ChatResult, Failure> {
 /// marker, so the stream is whole once a chunk has carried a `finishReason`.
 #[derive(Default)]
 pub struct Decoder {
-    usage: Option<Usage>,
+    usage: Option<Result<Usage, String>>,
     finish_reason: Option<String>,
     any_text: bool,
 }
@@ -313,7 +314,7 @@ impl StreamDecoder for Decoder {
             return Err(error_failure(err));
         }
         if let Some(u) = v.get("usageMetadata").filter(|u| u.is_object()) {
-            self.usage = Some(usage_of(u));
+            replace_usage(&mut self.usage, usage_of(u));
         }
         if !self.any_text
             && let Some(blocked) = prompt_blocked(&v)
@@ -346,13 +347,10 @@ impl StreamDecoder for Decoder {
 
     fn result(&self) -> ChatResult {
         ChatResult {
-            text: String::new(),
-            usage: self.usage.unwrap_or_default(),
-            usage_reported: self.usage.is_some(),
-            provider_cost_usd: None,
             finish_reason: self.finish_reason.clone(),
-            ttft: None,
+            ..ChatResult::default()
         }
+        .with_usage(self.usage.clone())
     }
 }
 
@@ -608,6 +606,31 @@ mod tests {
             assert_eq!(f.partial.text, "The answer");
             assert_eq!(f.partial.usage.input_tokens, 7);
         }
+    }
+
+    #[test]
+    fn impossible_counts_leave_the_usage_unknown_with_a_warning() {
+        for bad in ["-5", "1.5", "\"12\"", "1e30", "18446744073709551615"] {
+            let body = STREAM.replace(
+                "\"candidatesTokenCount\": 11",
+                &format!("\"candidatesTokenCount\": {bad}"),
+            );
+            assert_ne!(body, STREAM);
+            let r = decode(&body).unwrap();
+            assert_eq!(r.text, "2 + 2 = **4**, naïvely ✓");
+            assert!(!r.usage_reported && r.usage_impossible, "{bad}");
+            assert_eq!(r.usage, Usage::default());
+            assert!(
+                r.warnings[0].contains("impossible usage"),
+                "{:?}",
+                r.warnings
+            );
+        }
+        // Each count possible, the output (answer + thinking) not.
+        let v = json!({"candidates": [{"content": {"parts": [{"text": "hi"}]}, "finishReason": "STOP"}],
+            "usageMetadata": {"promptTokenCount": 4, "candidatesTokenCount": 600_000_000, "thoughtsTokenCount": 600_000_000}});
+        let r = parse_complete(&v).unwrap();
+        assert!(r.usage_impossible);
     }
 
     #[test]

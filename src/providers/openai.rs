@@ -6,7 +6,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::Provider;
-use super::chat::{ChatRequest, ChatResult, StreamDecoder, Usage, not_understood};
+use super::chat::{
+    ChatRequest, ChatResult, StreamDecoder, Usage, UsageReader, not_understood, replace_usage,
+};
 use super::failure::{Failure, FailureClass};
 use super::verify::Probe;
 use crate::http;
@@ -97,24 +99,34 @@ pub fn chat_request(
 }
 
 /// Usage in the OpenAI shape: `prompt_tokens` already include cached tokens and
-/// `completion_tokens` already include reasoning, so both are taken as they are.
-pub fn usage_of(u: &Value) -> Usage {
-    let n = |ptr: &str| u.pointer(ptr).and_then(Value::as_u64).unwrap_or(0);
-    Usage {
-        input_tokens: n("/prompt_tokens"),
-        output_tokens: n("/completion_tokens"),
-        // DeepSeek reports cache hits at the top level instead.
-        cached_input_tokens: n("/prompt_tokens_details/cached_tokens")
-            .max(n("/prompt_cache_hit_tokens")),
-        cache_write_tokens: n("/prompt_tokens_details/cache_write_tokens"),
-        reasoning_tokens: n("/completion_tokens_details/reasoning_tokens"),
+/// `completion_tokens` already include reasoning, so both are taken as they are. With
+/// several choices (`n`), the counts are already the sum over them. `Err` says why the
+/// report cannot be true.
+pub fn usage_of(u: &Value) -> Result<Usage, String> {
+    let mut r = UsageReader::new(u);
+    let cached = r.count_or_zero("/prompt_tokens_details/cached_tokens");
+    // DeepSeek reports cache hits at the top level instead.
+    let cache_hits = r.count_or_zero("/prompt_cache_hit_tokens");
+    let usage = Usage {
+        input_tokens: r.count_or_zero("/prompt_tokens"),
+        output_tokens: r.count_or_zero("/completion_tokens"),
+        cached_input_tokens: cached.max(cache_hits),
+        cache_write_tokens: r.count_or_zero("/prompt_tokens_details/cache_write_tokens"),
+        reasoning_tokens: r.count_or_zero("/completion_tokens_details/reasoning_tokens"),
         cache_write_1h_tokens: 0,
-    }
+    };
+    r.finish(usage)
 }
 
-/// OpenRouter's own charge for the call, in USD credits.
+/// More than this for one call is not a price anyone was charged: a provider's bug.
+const MAX_PROVIDER_COST_USD: f64 = 1000.0;
+
+/// OpenRouter's own charge for the call, in USD credits; ignored (the price table is
+/// used instead) when it is negative, not a number, or absurd.
 fn provider_cost(u: &Value) -> Option<f64> {
-    u.get("cost").and_then(Value::as_f64)
+    u.get("cost")
+        .and_then(Value::as_f64)
+        .filter(|c| c.is_finite() && (0.0..=MAX_PROVIDER_COST_USD).contains(c))
 }
 
 pub fn parse_complete(v: &Value) -> Result<ChatResult, Failure> {
@@ -130,17 +142,16 @@ pub fn parse_complete(v: &Value) -> Result<ChatResult, Failure> {
         .unwrap_or("")
         .to_string();
     let usage = v.get("usage").filter(|u| u.is_object());
-    Ok(ChatResult {
+    let result = ChatResult {
         text,
-        usage: usage.map(usage_of).unwrap_or_default(),
-        usage_reported: usage.is_some(),
         provider_cost_usd: usage.and_then(provider_cost),
         finish_reason: choice
             .get("finish_reason")
             .and_then(Value::as_str)
             .map(String::from),
-        ttft: None,
-    })
+        ..ChatResult::default()
+    };
+    Ok(result.with_usage(usage.map(usage_of)))
 }
 
 /// An error object inside a 200 answer or a stream.
@@ -179,7 +190,7 @@ fn stream_error(err: &Value) -> Failure {
 /// (OpenRouter); `usage: null` on the others; `[DONE]` at the end.
 #[derive(Default)]
 pub struct Decoder {
-    usage: Option<Usage>,
+    usage: Option<Result<Usage, String>>,
     cost: Option<f64>,
     finish_reason: Option<String>,
     done: bool,
@@ -201,7 +212,7 @@ impl StreamDecoder for Decoder {
             return Err(stream_error(err));
         }
         if let Some(u) = v.get("usage").filter(|u| u.is_object()) {
-            self.usage = Some(usage_of(u));
+            replace_usage(&mut self.usage, usage_of(u));
             self.cost = provider_cost(u).or(self.cost);
         }
         let mut deltas = Vec::new();
@@ -226,13 +237,11 @@ impl StreamDecoder for Decoder {
 
     fn result(&self) -> ChatResult {
         ChatResult {
-            text: String::new(),
-            usage: self.usage.unwrap_or_default(),
-            usage_reported: self.usage.is_some(),
             provider_cost_usd: self.cost,
             finish_reason: self.finish_reason.clone(),
-            ttft: None,
+            ..ChatResult::default()
         }
+        .with_usage(self.usage.clone())
     }
 }
 
@@ -262,6 +271,63 @@ mod tests {
         "data: {\"id\":\"gen-1\",\"choices\":[],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":2,\"total_tokens\":12,\"cost\":0.000042}}\n\n",
         "data: [DONE]\n\n"
     );
+
+    fn decode(body: &str) -> Result<ChatResult, crate::providers::chat::ChatFailure> {
+        decode_pieces(vec![body.as_bytes().to_vec()], Decoder::default(), false)
+    }
+
+    #[test]
+    fn impossible_counts_leave_the_usage_unknown_with_a_warning() {
+        for bad in [
+            "-5",
+            "1.5",
+            "\"12\"",
+            "1e30",
+            "18446744073709551615",
+            "1000000001",
+        ] {
+            let body = OPENAI_STREAM.replace(
+                "\"completion_tokens\":40",
+                &format!("\"completion_tokens\":{bad}"),
+            );
+            assert_ne!(body, OPENAI_STREAM);
+            let r = decode(&body).unwrap();
+            assert_eq!(r.text, "Hello, wörld");
+            assert!(!r.usage_reported && r.usage_impossible, "{bad}");
+            assert_eq!(r.usage, Usage::default(), "{bad}");
+            assert_eq!(r.warnings.len(), 1, "{bad}");
+            assert!(
+                r.warnings[0].contains("impossible usage"),
+                "{:?}",
+                r.warnings
+            );
+
+            let v: Value = serde_json::from_str(&format!(
+                "{{\"choices\":[{{\"index\":0,\"message\":{{\"content\":\"x\"}}}}],\"usage\":{{\"prompt_tokens\":{bad},\"completion_tokens\":2}}}}"
+            ))
+            .unwrap();
+            let r = parse_complete(&v).unwrap();
+            assert!(!r.usage_reported && r.usage_impossible, "{bad}");
+            assert_eq!(r.usage, Usage::default());
+        }
+    }
+
+    #[test]
+    fn an_absurd_provider_cost_is_ignored() {
+        for (cost, kept) in [
+            ("0.000042", Some(0.000042)),
+            ("0", Some(0.0)),
+            ("1000", Some(1000.0)),
+            ("-0.01", None),
+            ("1000.5", None),
+            ("1e300", None),
+            ("\"NaN\"", None),
+            ("null", None),
+        ] {
+            let body = OPENROUTER_STREAM.replace("\"cost\":0.000042", &format!("\"cost\":{cost}"));
+            assert_eq!(decode(&body).unwrap().provider_cost_usd, kept, "{cost}");
+        }
+    }
 
     #[test]
     fn openai_stream_text_and_usage() {
