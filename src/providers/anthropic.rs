@@ -89,6 +89,8 @@ struct RawUsage {
     cache_read: u64,
     cache_creation: u64,
     cache_creation_1h: u64,
+    /// `output_tokens_details.thinking_tokens` (newer models): part of `output`.
+    thinking: u64,
     /// The first count that cannot be true; the usage is then unknown for good.
     impossible: Option<String>,
 }
@@ -97,7 +99,7 @@ impl RawUsage {
     /// Replaces every counter `u` carries (a number; `null` or absent leaves it).
     fn update(&mut self, u: &Value) {
         let mut r = UsageReader::new(u);
-        let fields: [(&str, &mut u64); 5] = [
+        let fields: [(&str, &mut u64); 6] = [
             ("/input_tokens", &mut self.input),
             ("/output_tokens", &mut self.output),
             ("/cache_read_input_tokens", &mut self.cache_read),
@@ -106,6 +108,7 @@ impl RawUsage {
                 "/cache_creation/ephemeral_1h_input_tokens",
                 &mut self.cache_creation_1h,
             ),
+            ("/output_tokens_details/thinking_tokens", &mut self.thinking),
         ];
         for (ptr, field) in fields {
             if let Some(v) = r.count(ptr) {
@@ -118,7 +121,8 @@ impl RawUsage {
     }
 
     /// Anthropic's `input_tokens` exclude cache reads and writes: add them back.
-    /// `output_tokens` already include thinking, which is not counted apart.
+    /// `output_tokens` already include thinking, reported apart (when it is) as
+    /// `thinking_tokens`.
     fn normalised(&self) -> Result<Usage, String> {
         if let Some(why) = &self.impossible {
             return Err(why.clone());
@@ -128,7 +132,7 @@ impl RawUsage {
             output_tokens: self.output,
             cached_input_tokens: self.cache_read,
             cache_write_tokens: self.cache_creation,
-            reasoning_tokens: 0,
+            reasoning_tokens: self.thinking,
             cache_write_1h_tokens: self.cache_creation_1h,
         }
         .checked()
@@ -273,6 +277,10 @@ impl StreamDecoder for Decoder {
             }
             "message_stop" => self.done = true,
             "error" => return Err(error_event(v.get("error").unwrap_or(&v))),
+            // An error object with no type of its own (as another wire format writes it).
+            _ if v.get("error").is_some_and(|e| !e.is_null()) => {
+                return Err(error_event(&v["error"]));
+            }
             // ping, content_block_stop, and event types added later.
             _ => {}
         }
@@ -353,8 +361,32 @@ mod tests {
         "data: {\"type\":\"message_stop\"}\n\n"
     );
 
+    /// A newer model that reports its thinking tokens apart (part of `output_tokens`).
+    fn thinking_stream() -> String {
+        STREAM.replace(
+            "\"output_tokens\":87}",
+            "\"output_tokens\":87,\"output_tokens_details\":{\"thinking_tokens\":61}}",
+        )
+    }
+
     fn decode(body: &str) -> Result<ChatResult, crate::providers::chat::ChatFailure> {
         decode_pieces(vec![body.as_bytes().to_vec()], Decoder::default(), false)
+    }
+
+    #[test]
+    fn thinking_tokens_are_reasoning_tokens() {
+        let body = thinking_stream();
+        assert_ne!(body, STREAM);
+        let r = decode(&body).unwrap();
+        assert_eq!(r.usage.reasoning_tokens, 61);
+        assert_eq!(
+            r.usage.output_tokens, 87,
+            "thinking is already in the output"
+        );
+        let v = json!({"type": "message", "content": [{"type": "text", "text": "x"}],
+            "usage": {"input_tokens": 5, "output_tokens": 40, "output_tokens_details": {"thinking_tokens": 30}}});
+        let r = parse_complete(&v).unwrap();
+        assert_eq!((r.usage.output_tokens, r.usage.reasoning_tokens), (40, 30));
     }
 
     #[test]
@@ -397,6 +429,28 @@ mod tests {
         let v = json!({"type": "message", "content": [], "usage": {"input_tokens": 600_000_000,
             "cache_read_input_tokens": 600_000_000, "output_tokens": 1}});
         assert!(parse_complete(&v).unwrap().usage_impossible);
+    }
+
+    #[test]
+    fn an_error_object_without_a_type_mid_stream_is_a_failure() {
+        let start = STREAM_OUTPUT_ONLY
+            .find("event: content_block_stop")
+            .unwrap();
+        let body = format!(
+            "{}data: {{\"error\":{{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}}}\n\n{}",
+            &STREAM_OUTPUT_ONLY[..start],
+            &STREAM_OUTPUT_ONLY[start..]
+        );
+        let f = decode(&body).unwrap_err();
+        assert_eq!(f.failure.class, FailureClass::Overloaded);
+        assert_eq!(f.failure.message, "Overloaded");
+        assert_eq!(f.partial.text, "Paris.");
+        // `"error": null` is no error.
+        let body = STREAM_OUTPUT_ONLY.replace(
+            "{\"type\": \"ping\"}",
+            "{\"type\": \"ping\", \"error\": null}",
+        );
+        assert!(decode(&body).is_ok());
     }
 
     #[test]
@@ -589,7 +643,10 @@ mod tests {
     proptest! {
         #[test]
         fn any_split_gives_the_same_answer(cuts in proptest::collection::vec(0usize..4000, 0..60)) {
-            for body in [STREAM, STREAM_OUTPUT_ONLY] {
+            // Also newer models' thinking count, and a body ending right after
+            // `message_stop`'s data line, without its blank line.
+            let thinking = thinking_stream();
+            for body in [STREAM, STREAM_OUTPUT_ONLY, &thinking, STREAM.trim_end(), STREAM_OUTPUT_ONLY.trim_end_matches('\n')] {
                 let whole = decode(body).unwrap();
                 let split = decode_pieces(split_at(body.as_bytes(), &cuts), Decoder::default(), false).unwrap();
                 prop_assert_eq!(&whole.text, &split.text);

@@ -265,8 +265,19 @@ fn error_failure(err: &Value) -> Failure {
     }
 }
 
+/// The error object of a 200 answer or a stream chunk, if it is one: `{"error": {…}}`, or
+/// that object as the only element of a list (how Gemini writes errors when it does not
+/// stream SSE).
+fn error_in(v: &Value) -> Option<&Value> {
+    let single = match v.as_array().map(Vec::as_slice) {
+        Some([one]) => one,
+        _ => v,
+    };
+    single.get("error").filter(|e| !e.is_null())
+}
+
 pub fn parse_complete(v: &Value) -> Result<ChatResult, Failure> {
-    if let Some(err) = v.get("error") {
+    if let Some(err) = error_in(v) {
         return Err(error_failure(err));
     }
     if let Some(blocked) = prompt_blocked(v) {
@@ -294,7 +305,9 @@ pub fn parse_complete(v: &Value) -> Result<ChatResult, Failure> {
 
 /// Gemini streams (`alt=sse`): every event is a whole `GenerateContentResponse` chunk
 /// whose usage is cumulative (the last one counts, never a sum); there is no end
-/// marker, so the stream is whole once a chunk has carried a `finishReason`.
+/// marker, so the stream is whole once a chunk has carried a `finishReason`. An error
+/// can come as a chunk of its own, or written bare (pretty-printed JSON without `data:`)
+/// into the stream; either fails the call.
 #[derive(Default)]
 pub struct Decoder {
     usage: Option<Result<Usage, String>>,
@@ -310,7 +323,7 @@ impl StreamDecoder for Decoder {
         }
         let v: Value = serde_json::from_str(data)
             .map_err(|e| not_understood(format!("a stream event was not JSON ({e})")))?;
-        if let Some(err) = v.get("error") {
+        if let Some(err) = error_in(&v) {
             return Err(error_failure(err));
         }
         if let Some(u) = v.get("usageMetadata").filter(|u| u.is_object()) {
@@ -608,6 +621,48 @@ mod tests {
         }
     }
 
+    /// Gemini's mid-stream failure: the error object written bare into the stream,
+    /// pretty-printed, with no `data:` (here after the answer had finished).
+    const BARE_ERROR: &str = "{\n  \"error\": {\n    \"code\": 503,\n    \"message\": \"The model is overloaded. Please try again later.\",\n    \"status\": \"UNAVAILABLE\"\n  }\n}\n";
+
+    #[test]
+    fn a_bare_error_object_mid_stream_is_a_failure_keeping_the_text() {
+        for at in [
+            STREAM
+                .find("data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Checking")
+                .unwrap(),
+            STREAM.len(),
+        ] {
+            let body = format!("{}{BARE_ERROR}", &STREAM[..at]);
+            let f = decode(&body).unwrap_err();
+            assert_eq!(f.failure.class, FailureClass::Overloaded, "{at}");
+            assert_eq!(
+                f.failure.message,
+                "The model is overloaded. Please try again later."
+            );
+            assert_eq!(f.failure.status, Some(503));
+            assert!(f.partial.text.starts_with("2 + 2"));
+        }
+        // The same written as a list, and without its last newline.
+        let listed = format!("{STREAM}[{}]", BARE_ERROR.trim_end());
+        assert_eq!(
+            decode(&listed).unwrap_err().failure.class,
+            FailureClass::Overloaded
+        );
+        // Cut before the object closes: a cut, never a success.
+        let half = &BARE_ERROR[..BARE_ERROR.find("\"status\"").unwrap()];
+        let body = format!(
+            "{}{half}",
+            &STREAM[..STREAM
+                .find("data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Checking")
+                .unwrap()]
+        );
+        assert_eq!(
+            decode(&body).unwrap_err().failure.class,
+            FailureClass::StreamCut
+        );
+    }
+
     #[test]
     fn impossible_counts_leave_the_usage_unknown_with_a_warning() {
         for bad in ["-5", "1.5", "\"12\"", "1e30", "18446744073709551615"] {
@@ -715,12 +770,24 @@ mod tests {
     proptest! {
         #[test]
         fn any_split_gives_the_same_answer(cuts in proptest::collection::vec(0usize..2000, 0..40)) {
-            let whole = decode(STREAM).unwrap();
-            let split = decode_pieces(split_at(STREAM.as_bytes(), &cuts), Decoder::default(), false).unwrap();
-            prop_assert_eq!(&whole.text, &split.text);
-            prop_assert_eq!(whole.usage, split.usage);
-            prop_assert_eq!(split.usage, EXPECTED_USAGE);
-            prop_assert_eq!(whole.finish_reason, split.finish_reason);
+            // Also a body whose last event has no blank line after it.
+            for body in [STREAM, STREAM.trim_end()] {
+                let whole = decode(body).unwrap();
+                let split = decode_pieces(split_at(body.as_bytes(), &cuts), Decoder::default(), false).unwrap();
+                prop_assert_eq!(&whole.text, &split.text);
+                prop_assert_eq!(whole.usage, split.usage);
+                prop_assert_eq!(split.usage, EXPECTED_USAGE);
+                prop_assert_eq!(whole.finish_reason, split.finish_reason);
+            }
+        }
+
+        /// A bare error after the answer fails the same way, however the body is split.
+        #[test]
+        fn any_split_of_a_bare_error_fails_the_same(cuts in proptest::collection::vec(0usize..2200, 0..40)) {
+            let body = format!("{STREAM}{BARE_ERROR}");
+            let f = decode_pieces(split_at(body.as_bytes(), &cuts), Decoder::default(), false).unwrap_err();
+            prop_assert_eq!(f.failure.class, FailureClass::Overloaded);
+            prop_assert_eq!(f.partial.text, "2 + 2 = **4**, naïvely ✓");
         }
 
         /// Every split right after a `\r` (between the `\r` and the `\n` of a CRLF),

@@ -129,26 +129,51 @@ fn provider_cost(u: &Value) -> Option<f64> {
         .filter(|c| c.is_finite() && (0.0..=MAX_PROVIDER_COST_USD).contains(c))
 }
 
+/// The choice that is the answer: `index` 0 (a missing `index` counts as 0). With several
+/// choices (`n` > 1) the others are ignored.
+fn answer_choice(v: &Value) -> Option<&Value> {
+    v.get("choices")?
+        .as_array()?
+        .iter()
+        .find(|c| c.get("index").and_then(Value::as_u64).unwrap_or(0) == 0)
+}
+
+const NO_CHOICES: &str =
+    "the provider's answer had no choices, only its usage: the answer is empty";
+
 pub fn parse_complete(v: &Value) -> Result<ChatResult, Failure> {
     if let Some(err) = v.get("error").filter(|e| !e.is_null()) {
         return Err(stream_error(err));
     }
-    let choice = v
-        .pointer("/choices/0")
-        .ok_or_else(|| not_understood("the answer has no choices".into()))?;
+    let usage = v.get("usage").filter(|u| u.is_object());
+    let mut warnings = Vec::new();
+    let choice = match answer_choice(v) {
+        Some(c) => Some(c),
+        // A 200 with an empty `choices` list and a usage block: the tokens were spent
+        // on an empty answer.
+        None if usage.is_some()
+            && v.get("choices")
+                .and_then(Value::as_array)
+                .is_some_and(Vec::is_empty) =>
+        {
+            warnings.push(NO_CHOICES.to_string());
+            None
+        }
+        None => return Err(not_understood("the answer has no choices".into())),
+    };
     let text = choice
-        .pointer("/message/content")
+        .and_then(|c| c.pointer("/message/content"))
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    let usage = v.get("usage").filter(|u| u.is_object());
     let result = ChatResult {
         text,
         provider_cost_usd: usage.and_then(provider_cost),
         finish_reason: choice
-            .get("finish_reason")
+            .and_then(|c| c.get("finish_reason"))
             .and_then(Value::as_str)
             .map(String::from),
+        warnings,
         ..ChatResult::default()
     };
     Ok(result.with_usage(usage.map(usage_of)))
@@ -185,14 +210,17 @@ fn stream_error(err: &Value) -> Failure {
     }
 }
 
-/// Streams in the OpenAI shape: `choices[0].delta.content` pieces; usage in a chunk
-/// whose `choices` is empty (OpenAI), on the `finish_reason` chunk (Mistral) or after it
+/// Streams in the OpenAI shape: `choices[].delta.content` pieces of choice 0 (chunks for
+/// other choices, when `n` > 1, interleave and are ignored); usage in a chunk whose
+/// `choices` is empty (OpenAI), on the `finish_reason` chunk (Mistral) or after it
 /// (OpenRouter); `usage: null` on the others; `[DONE]` at the end.
 #[derive(Default)]
 pub struct Decoder {
     usage: Option<Result<Usage, String>>,
     cost: Option<f64>,
     finish_reason: Option<String>,
+    /// Some chunk carried choice 0.
+    any_choice: bool,
     done: bool,
 }
 
@@ -216,7 +244,8 @@ impl StreamDecoder for Decoder {
             self.cost = provider_cost(u).or(self.cost);
         }
         let mut deltas = Vec::new();
-        if let Some(choice) = v.pointer("/choices/0") {
+        if let Some(choice) = answer_choice(&v) {
+            self.any_choice = true;
             if let Some(t) = choice.pointer("/delta/content").and_then(Value::as_str) {
                 deltas.push(t.to_string());
             }
@@ -236,9 +265,14 @@ impl StreamDecoder for Decoder {
     }
 
     fn result(&self) -> ChatResult {
+        let mut warnings = Vec::new();
+        if self.done && !self.any_choice && matches!(self.usage, Some(Ok(_))) {
+            warnings.push(NO_CHOICES.to_string());
+        }
         ChatResult {
             provider_cost_usd: self.cost,
             finish_reason: self.finish_reason.clone(),
+            warnings,
             ..ChatResult::default()
         }
         .with_usage(self.usage.clone())
@@ -272,8 +306,46 @@ mod tests {
         "data: [DONE]\n\n"
     );
 
+    /// Three choices (`n: 3`) whose chunks interleave, choice 1 first; usage is the sum.
+    const INTERLEAVED_STREAM: &str = concat!(
+        "data: {\"id\":\"c2\",\"choices\":[{\"index\":1,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}],\"usage\":null}\n\n",
+        "data: {\"id\":\"c2\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}],\"usage\":null}\n\n",
+        "data: {\"id\":\"c2\",\"choices\":[{\"index\":1,\"delta\":{\"content\":\"Lyon\"},\"finish_reason\":null}],\"usage\":null}\n\n",
+        "data: {\"id\":\"c2\",\"choices\":[{\"index\":2,\"delta\":{\"content\":\"Nice\"},\"finish_reason\":null}],\"usage\":null}\n\n",
+        "data: {\"id\":\"c2\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Paris\"},\"finish_reason\":null}],\"usage\":null}\n\n",
+        "data: {\"id\":\"c2\",\"choices\":[{\"index\":1,\"delta\":{},\"finish_reason\":\"length\"}],\"usage\":null}\n\n",
+        "data: {\"id\":\"c2\",\"choices\":[{\"index\":2,\"delta\":{\"content\":\" !\"},\"finish_reason\":\"stop\"}],\"usage\":null}\n\n",
+        "data: {\"id\":\"c2\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\", France\"},\"finish_reason\":\"stop\"}],\"usage\":null}\n\n",
+        "data: {\"id\":\"c2\",\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":21,\"total_tokens\":30}}\n\n",
+        "data: [DONE]\n\n"
+    );
+
     fn decode(body: &str) -> Result<ChatResult, crate::providers::chat::ChatFailure> {
         decode_pieces(vec![body.as_bytes().to_vec()], Decoder::default(), false)
+    }
+
+    #[test]
+    fn interleaved_choices_give_choice_zero_and_the_summed_usage() {
+        let r = decode(INTERLEAVED_STREAM).unwrap();
+        assert_eq!(r.text, "Paris, France");
+        assert_eq!(r.finish_reason.as_deref(), Some("stop"));
+        assert_eq!((r.usage.input_tokens, r.usage.output_tokens), (9, 21));
+        // Choice 1 finishing says nothing about choice 0.
+        let cut = &INTERLEAVED_STREAM[..INTERLEAVED_STREAM
+            .find("{\"index\":2,\"delta\":{\"content\":\" !")
+            .unwrap()];
+        let cut = &cut[..cut.rfind("data: ").unwrap()];
+        let f = decode(cut).unwrap_err();
+        assert_eq!(f.failure.class, FailureClass::StreamCut);
+        assert_eq!(f.partial.text, "Paris");
+        // Whole answers: choice 0 wherever it is in the list.
+        let v = json!({"choices": [
+            {"index": 1, "message": {"content": "Lyon"}, "finish_reason": "stop"},
+            {"index": 0, "message": {"content": "Paris"}, "finish_reason": "length"}
+        ], "usage": {"prompt_tokens": 9, "completion_tokens": 4}});
+        let r = parse_complete(&v).unwrap();
+        assert_eq!(r.text, "Paris");
+        assert_eq!(r.finish_reason.as_deref(), Some("length"));
     }
 
     #[test]
@@ -330,6 +402,28 @@ mod tests {
     }
 
     #[test]
+    fn no_choices_and_a_usage_block_is_an_empty_answer_with_a_warning() {
+        let v = json!({"id": "c", "object": "chat.completion", "choices": [],
+            "usage": {"prompt_tokens": 40, "completion_tokens": 0, "total_tokens": 40}});
+        let r = parse_complete(&v).unwrap();
+        assert_eq!(r.text, "");
+        assert!(r.usage_reported);
+        assert_eq!(r.usage.input_tokens, 40);
+        assert!(r.warnings[0].contains("no choices"), "{:?}", r.warnings);
+        // Without usage either, nothing was understood.
+        assert!(parse_complete(&json!({"choices": []})).is_err());
+        assert!(parse_complete(&json!({"usage": {"prompt_tokens": 1}})).is_err());
+
+        let stream = "data: {\"id\":\"c\",\"choices\":[],\"usage\":{\"prompt_tokens\":40,\"completion_tokens\":0}}\n\ndata: [DONE]\n\n";
+        let r = decode(stream).unwrap();
+        assert_eq!(r.text, "");
+        assert_eq!(r.usage.input_tokens, 40);
+        assert!(r.warnings[0].contains("no choices"), "{:?}", r.warnings);
+        // A normal stream has no such warning.
+        assert!(decode(OPENAI_STREAM).unwrap().warnings.is_empty());
+    }
+
+    #[test]
     fn openai_stream_text_and_usage() {
         let r = decode_pieces(
             vec![OPENAI_STREAM.as_bytes().to_vec()],
@@ -362,6 +456,12 @@ mod tests {
         assert_eq!(r.text, "Hi!");
         assert_eq!(r.usage.input_tokens, 10);
         assert_eq!(r.provider_cost_usd, Some(0.000042));
+        // A server that sends no `[DONE]` and closes right after the usage chunk, with
+        // no blank line: that last event still counts.
+        let body = OPENROUTER_STREAM.replace("\n\ndata: [DONE]\n\n", "");
+        let r = decode(&body).unwrap();
+        assert_eq!(r.usage.input_tokens, 10);
+        assert_eq!(r.provider_cost_usd, Some(0.000042));
     }
 
     #[test]
@@ -385,7 +485,8 @@ mod tests {
     proptest! {
         #[test]
         fn any_split_gives_the_same_answer(cuts in proptest::collection::vec(0usize..2000, 0..40)) {
-            for body in [OPENAI_STREAM, OPENROUTER_STREAM] {
+            // The last event's blank line left out, too: the body just ends.
+            for body in [OPENAI_STREAM, OPENROUTER_STREAM, INTERLEAVED_STREAM, OPENAI_STREAM.trim_end(), &OPENROUTER_STREAM.replace("\n\ndata: [DONE]\n\n", "")] {
                 let whole = decode_pieces(vec![body.as_bytes().to_vec()], Decoder::default(), false).unwrap();
                 let split = decode_pieces(split_at(body.as_bytes(), &cuts), Decoder::default(), false).unwrap();
                 prop_assert_eq!(&whole.text, &split.text);
