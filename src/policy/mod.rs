@@ -90,7 +90,8 @@ pub struct Walker<'a> {
     /// Reservations made ahead, by provider and model (a council reserves every call it
     /// will make before it starts); taken before reserving anew.
     pub prepaid: RefCell<Vec<(String, String, i64)>>,
-    /// Budget warnings (80 % used) for the caller to show.
+    /// Budget warnings (80 % used) and what providers sent wrong without failing the
+    /// call, for the caller to show.
     pub warnings: RefCell<Vec<String>>,
 }
 
@@ -287,6 +288,7 @@ impl Walker<'_> {
                     .await
                 };
                 self.settle(row, &r.candidate, label.as_deref(), &outcome, t0.elapsed());
+                self.note_warnings(&r.candidate, &outcome);
                 match outcome {
                     Ok(result) => {
                         if r.failing {
@@ -567,6 +569,22 @@ impl Walker<'_> {
         }
     }
 
+    /// What the provider sent wrong without failing the call (an impossible usage, an
+    /// answer with no choices), for the caller to show once.
+    fn note_warnings(&self, c: &Candidate, outcome: &Result<ChatResult, ChatFailure>) {
+        let result = match outcome {
+            Ok(r) => r,
+            Err(f) => &*f.partial,
+        };
+        let mut warnings = self.warnings.borrow_mut();
+        for w in &result.warnings {
+            let w = format!("{}:{}: {w}", c.provider.id(), c.model);
+            if !warnings.contains(&w) {
+                warnings.push(w);
+            }
+        }
+    }
+
     /// The error for a walk its canceller stopped: a signal is an interruption (exit
     /// 128+N); `--timeout` is a failed call (exit 6) whose partial answer stays printed.
     fn stopped(&self, c: &Candidate, some_text: bool) -> Error {
@@ -791,7 +809,7 @@ fn single_missing_key(plan: &Plan, attempts: &[Attempt]) -> Option<Error> {
 }
 
 /// What a call cost: the provider's own figure, the price table's, or unknown — and
-/// unknown, never 0, when a remote provider reported no usage.
+/// unknown, never 0, when a remote provider reported no usage or one that cannot be true.
 pub fn call_cost(
     table: &PriceTable,
     provider: &Provider,
@@ -802,7 +820,7 @@ pub fn call_cost(
         && result.provider_cost_usd.is_none()
         && !prices::is_local(provider.id())
     {
-        if result.usage == Usage::default() && result.text.is_empty() {
+        if result.usage == Usage::default() && result.text.is_empty() && !result.usage_impossible {
             // Nothing was generated (a refused request): nothing was spent.
             return prices::Cost {
                 usd: Some(0.0),

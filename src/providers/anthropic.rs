@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::Provider;
-use super::chat::{ChatRequest, ChatResult, StreamDecoder, Usage, not_understood};
+use super::chat::{ChatRequest, ChatResult, StreamDecoder, Usage, UsageReader, not_understood};
 use super::failure::{Failure, FailureClass};
 use super::verify::{Pages, Probe, count_pages};
 
@@ -82,20 +82,24 @@ pub fn chat_request(
 
 /// Anthropic's usage counters as they arrive, kept apart until normalised: in a stream
 /// `message_start` sets them and `message_delta` replaces the ones it carries.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct RawUsage {
     input: u64,
     output: u64,
     cache_read: u64,
     cache_creation: u64,
     cache_creation_1h: u64,
+    /// `output_tokens_details.thinking_tokens` (newer models): part of `output`.
+    thinking: u64,
+    /// The first count that cannot be true; the usage is then unknown for good.
+    impossible: Option<String>,
 }
 
 impl RawUsage {
     /// Replaces every counter `u` carries (a number; `null` or absent leaves it).
     fn update(&mut self, u: &Value) {
-        let n = |ptr: &str| u.pointer(ptr).and_then(Value::as_u64);
-        let fields: [(&str, &mut u64); 5] = [
+        let mut r = UsageReader::new(u);
+        let fields: [(&str, &mut u64); 6] = [
             ("/input_tokens", &mut self.input),
             ("/output_tokens", &mut self.output),
             ("/cache_read_input_tokens", &mut self.cache_read),
@@ -104,30 +108,40 @@ impl RawUsage {
                 "/cache_creation/ephemeral_1h_input_tokens",
                 &mut self.cache_creation_1h,
             ),
+            ("/output_tokens_details/thinking_tokens", &mut self.thinking),
         ];
         for (ptr, field) in fields {
-            if let Some(v) = n(ptr) {
+            if let Some(v) = r.count(ptr) {
                 *field = v;
             }
+        }
+        if self.impossible.is_none() {
+            self.impossible = r.impossible().map(String::from);
         }
     }
 
     /// Anthropic's `input_tokens` exclude cache reads and writes: add them back.
-    /// `output_tokens` already include thinking, which is not counted apart.
-    fn normalised(&self) -> Usage {
+    /// `output_tokens` already include thinking, reported apart (when it is) as
+    /// `thinking_tokens`.
+    fn normalised(&self) -> Result<Usage, String> {
+        if let Some(why) = &self.impossible {
+            return Err(why.clone());
+        }
         Usage {
             input_tokens: self.input + self.cache_read + self.cache_creation,
             output_tokens: self.output,
             cached_input_tokens: self.cache_read,
             cache_write_tokens: self.cache_creation,
-            reasoning_tokens: 0,
+            reasoning_tokens: self.thinking,
             cache_write_1h_tokens: self.cache_creation_1h,
         }
+        .checked()
     }
 }
 
-/// Usage in the Anthropic shape, normalised (DESIGN.md §2).
-pub fn usage_of(u: &Value) -> Usage {
+/// Usage in the Anthropic shape, normalised (DESIGN.md §2); `Err` says why it cannot be
+/// true.
+pub fn usage_of(u: &Value) -> Result<Usage, String> {
     let mut raw = RawUsage::default();
     raw.update(u);
     raw.normalised()
@@ -149,17 +163,15 @@ pub fn parse_complete(v: &Value) -> Result<ChatResult, Failure> {
         .filter_map(|b| b.get("text").and_then(Value::as_str))
         .collect();
     let usage = v.get("usage").filter(|u| u.is_object());
-    Ok(ChatResult {
+    let result = ChatResult {
         text,
-        usage: usage.map(usage_of).unwrap_or_default(),
-        usage_reported: usage.is_some(),
-        provider_cost_usd: None,
         finish_reason: v
             .get("stop_reason")
             .and_then(Value::as_str)
             .map(String::from),
-        ttft: None,
-    })
+        ..ChatResult::default()
+    };
+    Ok(result.with_usage(usage.map(usage_of)))
 }
 
 /// An Anthropic error object (`{"type": "overloaded_error", "message": "Overloaded"}`),
@@ -265,6 +277,10 @@ impl StreamDecoder for Decoder {
             }
             "message_stop" => self.done = true,
             "error" => return Err(error_event(v.get("error").unwrap_or(&v))),
+            // An error object with no type of its own (as another wire format writes it).
+            _ if v.get("error").is_some_and(|e| !e.is_null()) => {
+                return Err(error_event(&v["error"]));
+            }
             // ping, content_block_stop, and event types added later.
             _ => {}
         }
@@ -277,13 +293,10 @@ impl StreamDecoder for Decoder {
 
     fn result(&self) -> ChatResult {
         ChatResult {
-            text: String::new(),
-            usage: self.usage.normalised(),
-            usage_reported: self.usage_reported,
-            provider_cost_usd: None,
             finish_reason: self.stop_reason.clone(),
-            ttft: None,
+            ..ChatResult::default()
         }
+        .with_usage(self.usage_reported.then(|| self.usage.normalised()))
     }
 }
 
@@ -348,8 +361,96 @@ mod tests {
         "data: {\"type\":\"message_stop\"}\n\n"
     );
 
+    /// A newer model that reports its thinking tokens apart (part of `output_tokens`).
+    fn thinking_stream() -> String {
+        STREAM.replace(
+            "\"output_tokens\":87}",
+            "\"output_tokens\":87,\"output_tokens_details\":{\"thinking_tokens\":61}}",
+        )
+    }
+
     fn decode(body: &str) -> Result<ChatResult, crate::providers::chat::ChatFailure> {
         decode_pieces(vec![body.as_bytes().to_vec()], Decoder::default(), false)
+    }
+
+    #[test]
+    fn thinking_tokens_are_reasoning_tokens() {
+        let body = thinking_stream();
+        assert_ne!(body, STREAM);
+        let r = decode(&body).unwrap();
+        assert_eq!(r.usage.reasoning_tokens, 61);
+        assert_eq!(
+            r.usage.output_tokens, 87,
+            "thinking is already in the output"
+        );
+        let v = json!({"type": "message", "content": [{"type": "text", "text": "x"}],
+            "usage": {"input_tokens": 5, "output_tokens": 40, "output_tokens_details": {"thinking_tokens": 30}}});
+        let r = parse_complete(&v).unwrap();
+        assert_eq!((r.usage.output_tokens, r.usage.reasoning_tokens), (40, 30));
+    }
+
+    #[test]
+    fn impossible_counts_leave_the_usage_unknown_with_a_warning() {
+        for bad in ["-5", "1.5", "\"12\"", "1e30", "18446744073709551615"] {
+            // In message_delta's final usage, and in message_start's (a later good report
+            // does not make it believable).
+            for (from, to) in [
+                (
+                    "\"output_tokens\":87}",
+                    format!("\"output_tokens\":{bad}}}"),
+                ),
+                (
+                    "\"input_tokens\":25,\"cache_creation_input_tokens\":1200,\"cache_read_input_tokens\":3000,\"cache_creation\"",
+                    format!(
+                        "\"input_tokens\":{bad},\"cache_creation_input_tokens\":1200,\"cache_read_input_tokens\":3000,\"cache_creation\""
+                    ),
+                ),
+            ] {
+                let body = STREAM.replacen(from, &to, 1);
+                assert_ne!(body, STREAM);
+                let r = decode(&body).unwrap();
+                assert_eq!(r.text, "Hello, wörld 👋\n");
+                assert!(!r.usage_reported && r.usage_impossible, "{bad}");
+                assert_eq!(r.usage, Usage::default());
+                assert!(
+                    r.warnings[0].contains("impossible usage"),
+                    "{:?}",
+                    r.warnings
+                );
+            }
+            let v: Value = serde_json::from_str(&format!(
+                "{{\"type\":\"message\",\"content\":[],\"usage\":{{\"input_tokens\":3,\"output_tokens\":{bad}}}}}"
+            ))
+            .unwrap();
+            let r = parse_complete(&v).unwrap();
+            assert!(r.usage_impossible && !r.usage_reported, "{bad}");
+        }
+        // Each count possible, their normalised sum not.
+        let v = json!({"type": "message", "content": [], "usage": {"input_tokens": 600_000_000,
+            "cache_read_input_tokens": 600_000_000, "output_tokens": 1}});
+        assert!(parse_complete(&v).unwrap().usage_impossible);
+    }
+
+    #[test]
+    fn an_error_object_without_a_type_mid_stream_is_a_failure() {
+        let start = STREAM_OUTPUT_ONLY
+            .find("event: content_block_stop")
+            .unwrap();
+        let body = format!(
+            "{}data: {{\"error\":{{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}}}\n\n{}",
+            &STREAM_OUTPUT_ONLY[..start],
+            &STREAM_OUTPUT_ONLY[start..]
+        );
+        let f = decode(&body).unwrap_err();
+        assert_eq!(f.failure.class, FailureClass::Overloaded);
+        assert_eq!(f.failure.message, "Overloaded");
+        assert_eq!(f.partial.text, "Paris.");
+        // `"error": null` is no error.
+        let body = STREAM_OUTPUT_ONLY.replace(
+            "{\"type\": \"ping\"}",
+            "{\"type\": \"ping\", \"error\": null}",
+        );
+        assert!(decode(&body).is_ok());
     }
 
     #[test]
@@ -542,7 +643,10 @@ mod tests {
     proptest! {
         #[test]
         fn any_split_gives_the_same_answer(cuts in proptest::collection::vec(0usize..4000, 0..60)) {
-            for body in [STREAM, STREAM_OUTPUT_ONLY] {
+            // Also newer models' thinking count, and a body ending right after
+            // `message_stop`'s data line, without its blank line.
+            let thinking = thinking_stream();
+            for body in [STREAM, STREAM_OUTPUT_ONLY, &thinking, STREAM.trim_end(), STREAM_OUTPUT_ONLY.trim_end_matches('\n')] {
                 let whole = decode(body).unwrap();
                 let split = decode_pieces(split_at(body.as_bytes(), &cuts), Decoder::default(), false).unwrap();
                 prop_assert_eq!(&whole.text, &split.text);

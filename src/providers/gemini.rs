@@ -6,7 +6,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::Provider;
-use super::chat::{ChatRequest, ChatResult, StreamDecoder, Usage, not_understood};
+use super::chat::{
+    ChatRequest, ChatResult, StreamDecoder, Usage, UsageReader, not_understood, replace_usage,
+};
 use super::failure::{Failure, FailureClass};
 use super::verify::{Pages, Probe, count_pages};
 
@@ -137,18 +139,19 @@ fn request_body(req: &ChatRequest) -> Value {
 
 /// Gemini's `usageMetadata`: `promptTokenCount` already includes
 /// `cachedContentTokenCount`; `candidatesTokenCount` excludes `thoughtsTokenCount`, so
-/// thinking is added to the output.
-pub fn usage_of(u: &Value) -> Usage {
-    let n = |field: &str| u.get(field).and_then(Value::as_u64).unwrap_or(0);
-    let thoughts = n("thoughtsTokenCount");
-    Usage {
-        input_tokens: n("promptTokenCount"),
-        output_tokens: n("candidatesTokenCount") + thoughts,
-        cached_input_tokens: n("cachedContentTokenCount"),
+/// thinking is added to the output. `Err` says why the report cannot be true.
+pub fn usage_of(u: &Value) -> Result<Usage, String> {
+    let mut r = UsageReader::new(u);
+    let thoughts = r.count_or_zero("/thoughtsTokenCount");
+    let usage = Usage {
+        input_tokens: r.count_or_zero("/promptTokenCount"),
+        output_tokens: r.count_or_zero("/candidatesTokenCount") + thoughts,
+        cached_input_tokens: r.count_or_zero("/cachedContentTokenCount"),
         cache_write_tokens: 0,
         reasoning_tokens: thoughts,
         cache_write_1h_tokens: 0,
-    }
+    };
+    r.finish(usage)
 }
 
 /// The answer text of a response or chunk: the first candidate's parts, except thought
@@ -262,8 +265,19 @@ fn error_failure(err: &Value) -> Failure {
     }
 }
 
+/// The error object of a 200 answer or a stream chunk, if it is one: `{"error": {…}}`, or
+/// that object as the only element of a list (how Gemini writes errors when it does not
+/// stream SSE).
+fn error_in(v: &Value) -> Option<&Value> {
+    let single = match v.as_array().map(Vec::as_slice) {
+        Some([one]) => one,
+        _ => v,
+    };
+    single.get("error").filter(|e| !e.is_null())
+}
+
 pub fn parse_complete(v: &Value) -> Result<ChatResult, Failure> {
-    if let Some(err) = v.get("error") {
+    if let Some(err) = error_in(v) {
         return Err(error_failure(err));
     }
     if let Some(blocked) = prompt_blocked(v) {
@@ -281,22 +295,22 @@ pub fn parse_complete(v: &Value) -> Result<ChatResult, Failure> {
         return Err(answer_blocked(r));
     }
     let usage = v.get("usageMetadata").filter(|u| u.is_object());
-    Ok(ChatResult {
+    let result = ChatResult {
         text,
-        usage: usage.map(usage_of).unwrap_or_default(),
-        usage_reported: usage.is_some(),
-        provider_cost_usd: None,
         finish_reason,
-        ttft: None,
-    })
+        ..ChatResult::default()
+    };
+    Ok(result.with_usage(usage.map(usage_of)))
 }
 
 /// Gemini streams (`alt=sse`): every event is a whole `GenerateContentResponse` chunk
 /// whose usage is cumulative (the last one counts, never a sum); there is no end
-/// marker, so the stream is whole once a chunk has carried a `finishReason`.
+/// marker, so the stream is whole once a chunk has carried a `finishReason`. An error
+/// can come as a chunk of its own, or written bare (pretty-printed JSON without `data:`)
+/// into the stream; either fails the call.
 #[derive(Default)]
 pub struct Decoder {
-    usage: Option<Usage>,
+    usage: Option<Result<Usage, String>>,
     finish_reason: Option<String>,
     any_text: bool,
 }
@@ -309,11 +323,11 @@ impl StreamDecoder for Decoder {
         }
         let v: Value = serde_json::from_str(data)
             .map_err(|e| not_understood(format!("a stream event was not JSON ({e})")))?;
-        if let Some(err) = v.get("error") {
+        if let Some(err) = error_in(&v) {
             return Err(error_failure(err));
         }
         if let Some(u) = v.get("usageMetadata").filter(|u| u.is_object()) {
-            self.usage = Some(usage_of(u));
+            replace_usage(&mut self.usage, usage_of(u));
         }
         if !self.any_text
             && let Some(blocked) = prompt_blocked(&v)
@@ -346,13 +360,10 @@ impl StreamDecoder for Decoder {
 
     fn result(&self) -> ChatResult {
         ChatResult {
-            text: String::new(),
-            usage: self.usage.unwrap_or_default(),
-            usage_reported: self.usage.is_some(),
-            provider_cost_usd: None,
             finish_reason: self.finish_reason.clone(),
-            ttft: None,
+            ..ChatResult::default()
         }
+        .with_usage(self.usage.clone())
     }
 }
 
@@ -610,6 +621,73 @@ mod tests {
         }
     }
 
+    /// Gemini's mid-stream failure: the error object written bare into the stream,
+    /// pretty-printed, with no `data:` (here after the answer had finished).
+    const BARE_ERROR: &str = "{\n  \"error\": {\n    \"code\": 503,\n    \"message\": \"The model is overloaded. Please try again later.\",\n    \"status\": \"UNAVAILABLE\"\n  }\n}\n";
+
+    #[test]
+    fn a_bare_error_object_mid_stream_is_a_failure_keeping_the_text() {
+        for at in [
+            STREAM
+                .find("data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Checking")
+                .unwrap(),
+            STREAM.len(),
+        ] {
+            let body = format!("{}{BARE_ERROR}", &STREAM[..at]);
+            let f = decode(&body).unwrap_err();
+            assert_eq!(f.failure.class, FailureClass::Overloaded, "{at}");
+            assert_eq!(
+                f.failure.message,
+                "The model is overloaded. Please try again later."
+            );
+            assert_eq!(f.failure.status, Some(503));
+            assert!(f.partial.text.starts_with("2 + 2"));
+        }
+        // The same written as a list, and without its last newline.
+        let listed = format!("{STREAM}[{}]", BARE_ERROR.trim_end());
+        assert_eq!(
+            decode(&listed).unwrap_err().failure.class,
+            FailureClass::Overloaded
+        );
+        // Cut before the object closes: a cut, never a success.
+        let half = &BARE_ERROR[..BARE_ERROR.find("\"status\"").unwrap()];
+        let body = format!(
+            "{}{half}",
+            &STREAM[..STREAM
+                .find("data: {\"candidates\": [{\"content\": {\"parts\": [{\"text\": \"Checking")
+                .unwrap()]
+        );
+        assert_eq!(
+            decode(&body).unwrap_err().failure.class,
+            FailureClass::StreamCut
+        );
+    }
+
+    #[test]
+    fn impossible_counts_leave_the_usage_unknown_with_a_warning() {
+        for bad in ["-5", "1.5", "\"12\"", "1e30", "18446744073709551615"] {
+            let body = STREAM.replace(
+                "\"candidatesTokenCount\": 11",
+                &format!("\"candidatesTokenCount\": {bad}"),
+            );
+            assert_ne!(body, STREAM);
+            let r = decode(&body).unwrap();
+            assert_eq!(r.text, "2 + 2 = **4**, naïvely ✓");
+            assert!(!r.usage_reported && r.usage_impossible, "{bad}");
+            assert_eq!(r.usage, Usage::default());
+            assert!(
+                r.warnings[0].contains("impossible usage"),
+                "{:?}",
+                r.warnings
+            );
+        }
+        // Each count possible, the output (answer + thinking) not.
+        let v = json!({"candidates": [{"content": {"parts": [{"text": "hi"}]}, "finishReason": "STOP"}],
+            "usageMetadata": {"promptTokenCount": 4, "candidatesTokenCount": 600_000_000, "thoughtsTokenCount": 600_000_000}});
+        let r = parse_complete(&v).unwrap();
+        assert!(r.usage_impossible);
+    }
+
     #[test]
     fn a_stream_that_ends_without_a_finish_reason_was_cut() {
         let cut = &STREAM[..STREAM
@@ -692,12 +770,24 @@ mod tests {
     proptest! {
         #[test]
         fn any_split_gives_the_same_answer(cuts in proptest::collection::vec(0usize..2000, 0..40)) {
-            let whole = decode(STREAM).unwrap();
-            let split = decode_pieces(split_at(STREAM.as_bytes(), &cuts), Decoder::default(), false).unwrap();
-            prop_assert_eq!(&whole.text, &split.text);
-            prop_assert_eq!(whole.usage, split.usage);
-            prop_assert_eq!(split.usage, EXPECTED_USAGE);
-            prop_assert_eq!(whole.finish_reason, split.finish_reason);
+            // Also a body whose last event has no blank line after it.
+            for body in [STREAM, STREAM.trim_end()] {
+                let whole = decode(body).unwrap();
+                let split = decode_pieces(split_at(body.as_bytes(), &cuts), Decoder::default(), false).unwrap();
+                prop_assert_eq!(&whole.text, &split.text);
+                prop_assert_eq!(whole.usage, split.usage);
+                prop_assert_eq!(split.usage, EXPECTED_USAGE);
+                prop_assert_eq!(whole.finish_reason, split.finish_reason);
+            }
+        }
+
+        /// A bare error after the answer fails the same way, however the body is split.
+        #[test]
+        fn any_split_of_a_bare_error_fails_the_same(cuts in proptest::collection::vec(0usize..2200, 0..40)) {
+            let body = format!("{STREAM}{BARE_ERROR}");
+            let f = decode_pieces(split_at(body.as_bytes(), &cuts), Decoder::default(), false).unwrap_err();
+            prop_assert_eq!(f.failure.class, FailureClass::Overloaded);
+            prop_assert_eq!(f.partial.text, "2 + 2 = **4**, naïvely ✓");
         }
 
         /// Every split right after a `\r` (between the `\r` and the `\n` of a CRLF),

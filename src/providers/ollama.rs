@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::Provider;
-use super::chat::{ChatRequest, ChatResult, StreamDecoder, Usage, not_understood};
+use super::chat::{ChatRequest, ChatResult, StreamDecoder, Usage, UsageReader, not_understood};
 use super::failure::{Failure, FailureClass};
 use super::verify::Probe;
 use crate::http;
@@ -60,18 +60,19 @@ pub fn chat_request(
 
 /// The counts of a `done: true` object: `prompt_eval_count` is left out when the whole
 /// prompt came from the cache (0), so a missing count is 0. `None` when neither count is
-/// there at all.
-fn usage_of(v: &Value) -> Option<Usage> {
-    let prompt = v.get("prompt_eval_count").and_then(Value::as_u64);
-    let eval = v.get("eval_count").and_then(Value::as_u64);
-    if prompt.is_none() && eval.is_none() {
+/// there at all; `Err` when one cannot be true.
+fn usage_of(v: &Value) -> Option<Result<Usage, String>> {
+    let mut r = UsageReader::new(v);
+    let prompt = r.count("/prompt_eval_count");
+    let eval = r.count("/eval_count");
+    if prompt.is_none() && eval.is_none() && r.impossible().is_none() {
         return None;
     }
-    Some(Usage {
+    Some(r.finish(Usage {
         input_tokens: prompt.unwrap_or(0),
         output_tokens: eval.unwrap_or(0),
         ..Usage::default()
-    })
+    }))
 }
 
 /// Ollama's error is a plain string: `{"error": "model \"x\" not found, try pulling it
@@ -116,18 +117,15 @@ pub fn parse_complete(v: &Value) -> Result<ChatResult, Failure> {
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    let usage = usage_of(v);
-    Ok(ChatResult {
+    let result = ChatResult {
         text,
-        usage: usage.unwrap_or_default(),
-        usage_reported: usage.is_some(),
-        provider_cost_usd: None,
         finish_reason: v
             .get("done_reason")
             .and_then(Value::as_str)
             .map(String::from),
-        ttft: None,
-    })
+        ..ChatResult::default()
+    };
+    Ok(result.with_usage(usage_of(v)))
 }
 
 /// Newline-delimited JSON: `message.content` pieces (`message.thinking` is never answer
@@ -135,7 +133,7 @@ pub fn parse_complete(v: &Value) -> Result<ChatResult, Failure> {
 /// mid-stream.
 #[derive(Default)]
 pub struct Decoder {
-    usage: Option<Usage>,
+    usage: Option<Result<Usage, String>>,
     finish_reason: Option<String>,
     done: bool,
 }
@@ -173,13 +171,10 @@ impl StreamDecoder for Decoder {
 
     fn result(&self) -> ChatResult {
         ChatResult {
-            text: String::new(),
-            usage: self.usage.unwrap_or_default(),
-            usage_reported: self.usage.is_some(),
-            provider_cost_usd: None,
             finish_reason: self.finish_reason.clone(),
-            ttft: None,
+            ..ChatResult::default()
         }
+        .with_usage(self.usage.clone())
     }
 }
 
@@ -306,6 +301,28 @@ mod tests {
         );
         assert_eq!(f.partial.text, "Once upon");
         assert!(!f.partial.usage_reported);
+    }
+
+    #[test]
+    fn impossible_counts_leave_the_usage_unknown_with_a_warning() {
+        for bad in ["-5", "1.5", "\"12\"", "1e30", "18446744073709551615"] {
+            let body = PLAIN_STREAM.replace("\"eval_count\":259", &format!("\"eval_count\":{bad}"));
+            assert_ne!(body, PLAIN_STREAM);
+            let r = whole(&body);
+            assert_eq!(r.text, "The sky is blue.");
+            assert!(!r.usage_reported && r.usage_impossible, "{bad}");
+            assert_eq!(r.usage, Usage::default());
+            assert!(
+                r.warnings[0].contains("impossible usage"),
+                "{:?}",
+                r.warnings
+            );
+            let v: Value = serde_json::from_str(&format!(
+                "{{\"message\":{{\"content\":\"x\"}},\"done\":true,\"prompt_eval_count\":{bad}}}"
+            ))
+            .unwrap();
+            assert!(parse_complete(&v).unwrap().usage_impossible, "{bad}");
+        }
     }
 
     #[test]

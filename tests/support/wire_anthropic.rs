@@ -32,6 +32,9 @@ pub struct WireUsage {
     pub cache_creation: u64,
     /// The part of `cache_creation` written with a one-hour lifetime.
     pub cache_creation_1h: u64,
+    /// Thinking tokens, part of `output`, as newer models report them apart in
+    /// `output_tokens_details.thinking_tokens` (0 leaves the field out).
+    pub thinking: u64,
 }
 
 impl WireUsage {
@@ -52,9 +55,24 @@ impl WireUsage {
         self
     }
 
+    /// `thinking` of the `output` tokens were thinking, reported apart.
+    pub fn thinking(mut self, thinking: u64) -> WireUsage {
+        assert!(thinking <= self.output, "thinking is part of the output");
+        self.thinking = thinking;
+        self
+    }
+
     /// The `usage` object of a message and of `message_start` (with `output` replaced by
     /// the placeholder the stream sends).
     fn object(&self, output: u64) -> Value {
+        let mut u = self.object_without_details(output);
+        if self.thinking > 0 && output == self.output {
+            u["output_tokens_details"] = json!({"thinking_tokens": self.thinking});
+        }
+        u
+    }
+
+    fn object_without_details(&self, output: u64) -> Value {
         json!({
             "input_tokens": self.input,
             "cache_creation_input_tokens": self.cache_creation,
@@ -73,14 +91,15 @@ impl WireUsage {
     }
 
     /// What byok must report for this usage (the `usage` of `--json`, DESIGN.md §2):
-    /// every prompt token counted in `input_tokens`, nothing split out as reasoning.
+    /// every prompt token counted in `input_tokens`; reasoning only as far as the wire
+    /// reports thinking tokens apart.
     pub fn normalised(&self) -> Value {
         json!({
             "input_tokens": self.input + self.cache_read + self.cache_creation,
             "output_tokens": self.output,
             "cached_input_tokens": self.cache_read,
             "cache_write_tokens": self.cache_creation,
-            "reasoning_tokens": 0,
+            "reasoning_tokens": self.thinking,
         })
     }
 }
@@ -116,6 +135,10 @@ pub struct Answer {
     pub split: Option<(u64, usize)>,
     /// Wait between HTTP chunks of a stream.
     pub pause: Option<Duration>,
+    /// Fields merged into every `usage` object as they are (e.g. a negative count).
+    pub usage_patch: Option<Value>,
+    /// Whether the last event is followed by its blank line.
+    pub final_blank_line: bool,
 }
 
 impl Answer {
@@ -130,6 +153,8 @@ impl Answer {
             output_only_delta: false,
             split: None,
             pause: None,
+            usage_patch: None,
+            final_blank_line: true,
         }
     }
 
@@ -175,6 +200,28 @@ impl Answer {
         self
     }
 
+    /// Merge `fields` into every usage object (the message's, `message_start`'s and
+    /// `message_delta`'s), e.g. `json!({"output_tokens": -5})`.
+    pub fn usage_patch(mut self, fields: Value) -> Answer {
+        self.usage_patch = Some(fields);
+        self
+    }
+
+    /// The connection closes right after `message_stop`'s data line, with no blank line.
+    pub fn no_final_blank_line(mut self) -> Answer {
+        self.final_blank_line = false;
+        self
+    }
+
+    fn patched(&self, mut usage: Value) -> Value {
+        if let Some(Value::Object(patch)) = &self.usage_patch {
+            for (k, v) in patch {
+                usage[k] = v.clone();
+            }
+        }
+        usage
+    }
+
     /// The whole answer text.
     pub fn full_text(&self) -> String {
         self.pieces.concat()
@@ -206,7 +253,7 @@ impl Answer {
             "content": content,
             "stop_reason": self.stop_reason,
             "stop_sequence": null,
-            "usage": self.usage.to_json(),
+            "usage": self.patched(self.usage.to_json()),
         })
     }
 
@@ -223,7 +270,7 @@ impl Answer {
                 "id": MESSAGE_ID, "type": "message", "role": "assistant", "model": model,
                 "content": [], "stop_reason": null, "stop_sequence": null,
                 // output_tokens here is a placeholder, replaced by message_delta's.
-                "usage": self.usage.object(1),
+                "usage": self.patched(self.usage.object(1)),
             }}),
         );
         ev(&mut out, "ping", json!({"type": "ping"}));
@@ -294,7 +341,7 @@ impl Answer {
             json!({"type": "content_block_stop", "index": index}),
         );
         let u = &self.usage;
-        let delta_usage = if self.output_only_delta {
+        let mut delta_usage = if self.output_only_delta {
             json!({"output_tokens": u.output})
         } else {
             json!({
@@ -304,6 +351,10 @@ impl Answer {
                 "output_tokens": u.output,
             })
         };
+        if u.thinking > 0 {
+            delta_usage["output_tokens_details"] = json!({"thinking_tokens": u.thinking});
+        }
+        let delta_usage = self.patched(delta_usage);
         ev(
             &mut out,
             "message_delta",
@@ -315,23 +366,31 @@ impl Answer {
 
     /// The whole SSE body of the streamed answer.
     pub fn stream_body(&self, model: &str) -> Vec<u8> {
-        let events = self.events(model);
-        let pairs: Vec<(Option<&str>, &str)> = events
+        self.event_bodies(model).concat()
+    }
+
+    /// The SSE text of each event (the last without its blank line, if so configured).
+    fn event_bodies(&self, model: &str) -> Vec<Vec<u8>> {
+        let mut bodies: Vec<Vec<u8>> = self
+            .events(model)
             .iter()
-            .map(|(e, d)| (Some(e.as_str()), d.as_str()))
+            .map(|(e, d)| Reply::sse_body(&[(Some(e.as_str()), d.as_str())], "\n\n"))
             .collect();
-        Reply::sse_body(&pairs, "\n\n")
+        if !self.final_blank_line
+            && let Some(last) = bodies.last_mut()
+        {
+            while last.last() == Some(&b'\n') {
+                last.pop();
+            }
+        }
+        bodies
     }
 
     /// The 200 streaming reply: one HTTP chunk per event, or random pieces with `split`.
     pub fn stream_reply(&self, model: &str) -> Reply {
         let pieces = match self.split {
             Some((seed, max)) => Reply::split_random(&self.stream_body(model), seed, max),
-            None => self
-                .events(model)
-                .iter()
-                .map(|(e, d)| Reply::sse_body(&[(Some(e.as_str()), d.as_str())], "\n\n"))
-                .collect(),
+            None => self.event_bodies(model),
         };
         let mut reply = Reply::stream(200, SSE_CONTENT_TYPE, pieces)
             .header("request-id", REQUEST_ID)

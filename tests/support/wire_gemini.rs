@@ -5,6 +5,11 @@
 //! `{error: {code, message, status, details}}` shape (a bad key is a **400** with reason
 //! `API_KEY_INVALID`).
 //!
+//! Edge cases seen in real traffic are builder options: an error written mid-stream as
+//! bare pretty-printed JSON without `data:` ([`Answer::bare_error_after`]), a last event
+//! with no blank line after it ([`Answer::no_final_blank_line`]), usage counts no
+//! provider should send ([`Answer::usage_patch`]).
+//!
 //! Data-driven so routing and council tests can reuse it: describe an [`Answer`], then
 //! serve it with [`handler`] (which also checks the key and the request) or build bodies
 //! with [`Answer::stream_body`] / [`Answer::complete_body`].
@@ -170,6 +175,13 @@ pub struct Answer {
     pub block_reason: Option<String>,
     /// Split the streamed body into random pieces of `1..=max` bytes: (seed, max).
     pub split: Option<(u64, usize)>,
+    /// After this many text chunks, an error written bare (pretty-printed, no `data:`),
+    /// then the body ends.
+    pub bare_error_after: Option<(usize, Value)>,
+    /// Whether the last event is followed by its blank line.
+    pub final_blank_line: bool,
+    /// Fields merged into every `usageMetadata` as they are (e.g. a negative count).
+    pub usage_patch: Option<Value>,
 }
 
 impl Answer {
@@ -183,6 +195,9 @@ impl Answer {
             error_after: None,
             block_reason: None,
             split: None,
+            bare_error_after: None,
+            final_blank_line: true,
+            usage_patch: None,
         }
     }
 
@@ -209,6 +224,27 @@ impl Answer {
     /// An error chunk after `n` text chunks, e.g. `.error_after(1, overloaded_body())`.
     pub fn error_after(mut self, n: usize, error: Value) -> Answer {
         self.error_after = Some((n, error));
+        self
+    }
+
+    /// After `n` text chunks (`n` = all of them: after the `finishReason` chunk), the
+    /// error object written into the stream as Gemini does when a call fails mid-way:
+    /// pretty-printed over several lines, without `data:`; the body then ends.
+    pub fn bare_error_after(mut self, n: usize, error: Value) -> Answer {
+        self.bare_error_after = Some((n, error));
+        self
+    }
+
+    /// The connection closes right after the last event, without its blank line.
+    pub fn no_final_blank_line(mut self) -> Answer {
+        self.final_blank_line = false;
+        self
+    }
+
+    /// Merge `fields` into every chunk's `usageMetadata`, e.g.
+    /// `json!({"candidatesTokenCount": 1.5})`.
+    pub fn usage_patch(mut self, fields: Value) -> Answer {
+        self.usage_patch = Some(fields);
         self
     }
 
@@ -253,9 +289,15 @@ impl Answer {
         if let Some(r) = finish {
             candidate["finishReason"] = json!(r);
         }
+        let mut usage = self.usage.json_at(candidates_so_far);
+        if let Some(Value::Object(patch)) = &self.usage_patch {
+            for (k, v) in patch {
+                usage[k] = v.clone();
+            }
+        }
         json!({
             "candidates": [candidate],
-            "usageMetadata": self.usage.json_at(candidates_so_far),
+            "usageMetadata": usage,
             "modelVersion": self.model_version,
             "responseId": self.response_id(),
         })
@@ -305,11 +347,27 @@ impl Answer {
         chunks
     }
 
-    /// The `alt=sse` body: `data: {chunk}\r\n\r\n` per chunk, nothing after the last.
+    /// The `alt=sse` body: `data: {chunk}\r\n\r\n` per chunk, nothing after the last
+    /// (then a bare error, or the last blank line left out, as configured).
     pub fn stream_body(&self) -> Vec<u8> {
-        let data: Vec<String> = self.stream_chunks().iter().map(|c| c.to_string()).collect();
+        let mut chunks = self.stream_chunks();
+        if let Some((n, _)) = &self.bare_error_after {
+            // Thought chunks, then `n` text chunks (the last of all carrying finishReason).
+            chunks.truncate(self.thoughts.len() + n);
+        }
+        let data: Vec<String> = chunks.iter().map(|c| c.to_string()).collect();
         let events: Vec<(Option<&str>, &str)> = data.iter().map(|d| (None, d.as_str())).collect();
-        Reply::sse_body(&events, SSE_SEP)
+        let mut body = Reply::sse_body(&events, SSE_SEP);
+        if let Some((_, err)) = &self.bare_error_after {
+            let pretty = serde_json::to_string_pretty(err).expect("error JSON");
+            body.extend_from_slice(pretty.as_bytes());
+            body.push(b'\n');
+        } else if !self.final_blank_line {
+            while matches!(body.last(), Some(b'\r' | b'\n')) {
+                body.pop();
+            }
+        }
+        body
     }
 
     /// The streamed reply (200, `text/event-stream`), split as asked.

@@ -34,6 +34,8 @@ pub struct OllamaChat {
     /// bytes from `seed`; `max_piece == 0`: one chunk per line.
     pub seed: u64,
     pub max_piece: usize,
+    /// Fields merged into the final object as they are (e.g. a negative `eval_count`).
+    pub counts_patch: Option<Value>,
 }
 
 impl OllamaChat {
@@ -48,7 +50,14 @@ impl OllamaChat {
             final_newline: true,
             seed: 1,
             max_piece: 9,
+            counts_patch: None,
         }
+    }
+
+    /// Merge `fields` into the `done: true` object, e.g. `json!({"eval_count": -5})`.
+    pub fn counts_patch(mut self, fields: Value) -> Self {
+        self.counts_patch = Some(fields);
+        self
     }
 
     pub fn counts(mut self, prompt_eval_count: u64, eval_count: u64) -> Self {
@@ -119,6 +128,11 @@ impl OllamaChat {
         v["prompt_eval_duration"] = json!(130_079_000u64);
         v["eval_count"] = json!(self.eval_count);
         v["eval_duration"] = json!(4_709_213_000u64);
+        if let Some(Value::Object(patch)) = &self.counts_patch {
+            for (k, val) in patch {
+                v[k] = val.clone();
+            }
+        }
     }
 
     /// Every line of the stream, in order, the `done: true` line last.

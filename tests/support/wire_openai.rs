@@ -18,6 +18,13 @@
 //! - OpenRouter: `: OPENROUTER PROCESSING` comment lines; usage (with `cost`, in USD) in
 //!   a chunk *after* the `finish_reason` chunk, always (it ignores `include_usage`).
 //! - Mistral: usage *on* the `finish_reason` chunk, always; no `usage: null` fields.
+//!
+//! Edge cases seen in real traffic, each a builder option: several choices (`n`) whose
+//! chunks interleave ([`OpenAiChat::choices`]), an answer with an empty `choices` list and
+//! only a usage block ([`OpenAiChat::no_choices`]), a body whose last event has no blank
+//! line after it ([`OpenAiChat::no_final_blank_line`]) or no `[DONE]`
+//! ([`OpenAiChat::no_done`]), and usage counts a provider should never send
+//! ([`OpenAiChat::usage_patch`]).
 
 use serde_json::{Value, json};
 
@@ -53,6 +60,16 @@ pub struct OpenAiChat {
     /// bytes from `seed` (see `Reply::split_random`); `max_piece == 0`: one chunk per event.
     pub seed: u64,
     pub max_piece: usize,
+    /// Fields merged into the `usage` object as they are (any JSON, e.g. a negative count).
+    pub usage_patch: Option<Value>,
+    /// How many choices (`n`) the answer has; choice `k` > 0 says `[k]` before each piece.
+    pub choices: usize,
+    /// No choice at all: the stream carries only the usage chunk, the answer `choices: []`.
+    pub no_choices: bool,
+    /// Whether the last event is followed by its blank line.
+    pub final_blank_line: bool,
+    /// Whether `data: [DONE]` ends the stream.
+    pub done: bool,
 }
 
 impl OpenAiChat {
@@ -70,6 +87,11 @@ impl OpenAiChat {
             finish_reason: "stop".into(),
             seed: 1,
             max_piece: 7,
+            usage_patch: None,
+            choices: 1,
+            no_choices: false,
+            final_blank_line: true,
+            done: true,
         }
     }
 
@@ -120,6 +142,37 @@ impl OpenAiChat {
 
     pub fn finish(mut self, reason: &str) -> Self {
         self.finish_reason = reason.to_string();
+        self
+    }
+
+    /// Merge `fields` into the usage object as they are, e.g. `json!({"completion_tokens": -5})`.
+    pub fn usage_patch(mut self, fields: Value) -> Self {
+        self.usage_patch = Some(fields);
+        self
+    }
+
+    /// `n` choices; streamed, their chunks interleave (choice 1's first, then 0, then 2…).
+    pub fn choices(mut self, n: usize) -> Self {
+        assert!(n >= 1);
+        self.choices = n;
+        self
+    }
+
+    /// An answer with an empty `choices` list and a usage block.
+    pub fn no_choices(mut self) -> Self {
+        self.no_choices = true;
+        self
+    }
+
+    /// The connection closes right after the last event's data line, with no blank line.
+    pub fn no_final_blank_line(mut self) -> Self {
+        self.final_blank_line = false;
+        self
+    }
+
+    /// No `data: [DONE]` at the end (some OpenAI-compatible servers never send it).
+    pub fn no_done(mut self) -> Self {
+        self.done = false;
         self
     }
 
@@ -193,7 +246,32 @@ impl OpenAiChat {
                 }
             }
         }
+        if let Some(Value::Object(patch)) = &self.usage_patch {
+            for (k, v) in patch {
+                u[k] = v.clone();
+            }
+        }
         u
+    }
+
+    /// The text of choice `k` (choice 0 is the answer).
+    fn choice_piece(&self, k: usize, piece: &str) -> String {
+        if k == 0 {
+            piece.to_string()
+        } else {
+            format!("[{k}]{piece}")
+        }
+    }
+
+    /// The order in which one round of choices is streamed: 1, 0, 2, 3, … (choice 0 is
+    /// never first, so a client that takes the first choice of a chunk gets it wrong).
+    fn choice_order(&self) -> Vec<usize> {
+        if self.choices == 1 {
+            return vec![0];
+        }
+        let mut order = vec![1, 0];
+        order.extend(2..self.choices);
+        order
     }
 
     fn chunk(&self, model: &str, choices: Value) -> Value {
@@ -217,7 +295,11 @@ impl OpenAiChat {
     }
 
     fn choice(&self, delta: Value, finish: Option<&str>) -> Value {
-        let mut ch = json!({"index": 0, "delta": delta, "finish_reason": finish});
+        self.choice_at(0, delta, finish)
+    }
+
+    fn choice_at(&self, index: usize, delta: Value, finish: Option<&str>) -> Value {
+        let mut ch = json!({"index": index, "delta": delta, "finish_reason": finish});
         match self.flavor {
             Flavor::OpenAi => ch["logprobs"] = Value::Null,
             Flavor::OpenRouter => {
@@ -234,11 +316,21 @@ impl OpenAiChat {
     pub fn events(&self, requested_model: &str, include_usage: bool) -> Vec<String> {
         let model = self.echoed_model(requested_model);
         let mut out: Vec<Value> = Vec::new();
+        if self.no_choices {
+            // Nothing but the usage, in a chunk whose `choices` is empty.
+            let mut u = self.chunk(&model, json!([]));
+            u["usage"] = self.usage_json();
+            out.push(u);
+            return self.finish_events(out);
+        }
+        let order = self.choice_order();
         let role = match self.flavor {
             Flavor::OpenAi => json!({"role": "assistant", "content": "", "refusal": null}),
             _ => json!({"role": "assistant", "content": ""}),
         };
-        out.push(self.chunk(&model, json!([self.choice(role, None)])));
+        for &k in &order {
+            out.push(self.chunk(&model, json!([self.choice_at(k, role.clone(), None)])));
+        }
         for r in &self.reasoning {
             let delta = match self.flavor {
                 Flavor::OpenRouter => json!({"role": "assistant", "content": "", "reasoning": r}),
@@ -247,17 +339,27 @@ impl OpenAiChat {
             out.push(self.chunk(&model, json!([self.choice(delta, None)])));
         }
         for p in &self.pieces {
-            let delta = match self.flavor {
-                Flavor::OpenRouter => json!({"role": "assistant", "content": p}),
-                _ => json!({"content": p}),
-            };
-            out.push(self.chunk(&model, json!([self.choice(delta, None)])));
+            for &k in &order {
+                let p = self.choice_piece(k, p);
+                let delta = match self.flavor {
+                    Flavor::OpenRouter => json!({"role": "assistant", "content": p}),
+                    _ => json!({"content": p}),
+                };
+                out.push(self.chunk(&model, json!([self.choice_at(k, delta, None)])));
+            }
         }
         let last_delta = match self.flavor {
             Flavor::OpenAi => json!({}),
             Flavor::OpenRouter => json!({"role": "assistant", "content": ""}),
             Flavor::Mistral => json!({"content": ""}),
         };
+        // Every other choice finishes before choice 0 does.
+        for &k in order.iter().filter(|k| **k != 0) {
+            out.push(self.chunk(
+                &model,
+                json!([self.choice_at(k, last_delta.clone(), Some(&self.finish_reason))]),
+            ));
+        }
         let mut finish = self.chunk(
             &model,
             json!([self.choice(last_delta, Some(&self.finish_reason))]),
@@ -286,18 +388,40 @@ impl OpenAiChat {
                 out.push(finish);
             }
         }
-        let mut data: Vec<String> = out.iter().map(Value::to_string).collect();
-        data.push("[DONE]".into());
+        self.finish_events(out)
+    }
+
+    /// The chunks as event data, with `[DONE]` after them unless configured otherwise.
+    fn finish_events(&self, chunks: Vec<Value>) -> Vec<String> {
+        let mut data: Vec<String> = chunks.iter().map(Value::to_string).collect();
+        if self.done {
+            data.push("[DONE]".into());
+        }
         data
     }
 
     /// The whole SSE body (OpenRouter's comment lines included).
     pub fn sse(&self, requested_model: &str, include_usage: bool) -> Vec<u8> {
-        sse(self.flavor, &self.events(requested_model, include_usage))
+        let mut body = sse(self.flavor, &self.events(requested_model, include_usage));
+        if !self.final_blank_line {
+            while body.last() == Some(&b'\n') {
+                body.pop();
+            }
+        }
+        body
     }
 
     /// The stream as a reply, split into pieces as configured.
     pub fn stream_reply(&self, requested_model: &str, include_usage: bool) -> Reply {
+        if !self.final_blank_line {
+            let body = self.sse(requested_model, include_usage);
+            let pieces = if self.max_piece == 0 {
+                vec![body]
+            } else {
+                Reply::split_random(&body, self.seed, self.max_piece)
+            };
+            return Reply::stream(200, "text/event-stream", pieces);
+        }
         let events = self.events(requested_model, include_usage);
         stream_reply(self.flavor, &events, self.seed, self.max_piece)
     }
@@ -321,17 +445,31 @@ impl OpenAiChat {
             }
             Flavor::Mistral => message["tool_calls"] = Value::Null,
         }
-        let mut choice =
-            json!({"index": 0, "message": message, "finish_reason": self.finish_reason});
-        if self.flavor != Flavor::Mistral {
-            choice["logprobs"] = Value::Null;
-        }
+        let choices: Vec<Value> = if self.no_choices {
+            Vec::new()
+        } else {
+            (0..self.choices)
+                .map(|k| {
+                    let mut message = message.clone();
+                    if k > 0 {
+                        let text: Vec<String> =
+                            self.pieces.iter().map(|p| self.choice_piece(k, p)).collect();
+                        message["content"] = json!(text.concat());
+                    }
+                    let mut choice = json!({"index": k, "message": message, "finish_reason": self.finish_reason});
+                    if self.flavor != Flavor::Mistral {
+                        choice["logprobs"] = Value::Null;
+                    }
+                    choice
+                })
+                .collect()
+        };
         let mut v = json!({
             "id": self.id(),
             "object": "chat.completion",
             "created": 1748339285,
             "model": model,
-            "choices": [choice],
+            "choices": choices,
             "usage": self.usage_json(),
         });
         match self.flavor {
