@@ -201,7 +201,7 @@ Examples:
         /// Provider id: openai, anthropic, gemini, mistral, openrouter, groq, deepseek, xai, together, lmstudio, llamacpp, vllm
         provider: String,
         /// A name for this key, to keep several per provider
-        #[arg(long, default_value = crate::vault::DEFAULT_LABEL)]
+        #[arg(long, default_value = crate::vocab::DEFAULT_LABEL)]
         label: String,
         /// Store the key without asking the provider whether it works
         #[arg(long)]
@@ -236,7 +236,7 @@ Examples:
   byok key revoke openai --previous --yes     # once the new key has proven itself")]
     Rotate {
         provider: String,
-        #[arg(long, default_value = crate::vault::DEFAULT_LABEL)]
+        #[arg(long, default_value = crate::vocab::DEFAULT_LABEL)]
         label: String,
         /// Swap without asking the provider whether the new key works
         #[arg(long)]
@@ -252,7 +252,7 @@ Examples:
 This removes the key from the vault only; revoke it at the provider's dashboard too.")]
     Revoke {
         provider: String,
-        #[arg(long, default_value = crate::vault::DEFAULT_LABEL)]
+        #[arg(long, default_value = crate::vocab::DEFAULT_LABEL)]
         label: String,
         /// Remove only the previous key kept by `key rotate`
         #[arg(long)]

@@ -379,7 +379,7 @@ impl Error {
             }
             NoKey { provider, route, label, env } => {
                 let add = match label {
-                    Some(l) if l != crate::vault::DEFAULT_LABEL => format!("byok key add {provider} --label {l}"),
+                    Some(l) if l != crate::vocab::DEFAULT_LABEL => format!("byok key add {provider} --label {l}"),
                     _ => format!("byok key add {provider}"),
                 };
                 let env = env.as_ref().map(|e| format!(" (or export {e})")).unwrap_or_default();
@@ -443,7 +443,7 @@ impl Error {
             ExecNested => "run the command directly; to hand it other keys, leave the outer `byok exec` first (or unset BYOK_EXEC if nesting is really meant)".into(),
             ExecMissingKey { provider, route, label, env, .. } => {
                 let add = match label {
-                    Some(l) if l != crate::vault::DEFAULT_LABEL => format!("byok key add {provider} --label {l}"),
+                    Some(l) if l != crate::vocab::DEFAULT_LABEL => format!("byok key add {provider} --label {l}"),
                     _ => format!("byok key add {provider}"),
                 };
                 let env = env.as_ref().map(|e| format!(" (or export {e})")).unwrap_or_default();
@@ -505,13 +505,13 @@ fn council_message(summary: &str, failures: &[String]) -> String {
 
 fn label_words(label: &Option<String>) -> String {
     match label {
-        Some(l) if l != crate::vault::DEFAULT_LABEL => format!(" labelled `{l}`"),
+        Some(l) if l != crate::vocab::DEFAULT_LABEL => format!(" labelled `{l}`"),
         _ => String::new(),
     }
 }
 
 fn label_flag(label: &str) -> String {
-    if label == crate::vault::DEFAULT_LABEL {
+    if label == crate::vocab::DEFAULT_LABEL {
         String::new()
     } else {
         format!(" --label {label}")

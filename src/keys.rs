@@ -108,7 +108,7 @@ impl Keys {
             return Ok(None);
         }
         protect_memory();
-        let want = label.unwrap_or(crate::vault::DEFAULT_LABEL);
+        let want = label.unwrap_or(crate::vocab::DEFAULT_LABEL);
         if let Some(record) = self.vault()?.and_then(|doc| doc.find(provider.id(), want)) {
             let origin = KeyOrigin::Vault {
                 label: want.to_string(),

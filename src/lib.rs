@@ -20,4 +20,5 @@ pub mod providers;
 pub mod secret;
 pub mod signals;
 pub mod vault;
+pub mod vocab;
 pub mod voting;

@@ -10,8 +10,8 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::providers::chat::Usage;
 use crate::providers::{self, KeyNeed, Provider};
+use crate::vocab::{ModelRef, Usage};
 
 /// The table as shipped; `cargo test` checks every row of it.
 const EMBEDDED_TOML: &str = include_str!("../prices.toml");
@@ -161,7 +161,7 @@ impl PriceTable {
     pub fn parse(text: &str) -> Result<PriceTable, String> {
         let rows: BTreeMap<String, Price> = toml::from_str(text).map_err(|e| e.to_string())?;
         for (key, price) in &rows {
-            if split_key(key).is_none() {
+            if ModelRef::full(key).is_none() {
                 return Err(format!("`{key}` is not a `provider:model` key"));
             }
             price.check().map_err(|e| format!("[\"{key}\"]: {e}"))?;
@@ -215,7 +215,7 @@ impl PriceTable {
     /// Every row as `(provider, model, price)`, sorted by provider, then model.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str, &Price)> {
         self.rows.iter().map(|(key, price)| {
-            let (provider, model) = split_key(key).unwrap_or((key.as_str(), ""));
+            let (provider, model) = ModelRef::full(key).unwrap_or((key.as_str(), ""));
             (provider, model, price)
         })
     }
@@ -227,13 +227,6 @@ impl PriceTable {
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
-}
-
-/// `provider:model` split at the first colon (model names may hold colons, provider
-/// ids never do); `None` when either side is empty.
-pub fn split_key(key: &str) -> Option<(&str, &str)> {
-    key.split_once(':')
-        .filter(|(provider, model)| !provider.is_empty() && !model.is_empty())
 }
 
 /// `name-20251001` or `name-2024-08-06` → `name`.
@@ -474,7 +467,7 @@ mod tests {
             price.check().unwrap();
         }
         for key in EXPECTED {
-            let (provider, model) = split_key(key).unwrap();
+            let (provider, model) = ModelRef::full(key).unwrap();
             assert!(table.lookup(provider, model).is_some(), "{key} is missing");
         }
         assert_eq!(table.len(), EXPECTED.len(), "rows not in PRICES.md");

@@ -290,12 +290,6 @@ pub fn known_providers(profile: &Profile) -> Vec<String> {
     ids
 }
 
-/// Splits `provider:model` at the first colon.
-pub fn split_model(spec: &str) -> Option<(&str, &str)> {
-    let (p, m) = spec.split_once(':')?;
-    (!p.is_empty() && !m.is_empty()).then_some((p, m))
-}
-
 /// Semantic checks; the error names the offending text (to locate it) and says why.
 fn validate(profile: &Profile) -> std::result::Result<(), (String, String)> {
     let known = known_providers(profile);
@@ -347,7 +341,7 @@ fn validate(profile: &Profile) -> std::result::Result<(), (String, String)> {
         check_provider(id)?;
     }
     let check_model = |spec: &str, what: &str| -> std::result::Result<(), (String, String)> {
-        let (p, _) = split_model(spec).ok_or_else(|| {
+        let (p, _) = crate::vocab::ModelRef::full(spec).ok_or_else(|| {
             (
                 spec.to_string(),
                 format!("{what}: `{spec}` is not PROVIDER:MODEL"),

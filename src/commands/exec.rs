@@ -217,7 +217,7 @@ fn wanted_providers(
             Some(u) => {
                 let show = |l: &Option<String>| {
                     l.clone()
-                        .unwrap_or_else(|| crate::vault::DEFAULT_LABEL.to_string())
+                        .unwrap_or_else(|| crate::vocab::DEFAULT_LABEL.to_string())
                 };
                 return Err(Error::Usage(format!(
                     "two {} keys were asked for (labels `{}` and `{}`), but a command gets one {}",

@@ -50,28 +50,6 @@ fn keyed_provider(ctx: &Ctx, id: &str) -> Result<Provider> {
     Ok(provider)
 }
 
-fn check_label(label: &str) -> Result<()> {
-    let bad = |why| {
-        Err(Error::BadLabel {
-            label: label.to_string(),
-            why,
-        })
-    };
-    if label.is_empty() {
-        return bad("it is empty");
-    }
-    if label.len() > 64 {
-        return bad("it is longer than 64 characters");
-    }
-    if !label
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    {
-        return bad("it may hold only letters, digits, `-`, `_` and `.`");
-    }
-    Ok(())
-}
-
 /// Asks the provider about one secret, with a spinner on a terminal.
 fn verify_one(ctx: &Ctx, provider: &Provider, secret: &str) -> Verdict {
     let profile_path = ctx.profile().ok().map(|p| p.path.as_path());
@@ -128,7 +106,7 @@ struct AddedJson<'a> {
 
 fn add(ctx: &Ctx, provider_id: &str, label: &str, no_verify: bool) -> Result<()> {
     let provider = keyed_provider(ctx, provider_id)?;
-    check_label(label)?;
+    super::check_label(label)?;
     let secret = secret::read_secret(&format!("{} API key", provider.spec.name))?;
     let secret_text = secret::expose(&secret);
 
@@ -277,7 +255,7 @@ fn env_keys(
             let (var, value) = p.env_key()?;
             let shadowed = vault_keys
                 .iter()
-                .any(|k| k.provider == p.id() && k.label == crate::vault::DEFAULT_LABEL);
+                .any(|k| k.provider == p.id() && k.label == crate::vocab::DEFAULT_LABEL);
             Some((p, var, value, shadowed))
         })
         .collect())
@@ -434,7 +412,7 @@ fn select_targets(ctx: &Ctx, vault: Option<&Vault>, wanted: &[String]) -> Result
             Some((var, value)) => targets.push(from_env(provider, var, value)),
             None => targets.push(Target {
                 provider,
-                label: label.unwrap_or(crate::vault::DEFAULT_LABEL).to_string(),
+                label: label.unwrap_or(crate::vocab::DEFAULT_LABEL).to_string(),
                 source: "none",
                 secret: None,
             }),
@@ -609,7 +587,7 @@ fn record_verdicts(ctx: &Ctx, targets: &[Target], verdicts: &[Option<Verdict>]) 
 
 fn rotate(ctx: &Ctx, provider_id: &str, label: &str, no_verify: bool) -> Result<()> {
     let provider = keyed_provider(ctx, provider_id)?;
-    check_label(label)?;
+    super::check_label(label)?;
     if !Vault::exists(&ctx.paths) {
         return Err(Error::KeyNotFound {
             provider: provider_id.into(),
@@ -695,7 +673,7 @@ fn rotate(ctx: &Ctx, provider_id: &str, label: &str, no_verify: bool) -> Result<
             "previous": old_masked, "status": if verdict.is_some() { "ok" } else { "unverified" },
         }));
     }
-    let flag = if label == crate::vault::DEFAULT_LABEL {
+    let flag = if label == crate::vocab::DEFAULT_LABEL {
         String::new()
     } else {
         format!(" --label {label}")
@@ -774,7 +752,7 @@ fn revoke(ctx: &Ctx, provider_id: &str, label: &str, previous: bool, yes: bool) 
 }
 
 fn confirm(what: &str, provider: &str, label: &str, previous: bool) -> Result<()> {
-    let flag = if label == crate::vault::DEFAULT_LABEL {
+    let flag = if label == crate::vocab::DEFAULT_LABEL {
         String::new()
     } else {
         format!(" --label {label}")

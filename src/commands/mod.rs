@@ -68,6 +68,18 @@ impl Ctx {
     }
 }
 
+/// A key label a user typed (`--label`, a route's `key`), by the one rule of
+/// [`crate::vocab::label_problem`].
+pub(crate) fn check_label(label: &str) -> Result<()> {
+    match crate::vocab::label_problem(label) {
+        Some(why) => Err(crate::error::Error::BadLabel {
+            label: label.to_string(),
+            why,
+        }),
+        None => Ok(()),
+    }
+}
+
 pub fn dispatch(cli: Cli) -> Result<()> {
     let ctx = Ctx::from_cli(&cli);
     match cli.command {

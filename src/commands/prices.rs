@@ -57,7 +57,7 @@ fn select<'a>(table: &'a PriceTable, models: &'a [String]) -> Result<Vec<Row<'a>
     let mut rows = Vec::new();
     let mut unknown = Vec::new();
     for name in models {
-        let Some((provider, model)) = prices::split_key(name) else {
+        let Some((provider, model)) = crate::vocab::ModelRef::full(name) else {
             return Err(Error::Usage(format!(
                 "`{name}` is not PROVIDER:MODEL (for example anthropic:claude-sonnet-4-6)."
             )));

@@ -22,6 +22,7 @@ use crate::prices::{self, PriceTable, format_usd};
 use crate::profile::{self, Profile, Route};
 use crate::providers::{KeyNeed, Provider, Registry};
 use crate::vault::{DEFAULT_LABEL, KeyIndexEntry, VaultMeta};
+use crate::vocab::ModelRef;
 
 pub fn run(ctx: &Ctx, cmd: RouteCommand) -> Result<()> {
     match cmd {
@@ -148,29 +149,9 @@ fn check_route_name(name: &str) -> Result<()> {
     Ok(())
 }
 
-fn check_label(label: &str) -> Result<()> {
-    let why = if label.len() > 64 {
-        Some("it is longer than 64 characters")
-    } else if !label
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    {
-        Some("it may hold only letters, digits, `-`, `_` and `.`")
-    } else {
-        None
-    };
-    match why {
-        Some(why) => Err(Error::BadLabel {
-            label: label.to_string(),
-            why,
-        }),
-        None => Ok(()),
-    }
-}
-
 /// `provider:model` with a known provider that the profile allows.
 fn check_model(spec: &str, file: &ProfileFile) -> Result<()> {
-    let Some((provider, _)) = profile::split_model(spec) else {
+    let Some((provider, _)) = ModelRef::full(spec) else {
         return Err(Error::Usage(format!(
             "`{spec}` is not PROVIDER:MODEL (for example openai:gpt-4o-mini or ollama:llama3.2)"
         )));
@@ -251,7 +232,7 @@ fn reshaped_like(old: &Array, items: &[String]) -> Value {
 fn set(ctx: &Ctx, name: &str, model: &str, fallback: &[String], key: Option<&str>) -> Result<()> {
     check_route_name(name)?;
     if let Some(label) = key.filter(|k| !k.is_empty()) {
-        check_label(label)?;
+        super::check_label(label)?;
     }
     let mut file = ProfileFile::open(ctx)?;
     for spec in std::iter::once(model).chain(fallback.iter().map(String::as_str)) {
@@ -371,7 +352,7 @@ fn note_missing_keys(ctx: &Ctx, profile: &Profile, route: &Route) {
     let index = KeyIndex::read(ctx);
     let mut seen = Vec::new();
     for spec in route.chain() {
-        let Some((id, _)) = profile::split_model(spec) else {
+        let Some((id, _)) = ModelRef::full(spec) else {
             continue;
         };
         if seen.contains(&id) {
@@ -608,7 +589,7 @@ fn show(ctx: &Ctx, name: &str) -> Result<()> {
     let mut candidates = Vec::new();
     let mut facts = Vec::new();
     for spec in route.chain() {
-        let (id, model) = profile::split_model(spec)
+        let (id, model) = ModelRef::full(spec)
             .ok_or_else(|| Error::Internal(format!("`{spec}` is not PROVIDER:MODEL")))?;
         let provider = registry.resolve(id)?;
         let allowed = profile

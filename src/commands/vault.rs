@@ -146,7 +146,7 @@ fn recipients_rm(ctx: &Ctx, given: &str, force: bool) -> Result<()> {
         .keys
         .iter()
         .map(|k| {
-            if k.label == crate::vault::DEFAULT_LABEL {
+            if k.label == crate::vocab::DEFAULT_LABEL {
                 format!("byok key rotate {}", k.provider)
             } else {
                 format!("byok key rotate {} --label {}", k.provider, k.label)

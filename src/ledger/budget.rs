@@ -376,7 +376,7 @@ mod tests {
     use super::*;
     use crate::ledger::events::{CallRow, CallTag};
     use crate::paths::Paths;
-    use crate::providers::chat::Usage;
+    use crate::vocab::Usage;
 
     fn profile(text: &str) -> Profile {
         crate::profile::parse(text, std::path::Path::new("p.toml")).unwrap()

@@ -8,7 +8,7 @@ use super::owner::Owner;
 use super::{Ledger, now_secs};
 use crate::error::Result;
 use crate::prices::Cost;
-use crate::providers::chat::Usage;
+use crate::vocab::Usage;
 
 /// Who a call is for: the names every row of it carries.
 #[derive(Clone, Debug, Default)]

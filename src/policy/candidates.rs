@@ -127,7 +127,7 @@ fn judge_one(f: &Facts) -> Verdict {
 /// `no openai key labelled `work` is configured; add one: byok key add openai --label work`.
 pub fn missing_key(provider: &str, label: Option<&str>) -> String {
     match label {
-        Some(l) if l != crate::vault::DEFAULT_LABEL => format!(
+        Some(l) if l != crate::vocab::DEFAULT_LABEL => format!(
             "no {provider} key labelled `{l}` is configured; add one: byok key add {provider} --label {l}"
         ),
         _ => format!("no {provider} key is configured; add one: byok key add {provider}"),

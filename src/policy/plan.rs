@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::keys::Keys;
 use crate::profile::{DEFAULT_ROUTE, LoadedProfile};
 use crate::providers::{KeyNeed, PROVIDERS, Provider, Registry};
+use crate::vocab::ModelRef;
 
 #[derive(Clone, Debug)]
 pub struct Candidate {
@@ -105,7 +106,14 @@ impl Plan {
 /// `provider:model` split at the first colon (`ollama:llama3.2:3b`), or `provider` alone
 /// for its default model.
 pub fn parse_model(registry: &Registry, spec: &str) -> Result<Candidate> {
-    let (provider_id, model) = spec.split_once(':').unwrap_or((spec, ""));
+    let (provider_id, model) = match ModelRef::parse(spec) {
+        Some(r) => (r.provider, r.model.unwrap_or("")),
+        None => {
+            return Err(Error::Usage(format!(
+                "`{spec}` is not PROVIDER:MODEL (e.g. openai:gpt-4o-mini), nor a provider alone"
+            )));
+        }
+    };
     let provider = registry
         .resolve(provider_id)
         .map_err(|e| match guess_provider(spec) {

@@ -7,7 +7,6 @@ pub mod sse;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use serde::Serialize;
 
 use super::failure::{Failure, FailureClass};
 use super::{Provider, Wire};
@@ -24,66 +23,10 @@ pub struct ChatRequest {
     pub stream: bool,
 }
 
-/// Token usage with one meaning for every provider (DESIGN.md §2):
-/// `input_tokens` counts every prompt token, cache reads and writes included;
-/// `output_tokens` counts every generated token, reasoning included.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Usage {
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    pub cached_input_tokens: u64,
-    pub cache_write_tokens: u64,
-    pub reasoning_tokens: u64,
-    /// The part of `cache_write_tokens` written with a one-hour lifetime (Anthropic),
-    /// which is priced higher than the five-minute default.
-    #[serde(skip)]
-    pub cache_write_1h_tokens: u64,
-}
+pub use crate::vocab::Usage;
 
-impl Usage {
-    pub fn add(&mut self, other: &Usage) {
-        self.input_tokens = self.input_tokens.saturating_add(other.input_tokens);
-        self.output_tokens = self.output_tokens.saturating_add(other.output_tokens);
-        self.cached_input_tokens = self
-            .cached_input_tokens
-            .saturating_add(other.cached_input_tokens);
-        self.cache_write_tokens = self
-            .cache_write_tokens
-            .saturating_add(other.cache_write_tokens);
-        self.reasoning_tokens = self.reasoning_tokens.saturating_add(other.reasoning_tokens);
-        self.cache_write_1h_tokens = self
-            .cache_write_1h_tokens
-            .saturating_add(other.cache_write_1h_tokens);
-    }
-
-    /// The usage of one call as normalised, if it can be true: no kind of token above
-    /// [`MAX_TOKENS_PER_CALL`] (a sum of counts can pass it even when each count does not).
-    pub fn checked(self) -> Result<Usage, String> {
-        let fields = [
-            ("input_tokens", self.input_tokens),
-            ("output_tokens", self.output_tokens),
-            ("cached_input_tokens", self.cached_input_tokens),
-            ("cache_write_tokens", self.cache_write_tokens),
-            ("reasoning_tokens", self.reasoning_tokens),
-            ("cache_write_1h_tokens", self.cache_write_1h_tokens),
-        ];
-        match fields.iter().find(|(_, n)| *n > MAX_TOKENS_PER_CALL) {
-            Some((name, n)) => Err(impossible(&format!("{name} adds up to {n}"))),
-            None => Ok(self),
-        }
-    }
-}
-
-/// The most tokens of one kind a single call can report. A provider that reports more
-/// (or a negative, fractional or non-numeric count) is wrong, and its usage is recorded
-/// as unknown rather than believed.
-pub const MAX_TOKENS_PER_CALL: u64 = 1_000_000_000;
-
-fn impossible(what: &str) -> String {
-    format!(
-        "the provider reported an impossible usage ({what}); the call's tokens and cost are recorded as unknown"
-    )
-}
+pub use crate::vocab::MAX_TOKENS_PER_CALL;
+use crate::vocab::impossible;
 
 /// One token count as a provider reported it, by the one rule every wire format uses:
 /// absent or `null` is no count (`Ok(None)`); a whole number from 0 to

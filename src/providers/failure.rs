@@ -192,7 +192,7 @@ impl Failure {
         let p = provider.id();
         let what = self.describe();
         let key = match label {
-            Some(l) if l != crate::vault::DEFAULT_LABEL => format!("the {p} key `{l}`"),
+            Some(l) if l != crate::vocab::DEFAULT_LABEL => format!("the {p} key `{l}`"),
             _ => format!("the {p} key"),
         };
         let other = "or send it elsewhere with -m <provider:model>".to_string();

@@ -25,7 +25,7 @@ use keyring::{IdentitySlot, KeyringError};
 pub use meta::{KeyIndexEntry, RecipientEntry, UnlockMethod, VaultMeta};
 pub use records::{KeyRecord, PreviousKey, Secret, VaultDoc, VerifyStatus};
 
-pub const DEFAULT_LABEL: &str = "default";
+pub use crate::vocab::DEFAULT_LABEL;
 
 /// How the OS keyring may be reached: the platform's store, a given one (tests), or not at all.
 #[derive(Clone)]

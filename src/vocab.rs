@@ -1,0 +1,145 @@
+//! The words every layer shares, on the ground floor so that nothing has to reach up for
+//! them (docs/architecture.md): key labels and their rule, `provider:model` references,
+//! and one normalised token usage.
+
+use serde::Serialize;
+
+/// The label of a key added without `--label`.
+pub const DEFAULT_LABEL: &str = "default";
+
+/// Why `label` cannot name a key, if it cannot: labels are short names such as `work` or
+/// `ci` (letters, digits, `-`, `_`, `.`; 1 to 64 of them).
+pub fn label_problem(label: &str) -> Option<&'static str> {
+    if label.is_empty() {
+        Some("it is empty")
+    } else if label.len() > 64 {
+        Some("it is longer than 64 characters")
+    } else if !label
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        Some("it may hold only letters, digits, `-`, `_` and `.`")
+    } else {
+        None
+    }
+}
+
+/// `provider:model`, split at the first colon (`ollama:llama3.2:3b` is provider `ollama`,
+/// model `llama3.2:3b`). A bare `provider` has no model (its default applies).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModelRef<'a> {
+    pub provider: &'a str,
+    pub model: Option<&'a str>,
+}
+
+impl<'a> ModelRef<'a> {
+    /// Splits `spec`; `None` when the provider part is empty, or a colon has nothing after
+    /// it.
+    pub fn parse(spec: &'a str) -> Option<ModelRef<'a>> {
+        let (provider, model) = match spec.split_once(':') {
+            Some((p, m)) if !m.is_empty() => (p, Some(m)),
+            Some(_) => return None,
+            None => (spec, None),
+        };
+        (!provider.is_empty()).then_some(ModelRef { provider, model })
+    }
+
+    /// Both parts, as a profile and the price table write them: `None` without a model.
+    pub fn full(spec: &'a str) -> Option<(&'a str, &'a str)> {
+        let r = Self::parse(spec)?;
+        Some((r.provider, r.model?))
+    }
+}
+
+/// The most tokens of one kind a single call can report. A provider that reports more
+/// (or a negative, fractional or non-numeric count) is wrong, and its usage is recorded
+/// as unknown rather than believed.
+pub const MAX_TOKENS_PER_CALL: u64 = 1_000_000_000;
+
+pub(crate) fn impossible(what: &str) -> String {
+    format!(
+        "the provider reported an impossible usage ({what}); the call's tokens and cost are recorded as unknown"
+    )
+}
+
+/// Token usage with one meaning for every provider (README "Running prompts"):
+/// `input_tokens` counts every prompt token, cache reads and writes included;
+/// `output_tokens` counts every generated token, reasoning included.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Usage {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cached_input_tokens: u64,
+    pub cache_write_tokens: u64,
+    pub reasoning_tokens: u64,
+    /// The part of `cache_write_tokens` written with a one-hour lifetime (Anthropic),
+    /// which is priced higher than the five-minute default.
+    #[serde(skip)]
+    pub cache_write_1h_tokens: u64,
+}
+
+impl Usage {
+    pub fn add(&mut self, other: &Usage) {
+        self.input_tokens = self.input_tokens.saturating_add(other.input_tokens);
+        self.output_tokens = self.output_tokens.saturating_add(other.output_tokens);
+        self.cached_input_tokens = self
+            .cached_input_tokens
+            .saturating_add(other.cached_input_tokens);
+        self.cache_write_tokens = self
+            .cache_write_tokens
+            .saturating_add(other.cache_write_tokens);
+        self.reasoning_tokens = self.reasoning_tokens.saturating_add(other.reasoning_tokens);
+        self.cache_write_1h_tokens = self
+            .cache_write_1h_tokens
+            .saturating_add(other.cache_write_1h_tokens);
+    }
+
+    /// The usage of one call as normalised, if it can be true: no kind of token above
+    /// [`MAX_TOKENS_PER_CALL`] (a sum of counts can pass it even when each count does not).
+    pub fn checked(self) -> Result<Usage, String> {
+        let fields = [
+            ("input_tokens", self.input_tokens),
+            ("output_tokens", self.output_tokens),
+            ("cached_input_tokens", self.cached_input_tokens),
+            ("cache_write_tokens", self.cache_write_tokens),
+            ("reasoning_tokens", self.reasoning_tokens),
+            ("cache_write_1h_tokens", self.cache_write_1h_tokens),
+        ];
+        match fields.iter().find(|(_, n)| *n > MAX_TOKENS_PER_CALL) {
+            Some((name, n)) => Err(impossible(&format!("{name} adds up to {n}"))),
+            None => Ok(self),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_model_ref_splits_at_the_first_colon() {
+        assert_eq!(
+            ModelRef::full("ollama:llama3.2:3b"),
+            Some(("ollama", "llama3.2:3b"))
+        );
+        assert_eq!(
+            ModelRef::parse("openai"),
+            Some(ModelRef {
+                provider: "openai",
+                model: None
+            })
+        );
+        for bad in ["", ":gpt-4o", "openai:"] {
+            assert_eq!(ModelRef::parse(bad), None, "{bad}");
+        }
+        assert_eq!(ModelRef::full("openai"), None);
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(label_problem("work.2-b_c"), None);
+        assert_eq!(label_problem(""), Some("it is empty"));
+        assert!(label_problem("a b").is_some());
+        assert!(label_problem(&"x".repeat(65)).is_some());
+    }
+}
