@@ -125,6 +125,15 @@ fn out_of_credit_is_a_key_rejection_with_its_own_hint() {
     home.add_key("openrouter", NO_CREDIT_KEY, &[])
         .code(4)
         .stderr(predicate::str::contains("Insufficient credits"));
+    // Anthropic says it with a 400 invalid_request_error.
+    let out = home.add_key("anthropic", NO_CREDIT_KEY, &[]).code(4);
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "anthropic rejected the default key: 400 Bad Request: Your credit balance is too low"
+        ) && err.contains("hint: add credit to the anthropic account"),
+        "{err}"
+    );
 }
 
 #[test]

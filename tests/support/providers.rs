@@ -153,6 +153,10 @@ fn anthropic(req: &Request) -> Reply {
                 )
             }
         }
+        "nocredit" => Reply::json(
+            400,
+            json!({"type": "error", "error": {"type": "invalid_request_error", "message": "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits."}}),
+        ),
         "boom" => Reply::json(
             529,
             json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}),
