@@ -89,7 +89,8 @@ impl Verdict {
     }
 }
 
-/// Probes `provider` with `key`. Never fails: every outcome is a verdict.
+/// Probes `provider` with `key`, once. Never fails: every outcome is a verdict, and its
+/// `failure` tells the caller whether asking again is worth it.
 pub async fn verify(
     client: &reqwest::Client,
     provider: &Provider,
@@ -138,19 +139,43 @@ pub async fn verify(
     }
 }
 
+/// `unreachable` only when no answer came; a provider that answered with an error (a 5xx,
+/// 529, a rate limit, once retries are spent) or with something unexpected is `error`.
 fn status_of(class: FailureClass) -> VerifyStatus {
     match class {
         FailureClass::KeyRejected => VerifyStatus::Invalid,
         FailureClass::NoCredit => VerifyStatus::NoCredit,
+        FailureClass::Network | FailureClass::Timeout => VerifyStatus::Unreachable,
         FailureClass::RateLimited
         | FailureClass::Overloaded
         | FailureClass::Server
-        | FailureClass::Network
-        | FailureClass::Timeout => VerifyStatus::Unreachable,
-        FailureClass::NotFound
+        | FailureClass::NotFound
         | FailureClass::Redirected
         | FailureClass::BadRequest
         | FailureClass::StreamCut
         | FailureClass::Interrupted => VerifyStatus::Error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unreachable_means_no_answer_and_an_answered_error_is_error() {
+        for (class, status) in [
+            (FailureClass::KeyRejected, VerifyStatus::Invalid),
+            (FailureClass::NoCredit, VerifyStatus::NoCredit),
+            (FailureClass::Network, VerifyStatus::Unreachable),
+            (FailureClass::Timeout, VerifyStatus::Unreachable),
+            (FailureClass::Server, VerifyStatus::Error),
+            (FailureClass::Overloaded, VerifyStatus::Error),
+            (FailureClass::RateLimited, VerifyStatus::Error),
+            (FailureClass::NotFound, VerifyStatus::Error),
+            (FailureClass::Redirected, VerifyStatus::Error),
+            (FailureClass::BadRequest, VerifyStatus::Error),
+        ] {
+            assert_eq!(status_of(class), status, "{class:?}");
+        }
     }
 }
