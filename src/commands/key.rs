@@ -11,6 +11,7 @@ use crate::cli::KeyCommand;
 use crate::error::{Error, Result, exit};
 use crate::http;
 use crate::output::{self, Ui};
+use crate::policy::retry::RetryPolicy;
 use crate::providers::verify::{self, Verdict};
 use crate::providers::{KeyNeed, PROVIDERS, Provider};
 use crate::secret::{self, mask};
@@ -59,16 +60,48 @@ fn verify_one(ctx: &Ctx, provider: &Provider, secret: &str) -> Verdict {
         .progress_allowed()
         .then(|| spinner(&format!("verifying the {} key…", provider.id())));
     let client = http::client_for(&ctx.timeouts, [provider.base_url.as_str()]);
-    let verdict = http::runtime().block_on(verify::verify(
+    let verdict = http::runtime().block_on(probe(
         &client,
         provider,
-        Some(secret),
+        secret,
         ctx.timeouts.verify,
+        &RetryPolicy::from_env(),
     ));
     if let Some(s) = spinner {
         s.finish_and_clear();
     }
     verdict
+}
+
+/// The provider's verdict on `secret`, asked the way a call asks: a failure worth
+/// retrying (5xx, 529, a rate limit, no connection, no answer) is tried again with the
+/// walk's backoff, and the verdict is the last answer's (README "Keys").
+async fn probe(
+    client: &reqwest::Client,
+    provider: &Provider,
+    secret: &str,
+    timeout: Duration,
+    retry: &RetryPolicy,
+) -> Verdict {
+    let mut tries = 0;
+    loop {
+        let verdict = verify::verify(client, provider, Some(secret), timeout).await;
+        let wait = verdict
+            .failure
+            .as_ref()
+            .and_then(|f| retry.wait_before_retry(tries, f));
+        let Some(wait) = wait else {
+            return verdict;
+        };
+        tries += 1;
+        output::verbose(&format!(
+            "verifying the {} key: {}; retry {tries} in {} ms",
+            provider.id(),
+            verdict.error_text().unwrap_or_default(),
+            wait.as_millis()
+        ));
+        tokio::time::sleep(wait).await;
+    }
 }
 
 fn spinner(msg: &str) -> indicatif::ProgressBar {
@@ -443,19 +476,21 @@ fn verify_keys(ctx: &Ctx, wanted: &[String]) -> Result<()> {
         .ui
         .progress_allowed()
         .then(indicatif::MultiProgress::new);
+    let retry = RetryPolicy::from_env();
     let verdicts: Vec<Option<Verdict>> = http::runtime().block_on(async {
         let jobs = targets.iter().map(|t| {
             let bar = bars
                 .as_ref()
                 .map(|m| m.add(spinner(&format!("{} ({})", t.provider.id(), t.label))));
-            let client = &client;
+            let (client, retry) = (&client, &retry);
             async move {
                 let secret = t.secret.as_ref()?;
-                let verdict = verify::verify(
+                let verdict = probe(
                     client,
                     &t.provider,
-                    Some(secret.expose()),
+                    secret.expose(),
                     ctx.timeouts.verify,
+                    retry,
                 )
                 .await;
                 if let Some(b) = bar {

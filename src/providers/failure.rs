@@ -12,7 +12,8 @@ use crate::secret::redact;
 pub enum FailureClass {
     /// 401, 403, Gemini 400 API_KEY_INVALID: the key is wrong or revoked.
     KeyRejected,
-    /// 402, OpenAI 429 insufficient_quota: the account is out of credit.
+    /// 402, OpenAI 429 insufficient_quota, Anthropic's 400 "credit balance is too low":
+    /// the account is out of credit.
     NoCredit,
     /// 429 rate_limit_exceeded and friends: retryable.
     RateLimited,
@@ -107,6 +108,13 @@ impl Failure {
             402 => FailureClass::NoCredit,
             429 if has_code("insufficient_quota") => FailureClass::NoCredit,
             429 => FailureClass::RateLimited,
+            // Anthropic says it with a 400 invalid_request_error; only the words tell.
+            400 if message
+                .to_ascii_lowercase()
+                .contains("credit balance is too low") =>
+            {
+                FailureClass::NoCredit
+            }
             400 if has_code("API_KEY_INVALID") || message.contains("API key not valid") => {
                 FailureClass::KeyRejected
             }
@@ -455,6 +463,30 @@ mod tests {
         let plain =
             Failure::from_response(502, &HeaderMap::new(), b"<html>bad gateway</html>", &[]);
         assert_eq!(plain.class, FailureClass::Server);
+    }
+
+    #[test]
+    fn anthropics_credit_balance_400_is_out_of_credit() {
+        let f = classify(
+            400,
+            json!({"type": "error", "error": {"type": "invalid_request_error", "message": "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits."}}),
+        );
+        assert_eq!(f.class, FailureClass::NoCredit);
+        assert!(!f.class.retryable());
+        assert_eq!(f.class.exit_code(), exit::KEY_REJECTED);
+        let anthropic = super::super::Provider::resolve("anthropic").unwrap();
+        let (what, hint) = f.explain(&anthropic, "claude-haiku-4-5", None);
+        assert!(what.contains("out of credit"), "{what}");
+        assert!(
+            hint.starts_with("add credit in the anthropic console"),
+            "{hint}"
+        );
+        // Any other 400 of Anthropic's is still a refused request.
+        let other = classify(
+            400,
+            json!({"type": "error", "error": {"type": "invalid_request_error", "message": "max_tokens: Field required"}}),
+        );
+        assert_eq!(other.class, FailureClass::BadRequest);
     }
 
     #[test]

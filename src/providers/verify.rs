@@ -89,7 +89,8 @@ impl Verdict {
     }
 }
 
-/// Probes `provider` with `key`. Never fails: every outcome is a verdict.
+/// Probes `provider` with `key`, once. Never fails: every outcome is a verdict, and its
+/// `failure` tells the caller whether asking again is worth it.
 pub async fn verify(
     client: &reqwest::Client,
     provider: &Provider,
@@ -138,16 +139,17 @@ pub async fn verify(
     }
 }
 
+/// `unreachable` only when no answer came; a provider that answered with an error (a 5xx,
+/// 529, a rate limit, once retries are spent) or with something unexpected is `error`.
 fn status_of(class: FailureClass) -> VerifyStatus {
     match class {
         FailureClass::KeyRejected => VerifyStatus::Invalid,
         FailureClass::NoCredit => VerifyStatus::NoCredit,
+        FailureClass::Network | FailureClass::Timeout => VerifyStatus::Unreachable,
         FailureClass::RateLimited
         | FailureClass::Overloaded
         | FailureClass::Server
-        | FailureClass::Network
-        | FailureClass::Timeout => VerifyStatus::Unreachable,
-        FailureClass::NotFound
+        | FailureClass::NotFound
         | FailureClass::Redirected
         | FailureClass::BadRequest
         | FailureClass::StreamCut
@@ -159,6 +161,7 @@ fn status_of(class: FailureClass) -> VerifyStatus {
 mod tests {
     use super::super::chat::ChatRequest;
     use super::super::{Provider, Wire, anthropic, gemini, ollama, openai};
+    use super::*;
 
     #[test]
     fn every_wire_sends_its_key_in_a_sensitive_header() {
@@ -195,6 +198,24 @@ mod tests {
                 value.is_sensitive(),
                 "{id}: the key header is not marked sensitive"
             );
+        }
+    }
+
+    #[test]
+    fn unreachable_means_no_answer_and_an_answered_error_is_error() {
+        for (class, status) in [
+            (FailureClass::KeyRejected, VerifyStatus::Invalid),
+            (FailureClass::NoCredit, VerifyStatus::NoCredit),
+            (FailureClass::Network, VerifyStatus::Unreachable),
+            (FailureClass::Timeout, VerifyStatus::Unreachable),
+            (FailureClass::Server, VerifyStatus::Error),
+            (FailureClass::Overloaded, VerifyStatus::Error),
+            (FailureClass::RateLimited, VerifyStatus::Error),
+            (FailureClass::NotFound, VerifyStatus::Error),
+            (FailureClass::Redirected, VerifyStatus::Error),
+            (FailureClass::BadRequest, VerifyStatus::Error),
+        ] {
+            assert_eq!(status_of(class), status, "{class:?}");
         }
     }
 }

@@ -46,9 +46,10 @@ pub enum VerifyStatus {
     Invalid,
     /// The key is valid but the account has no credit (402, insufficient_quota).
     NoCredit,
-    /// The provider could not be reached (connect error, timeout, 5xx, 429).
+    /// No answer came from the provider (connect error, timeout), retries included.
     Unreachable,
-    /// The provider answered something unexpected (a wrong base URL, say).
+    /// The provider answered with an error: a 5xx, 529 or rate limit once retries are
+    /// spent, or something unexpected (a wrong base URL, a redirect).
     Error,
     /// Never verified (`--no-verify`).
     Unverified,

@@ -1,8 +1,13 @@
 //! One fake server impersonating every provider's verification probe, each under its own
 //! path prefix, answering in that provider's real shapes. Which answer a key gets depends
-//! on the key: `…good…` works, `…nocredit…` is out of credit, `…boom…` gets a 500, and any
-//! other key is rejected with the provider's own invalid-key body (which, like OpenAI's,
-//! quotes the key back, so redaction is tested too).
+//! on the key: `…good…` works, `…nocredit…` is out of credit, `…boom…` always gets the
+//! provider's server error (5xx, Anthropic's 529), `…flaky…` gets that server error on the
+//! first request to each path and works afterwards, and any other key is rejected with the
+//! provider's own invalid-key body (which, like OpenAI's, quotes the key back, so
+//! redaction is tested too).
+
+use std::collections::HashSet;
+use std::sync::Mutex;
 
 use serde_json::json;
 
@@ -14,9 +19,12 @@ pub const GOOD_KEY_2: &str = "sk-good-second-9876543210zyxwvu";
 pub const BAD_KEY: &str = "sk-bad-0123456789abcdefBADBAD";
 pub const NO_CREDIT_KEY: &str = "sk-nocredit-0123456789abcdef";
 pub const BOOM_KEY: &str = "sk-boom-0123456789abcdefBOOM";
+pub const FLAKY_KEY: &str = "sk-flaky-0123456789abcdefFLAKY";
 
 pub fn start() -> FakeServer {
-    FakeServer::start(route)
+    // The paths a flaky key has already failed on.
+    let failed_once = Mutex::new(HashSet::new());
+    FakeServer::start(move |req| route(req, &failed_once))
 }
 
 /// Points every keyed provider of `home` at the fake.
@@ -33,19 +41,29 @@ pub fn point_all(home: &mut Home, url: &str) {
         .env("BYOK_OLLAMA_BASE_URL", &format!("{url}/ollama"));
 }
 
-fn route(req: &Request) -> Reply {
+fn route(req: &Request, failed_once: &Mutex<HashSet<String>>) -> Reply {
     let path = req.path_only();
-    let bearer = req
-        .header("authorization")
-        .and_then(|a| a.strip_prefix("Bearer "))
-        .unwrap_or("")
-        .to_string();
+    // Each provider's key in its own header only, so a key sent the wrong way is bad.
+    let key = match path {
+        "/anthropic/v1/models" => req.header("x-api-key"),
+        "/gemini/v1beta/models" => req.header("x-goog-api-key"),
+        _ => req
+            .header("authorization")
+            .and_then(|a| a.strip_prefix("Bearer ")),
+    }
+    .unwrap_or("")
+    .to_string();
+    let mut kind = kind(&key);
+    if kind == "flaky" {
+        let first = failed_once.lock().unwrap().insert(path.to_string());
+        kind = if first { "boom" } else { "good" };
+    }
     match path {
-        "/openai/v1/models" | "/groq/openai/v1/models" => openai(&bearer),
-        "/mistral/v1/models" => mistral(&bearer),
-        "/openrouter/api/v1/key" => openrouter(&bearer),
-        "/anthropic/v1/models" => anthropic(req),
-        "/gemini/v1beta/models" => gemini(req),
+        "/openai/v1/models" | "/groq/openai/v1/models" => openai(kind, &key),
+        "/mistral/v1/models" => mistral(kind),
+        "/openrouter/api/v1/key" => openrouter(kind),
+        "/anthropic/v1/models" => anthropic(req, kind),
+        "/gemini/v1beta/models" => gemini(req, kind),
         "/ollama/api/tags" => Reply::json(
             200,
             json!({"models": [{"name": "llama3.2:latest"}, {"name": "qwen3:4b"}]}),
@@ -64,6 +82,8 @@ fn kind(key: &str) -> &'static str {
         "nocredit"
     } else if key.contains("boom") {
         "boom"
+    } else if key.contains("flaky") {
+        "flaky"
     } else {
         "bad"
     }
@@ -75,8 +95,8 @@ fn models(ids: &[&str]) -> Vec<serde_json::Value> {
         .collect()
 }
 
-fn openai(key: &str) -> Reply {
-    match kind(key) {
+fn openai(kind: &str, key: &str) -> Reply {
+    match kind {
         "good" => Reply::json(
             200,
             json!({"object": "list", "data": models(&["gpt-4o", "gpt-4o-mini", "o3"])}),
@@ -97,11 +117,15 @@ fn openai(key: &str) -> Reply {
 }
 
 /// Mistral's 401 has no `error` object.
-fn mistral(key: &str) -> Reply {
-    match kind(key) {
+fn mistral(kind: &str) -> Reply {
+    match kind {
         "good" => Reply::json(
             200,
             json!({"object": "list", "data": models(&["mistral-small-latest", "mistral-large-latest"])}),
+        ),
+        "boom" => Reply::json(
+            503,
+            json!({"message": "Service unavailable", "request_id": "9c1f0f"}),
         ),
         _ => Reply::json(
             401,
@@ -110,8 +134,8 @@ fn mistral(key: &str) -> Reply {
     }
 }
 
-fn openrouter(key: &str) -> Reply {
-    match kind(key) {
+fn openrouter(kind: &str) -> Reply {
+    match kind {
         "good" => Reply::json(
             200,
             json!({"data": {"label": "sk-or-v1-abc...xyz", "limit": 10.0, "limit_remaining": 7.5, "usage": 2.5, "is_free_tier": false}}),
@@ -119,6 +143,10 @@ fn openrouter(key: &str) -> Reply {
         "nocredit" => Reply::json(
             402,
             json!({"error": {"message": "Insufficient credits. Add more using https://openrouter.ai/credits", "code": 402}}),
+        ),
+        "boom" => Reply::json(
+            502,
+            json!({"error": {"message": "Provider returned error", "code": 502}}),
         ),
         _ => Reply::json(
             401,
@@ -128,15 +156,14 @@ fn openrouter(key: &str) -> Reply {
 }
 
 /// Anthropic: `x-api-key` and `anthropic-version` are required; the list is paged.
-fn anthropic(req: &Request) -> Reply {
+fn anthropic(req: &Request, kind: &str) -> Reply {
     if req.header("anthropic-version").is_none() {
         return Reply::json(
             400,
             json!({"type": "error", "error": {"type": "invalid_request_error", "message": "anthropic-version: header is required"}}),
         );
     }
-    let key = req.header("x-api-key").unwrap_or("");
-    match kind(key) {
+    match kind {
         "good" => {
             let second_page = req
                 .query()
@@ -153,6 +180,10 @@ fn anthropic(req: &Request) -> Reply {
                 )
             }
         }
+        "nocredit" => Reply::json(
+            400,
+            json!({"type": "error", "error": {"type": "invalid_request_error", "message": "Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits."}}),
+        ),
         "boom" => Reply::json(
             529,
             json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}),
@@ -166,15 +197,14 @@ fn anthropic(req: &Request) -> Reply {
 
 /// Gemini: the key must come in `x-goog-api-key`; a key in the URL is refused here so a
 /// regression cannot pass. A bad key is a 400 with reason API_KEY_INVALID.
-fn gemini(req: &Request) -> Reply {
+fn gemini(req: &Request, kind: &str) -> Reply {
     if req.query().is_some_and(|q| q.contains("key=")) {
         return Reply::json(
             418,
             json!({"error": {"message": "the key was sent in the URL"}}),
         );
     }
-    let key = req.header("x-goog-api-key").unwrap_or("");
-    match kind(key) {
+    match kind {
         "good" => {
             if req.query().is_some_and(|q| q.contains("pageToken=page-2")) {
                 Reply::json(200, json!({"models": [{"name": "models/gemini-2.5-pro"}]}))
@@ -185,6 +215,10 @@ fn gemini(req: &Request) -> Reply {
                 )
             }
         }
+        "boom" => Reply::json(
+            503,
+            json!({"error": {"code": 503, "message": "The model is overloaded. Please try again later.", "status": "UNAVAILABLE"}}),
+        ),
         _ => Reply::json(
             400,
             json!({"error": {"code": 400, "message": "API key not valid. Please pass a valid API key.", "status": "INVALID_ARGUMENT", "details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID", "domain": "googleapis.com"}]}}),
