@@ -222,7 +222,7 @@ Examples:
   byok key verify openai anthropic/work
   byok key verify --json
 
-Exits 4 when a provider rejected a key, 6 when one could not be reached.")]
+Exits 4 when a provider rejected a key, 6 when one could not be checked (no answer, or a server error after retries).")]
     Verify {
         /// Keys to check, as PROVIDER or PROVIDER/LABEL (default: all)
         #[arg(value_name = "PROVIDER[/LABEL]")]

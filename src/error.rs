@@ -231,7 +231,7 @@ pub enum Error {
         no_credit: bool,
     },
 
-    #[error("{provider} could not be reached to verify the key: {message}")]
+    #[error("{provider} could not check the key: {message}")]
     ProviderUnreachable { provider: String, message: String },
 
     #[error("key verification found problems: {summary}.")]
