@@ -1,6 +1,8 @@
 //! What a council prints: the answer on stdout, the member table on stderr, `--json`,
 //! and per-member progress on a terminal.
 
+use super::rows::add_cost;
+use super::undecided::excerpt;
 use super::*;
 
 pub(super) fn report(
