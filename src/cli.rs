@@ -5,19 +5,6 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::output::ColorChoice;
 
-const EXIT_CODES: &str = "\
-Exit status:
-  0    success
-  1    internal error
-  2    usage error
-  3    configuration: missing key, unknown provider, vault locked or unreadable
-  4    a provider rejected the key (invalid, revoked, out of credit)
-  5    budget exhausted, or a budget that could not be checked
-  6    a provider failed otherwise (network, timeout, 5xx, 429 after retries)
-  7    council quorum or majority not reached
-  126  byok exec: the command could not be run (127: not found)
-  130  interrupted (143: SIGTERM, 129: SIGHUP)";
-
 #[derive(Debug, Parser)]
 #[command(
     name = "byok",
@@ -27,7 +14,7 @@ Exit status:
                   the OS keyring (or behind a passphrase, or in a CI secret); routes tasks to \
                   provider:model with fallbacks; streams answers to stdout; asks several providers \
                   at once for a vote; and records what every call cost, under hard monthly budgets.",
-    after_help = EXIT_CODES,
+    after_help = crate::error::exit::help_text(),
     propagate_version = true
 )]
 pub struct Cli {

@@ -8,7 +8,8 @@ use std::path::PathBuf;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Exit codes of DESIGN.md §7.
+/// The exit codes (README "Exit codes"), each with what it means. The one table that
+/// `--help`, the man pages and the README's table are made from.
 pub mod exit {
     pub const OK: i32 = 0;
     pub const INTERNAL: i32 = 1;
@@ -24,6 +25,71 @@ pub mod exit {
     pub const NOT_EXECUTABLE: i32 = 126;
     /// `byok exec`: the command was not found (as a shell says).
     pub const NOT_FOUND: i32 = 127;
+
+    /// Every code: `(code, in a few words, in full)`.
+    pub const MEANINGS: &[(i32, &str, &str)] = &[
+        (OK, "success", "Success."),
+        (INTERNAL, "internal error", "Internal error."),
+        (
+            USAGE,
+            "usage error",
+            "Usage error (also: a confirmation is needed and there is no terminal to ask on).",
+        ),
+        (
+            CONFIG,
+            "configuration: missing key, unknown provider, vault locked or unreadable",
+            "Configuration: a missing key, an unknown provider, route or profile, bad TOML, a \
+             vault that is locked or unreadable, files others own or can write, or a provider \
+             the profile does not allow.",
+        ),
+        (
+            KEY_REJECTED,
+            "a provider rejected the key (invalid, revoked, out of credit)",
+            "A provider rejected the key: invalid, revoked, or out of credit (401, 403, 402, \
+             insufficient_quota, API_KEY_INVALID).",
+        ),
+        (
+            BUDGET,
+            "budget exhausted, or a budget that could not be checked",
+            "The budget is exhausted on every candidate, or a budget applies and could not be \
+             checked against the ledger.",
+        ),
+        (
+            PROVIDER_FAILED,
+            "a provider failed otherwise (network, timeout, 5xx, 429 after retries)",
+            "Every candidate failed otherwise: network, timeout, 5xx, 429 after retries, 4xx \
+             request errors, a redirect (never followed), a stream cut mid-way.",
+        ),
+        (
+            COUNCIL,
+            "council quorum or majority not reached",
+            "Council quorum or majority not reached.",
+        ),
+        (
+            NOT_EXECUTABLE,
+            "byok exec: the command could not be run",
+            "byok exec: the command was found but could not be run.",
+        ),
+        (
+            NOT_FOUND,
+            "byok exec: the command was not found",
+            "byok exec: the command was not found.",
+        ),
+        (
+            INTERRUPTED,
+            "interrupted (143: SIGTERM, 129: SIGHUP)",
+            "Interrupted (Ctrl-C); 143 for SIGTERM and 129 for SIGHUP, settled the same way.",
+        ),
+    ];
+
+    /// The `Exit status:` block of `byok --help`.
+    pub fn help_text() -> String {
+        let mut text = String::from("Exit status:");
+        for (code, short, _) in MEANINGS {
+            text.push_str(&format!("\n  {code:<4} {short}"));
+        }
+        text
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -148,41 +148,6 @@ fn extra_files(root: &Path, files: &[(PathBuf, Vec<u8>)]) -> Vec<PathBuf> {
 // ---------------------------------------------------------------------------------------
 // Man pages
 
-/// The exit status table of DESIGN.md §7.
-const EXIT_STATUS: &[(i32, &str)] = &[
-    (exit::OK, "Success."),
-    (exit::INTERNAL, "Internal error."),
-    (
-        exit::USAGE,
-        "Usage error (also: a confirmation is needed and there is no terminal to ask on).",
-    ),
-    (
-        exit::CONFIG,
-        "Configuration: a missing key, an unknown provider, route or profile, bad TOML, a vault \
-         that is locked or unreadable, or a provider the profile does not allow.",
-    ),
-    (
-        exit::KEY_REJECTED,
-        "A provider rejected the key: invalid, revoked, or out of credit (401, 403, 402, \
-         insufficient_quota, API_KEY_INVALID).",
-    ),
-    (
-        exit::BUDGET,
-        "The budget is exhausted on every candidate, or a budget applies and could not be \
-         checked against the ledger.",
-    ),
-    (
-        exit::PROVIDER_FAILED,
-        "Every candidate failed otherwise: network, timeout, 5xx, 429 after retries, 4xx \
-         request errors, a redirect (never followed), a stream cut mid-way.",
-    ),
-    (exit::COUNCIL, "Council quorum or majority not reached."),
-    (
-        exit::INTERRUPTED,
-        "Interrupted (Ctrl-C); 143 for SIGTERM and 129 for SIGHUP, settled the same way.",
-    ),
-];
-
 /// Every environment variable byok reads, except the provider key variables, which come
 /// from the provider registry. `tests/generated.rs` fails when src/ reads a `BYOK_…`
 /// variable that is not listed here.
@@ -459,7 +424,7 @@ fn tagged(roff: &mut Roff, term: Inline, text: &str) {
 fn exit_status_section(cmd: &clap::Command) -> Roff {
     let mut roff = Roff::new();
     roff.control("SH", ["EXIT STATUS"]);
-    for (code, meaning) in EXIT_STATUS {
+    for (code, _, meaning) in exit::MEANINGS {
         tagged(&mut roff, bold(code.to_string()), meaning);
     }
     if cmd.get_name() == "exec" {

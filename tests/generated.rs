@@ -205,3 +205,32 @@ fn quoted_byok_names(text: &str) -> Vec<String> {
     }
     names
 }
+
+#[test]
+fn the_readme_lists_every_exit_code() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let section = readme
+        .split("## Exit codes")
+        .nth(1)
+        .expect("README has an Exit codes section");
+    let section = section.split("\n## ").next().unwrap();
+    let listed: Vec<i32> = section
+        .lines()
+        .filter_map(|l| l.strip_prefix("| ")?.split(" |").next())
+        .flat_map(|codes| codes.split(", ").filter_map(|c| c.trim().parse().ok()))
+        .collect();
+    for (code, _, _) in byok::error::exit::MEANINGS {
+        assert!(
+            listed.contains(code),
+            "README's exit codes table does not list {code}"
+        );
+    }
+    for code in &listed {
+        assert!(
+            byok::error::exit::MEANINGS
+                .iter()
+                .any(|(c, _, _)| c == code),
+            "README lists exit code {code}, which byok does not have"
+        );
+    }
+}
