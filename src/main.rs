@@ -4,8 +4,7 @@ use clap::Parser;
 
 fn main() {
     let cli = byok::cli::Cli::parse();
-    let color =
-        byok::output::Ui::new(false, false, cli.global.verbose, cli.global.color).color_stderr;
+    let color = byok::output::Ui::new(false, false, cli.global.color).color_stderr;
     let code = match byok::commands::dispatch(cli) {
         Ok(()) => byok::error::exit::OK,
         Err(err) => {

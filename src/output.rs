@@ -16,6 +16,12 @@ static COLOR_STDERR: AtomicBool = AtomicBool::new(false);
 /// Warnings already shown by [`warn_once`].
 static WARNED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
+/// Turns `-v` tracing on, once, where the command line is read. One process-wide switch,
+/// so that code far below the commands can trace without being handed a `Ui`.
+pub fn set_verbose(on: bool) {
+    VERBOSE.store(on, Ordering::Relaxed);
+}
+
 /// A `-v` trace line on stderr. Callers never pass secrets; URLs carry none.
 pub fn verbose(msg: &str) {
     if VERBOSE.load(Ordering::Relaxed) {
@@ -53,8 +59,7 @@ pub struct Ui {
 }
 
 impl Ui {
-    pub fn new(json: bool, quiet: bool, verbose: bool, color: ColorChoice) -> Ui {
-        VERBOSE.store(verbose, Ordering::Relaxed);
+    pub fn new(json: bool, quiet: bool, color: ColorChoice) -> Ui {
         let stdout_tty = std::io::stdout().is_terminal();
         let stderr_tty = std::io::stderr().is_terminal();
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

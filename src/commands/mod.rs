@@ -38,8 +38,9 @@ pub struct Ctx {
 impl Ctx {
     pub fn from_cli(cli: &Cli) -> Ctx {
         let g = &cli.global;
+        crate::output::set_verbose(g.verbose);
         Ctx {
-            ui: Ui::new(g.json, g.quiet, g.verbose, g.color),
+            ui: Ui::new(g.json, g.quiet, g.color),
             paths: Paths::from_env(),
             keyring: KeyringAccess::from_env(),
             timeouts: Timeouts::from_env(),

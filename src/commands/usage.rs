@@ -187,34 +187,42 @@ fn left_text(h: &Headroom) -> String {
     }
 }
 
+/// The rows as CSV (RFC 4180 quoting by the csv crate: commas, quotes, CR and LF).
 fn print_csv(rows: &[UsageRow], totals: &UsageRow) -> Result<()> {
-    let mut out = String::from(
-        "group,calls,input_tokens,cached_input_tokens,cache_write_tokens,output_tokens,reasoning_tokens,cost_usd,unpriced_calls,abandoned_calls\n",
-    );
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let fail = |e: csv::Error| Error::Internal(format!("could not write CSV: {e}"));
+    out.write_record([
+        "group",
+        "calls",
+        "input_tokens",
+        "cached_input_tokens",
+        "cache_write_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+        "cost_usd",
+        "unpriced_calls",
+        "abandoned_calls",
+    ])
+    .map_err(fail)?;
     for r in rows.iter().chain(std::iter::once(totals)) {
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{:.6},{},{}\n",
-            csv_field(&r.group),
-            r.calls,
-            r.input_tokens,
-            r.cached_input_tokens,
-            r.cache_write_tokens,
-            r.output_tokens,
-            r.reasoning_tokens,
-            r.cost_usd,
-            r.unpriced_calls,
-            r.abandoned_calls
-        ));
+        out.write_record([
+            r.group.clone(),
+            r.calls.to_string(),
+            r.input_tokens.to_string(),
+            r.cached_input_tokens.to_string(),
+            r.cache_write_tokens.to_string(),
+            r.output_tokens.to_string(),
+            r.reasoning_tokens.to_string(),
+            format!("{:.6}", r.cost_usd),
+            r.unpriced_calls.to_string(),
+            r.abandoned_calls.to_string(),
+        ])
+        .map_err(fail)?;
     }
-    output::write_stdout(out.as_bytes())
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| Error::Internal(format!("could not write CSV: {e}")))?;
+    output::write_stdout(&bytes)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
