@@ -11,6 +11,7 @@ pub mod generate;
 pub mod http;
 pub mod keys;
 pub mod ledger;
+pub mod memory;
 pub mod output;
 pub mod paths;
 pub mod policy;

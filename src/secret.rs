@@ -145,7 +145,7 @@ const STDIN_LIMIT: usize = 64 * 1024;
 /// it are dropped; a key with whitespace or control characters inside, or longer than
 /// [`MAX_SECRET_BYTES`], is refused (exit 2) before anything is stored.
 pub fn read_secret(prompt: &str) -> Result<SecretString> {
-    crate::keys::protect_memory();
+    crate::memory::protect();
     let stdin = std::io::stdin();
     let (text, cut) = if stdin.is_terminal() {
         let entered = dialoguer::Password::new()

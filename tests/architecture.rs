@@ -59,7 +59,14 @@ fn lower_layers_never_import_the_commands_or_the_cli() {
 #[test]
 fn the_ground_floor_imports_nothing_of_byok() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    for file in ["vocab.rs", "duration.rs", "paths.rs", "signals.rs", "clock.rs"] {
+    for file in [
+        "vocab.rs",
+        "duration.rs",
+        "paths.rs",
+        "signals.rs",
+        "clock.rs",
+        "memory.rs",
+    ] {
         let text = std::fs::read_to_string(src.join(file)).unwrap();
         let code: String = text
             .lines()

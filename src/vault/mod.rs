@@ -149,7 +149,7 @@ impl Vault {
         preference: InitPreference,
         lock: FileLock,
     ) -> Result<(Vault, Created)> {
-        crate::keys::protect_memory();
+        crate::memory::protect();
         let id = VaultMeta::new_id();
         let now = Timestamp::now();
         let from_env = identity::from_env()?;
@@ -377,7 +377,7 @@ fn unlock(
     meta: &VaultMeta,
     access: &KeyringAccess,
 ) -> Result<(LoadedIdentity, bool)> {
-    crate::keys::protect_memory();
+    crate::memory::protect();
     if let Some(id) = identity::from_env()? {
         return Ok((id, true));
     }
