@@ -1,4 +1,4 @@
-//! The performance targets of DESIGN.md §11, measured on the built (release) binary and
+//! The performance targets of BENCHMARKS.md, measured on the built (release) binary and
 //! printed side by side with curl against the same loopback fake, so the ratios hold on
 //! a noisy machine. Run: `cargo bench --bench byok` (BENCH_RUNS=N for more samples).
 

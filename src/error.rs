@@ -2,7 +2,7 @@
 //!
 //! In the style of rage: the `Display` text says what went wrong (one paragraph, for a
 //! person), `hint()` names the next command to type, and `exit_code()` is the contract
-//! of DESIGN.md §7 that scripts rely on.
+//! of README "Exit codes" that scripts rely on.
 
 use std::path::PathBuf;
 
@@ -310,7 +310,7 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    /// A council that reached no decision (DESIGN.md §5): no majority, a tie, or too few
+    /// A council that reached no decision (README "Councils"): no majority, a tie, or too few
     /// answers for the quorum.
     #[error("{}", council_message(summary, failures))]
     CouncilUndecided {

@@ -1,4 +1,4 @@
-//! Private, atomic, locked file writes (DESIGN.md §8): files 0600, directories 0700,
+//! Private, atomic, locked file writes (README "Files"): files 0600, directories 0700,
 //! temp file + fsync + rename, so a crash or a concurrent invocation never leaves a
 //! half-written vault.
 //!

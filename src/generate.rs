@@ -1,5 +1,5 @@
 //! Shell completions and man pages, rendered from the one clap definition in
-//! [`crate::cli`] (DESIGN.md §13). `byok completions`, the checked-in `completions/` and
+//! [`crate::cli`] (docs/architecture.md). `byok completions`, the checked-in `completions/` and
 //! `man/` files, and the test that keeps those files current (`tests/generated.rs`) all
 //! call these functions, so there is one way to produce them.
 //!

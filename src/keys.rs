@@ -1,4 +1,4 @@
-//! Finding the key for a call (DESIGN.md §3): the vault first, then the provider's
+//! Finding the key for a call (README "The vault"): the vault first, then the provider's
 //! environment variable. The vault is opened at most once per invocation, and only when
 //! a key is actually needed, so keyless calls never touch the keyring.
 

@@ -1,4 +1,4 @@
-//! The `byok` binary: parse, run, map errors to exit codes (DESIGN.md §7).
+//! The `byok` binary: parse, run, map errors to exit codes (README "Exit codes").
 
 use clap::Parser;
 

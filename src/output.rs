@@ -1,4 +1,4 @@
-//! What goes where (DESIGN.md §7): the answer or JSON on stdout and nothing else;
+//! What goes where (README "Exit codes"): the answer or JSON on stdout and nothing else;
 //! messages, warnings, progress and `-v` traces on stderr; colour only for terminals
 //! (or `--color always`), never with NO_COLOR.
 

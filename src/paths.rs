@@ -1,4 +1,4 @@
-//! Where byok keeps its files (DESIGN.md §8).
+//! Where byok keeps its files (README "Files").
 
 use std::path::{Path, PathBuf};
 

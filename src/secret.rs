@@ -1,4 +1,4 @@
-//! Keeping secrets out of sight (DESIGN.md §9): masking for display, redaction of
+//! Keeping secrets out of sight (README "The vault"): masking for display, redaction of
 //! anything a provider echoes back, and reading a secret without putting it in argv.
 
 use std::io::{IsTerminal, Read};

@@ -352,7 +352,7 @@ fn strict_with_a_member_answering_500_exits_7_naming_it() {
         err.contains(&seat(2)) && err.contains("500"),
         "the member that failed and why: {err}"
     );
-    // Retried like any call (DESIGN.md §4) before giving up.
+    // Retried like any call (README "Profiles and routes") before giving up.
     assert_eq!(down.count("/v1/chat/completions"), 3);
 }
 

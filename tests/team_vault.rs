@@ -1,4 +1,4 @@
-//! Team and CI vaults (DESIGN.md §3): `vault recipients add|rm|list` re-encrypt the vault
+//! Team and CI vaults (README "The vault"): `vault recipients add|rm|list` re-encrypt the vault
 //! to every recipient, and a copy of vault.age + vault.toml opens elsewhere with
 //! BYOK_IDENTITY or BYOK_IDENTITY_FILE (an age identity, or an ssh-ed25519 key).
 

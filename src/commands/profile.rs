@@ -1,4 +1,4 @@
-//! `byok profile list | show | use` (DESIGN.md §4): which profiles exist, which one is
+//! `byok profile list | show | use` (README "Profiles and routes"): which profiles exist, which one is
 //! active and why, what the active one sets, and choosing it for later commands.
 
 use serde::Serialize;

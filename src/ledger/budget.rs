@@ -1,4 +1,4 @@
-//! Hard monthly budgets (DESIGN.md §4, §6), enforced by reservation: before a call its
+//! Hard monthly budgets (README "Budgets"), enforced by reservation: before a call its
 //! estimated cost is written to the ledger as a `reserved` row inside an IMMEDIATE
 //! transaction, after checking every cap it falls under against the month's rows
 //! (reservations included). Concurrent byok processes serialise on that transaction, so

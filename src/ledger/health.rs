@@ -1,4 +1,4 @@
-//! Provider health (DESIGN.md §4): consecutive failures mark a provider degraded for a
+//! Provider health (README "Profiles and routes"): consecutive failures mark a provider degraded for a
 //! cooldown; degraded providers are skipped while a healthy candidate remains; a success
 //! clears the record.
 

@@ -1,4 +1,4 @@
-//! The SQLite database beside the vault (`ledger.sqlite3`, DESIGN.md §6): provider health
+//! The SQLite database beside the vault (`ledger.sqlite3`, README "Budgets"): provider health
 //! now, every call and key event as the ledger grows. WAL mode and a busy timeout let
 //! parallel byok runs write without losing a row; the schema is versioned with
 //! `PRAGMA user_version` and upgraded forward on open.

@@ -26,7 +26,7 @@ pub fn call_failed(
     }
 }
 
-/// A route (or `-m`) whose only candidate has no key reads as the DESIGN.md §4 message.
+/// A route (or `-m`) whose only candidate has no key reads as the message of README "Profiles and routes".
 pub(super) fn single_missing_key(plan: &Plan, attempts: &[Attempt]) -> Option<Error> {
     if plan.candidates.len() != 1
         || attempts.len() != 1
@@ -100,7 +100,7 @@ impl Walker<'_> {
         }
     }
 
-    /// The error for a walk that produced no answer, with the exit code of DESIGN.md §7.
+    /// The error for a walk that produced no answer, with the exit code of README "Exit codes".
     pub(super) fn give_up(
         &self,
         plan: &Plan,

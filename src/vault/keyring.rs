@@ -1,4 +1,4 @@
-//! The OS keyring, through keyring-core and the platform's store (DESIGN.md §3).
+//! The OS keyring, through keyring-core and the platform's store (README "The vault").
 //!
 //! Keyring calls block and some platforms can stall on them, so every call runs on its own
 //! thread with a deadline: a broken keyring becomes a message, never a hang. The store is

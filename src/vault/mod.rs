@@ -1,4 +1,4 @@
-//! The encrypted key vault (DESIGN.md §3, §8).
+//! The encrypted key vault (README "The vault" and "Files").
 //!
 //! `vault.age` is an armored age file holding a TOML document of key records, encrypted
 //! to every recipient listed in the plaintext `vault.toml`. Opening it takes a file lock
