@@ -24,9 +24,19 @@ fn openai_home(fake: &FakeServer, profile: &str) -> Home {
     home
 }
 
+/// `byok run` with an explicit answer allowance of 4,096 tokens: what it reserves does not
+/// depend on byok fitting a call to what a budget has left.
 fn run_hi(home: &Home) -> assert_cmd::assert::Assert {
     home.cmd()
-        .args(["run", "-m", "openai:gpt-4o-mini", "--no-stdin", "hi"])
+        .args([
+            "run",
+            "-m",
+            "openai:gpt-4o-mini",
+            "--max-tokens",
+            "4096",
+            "--no-stdin",
+            "hi",
+        ])
         .assert()
 }
 
@@ -120,7 +130,14 @@ fn stalling_stream(req: &Request) -> support::fake::Reply {
 fn started_run(home: &Home, extra: &[&str]) -> (std::process::Child, std::process::ChildStdout) {
     let mut child = home
         .std_cmd()
-        .args(["run", "-m", "openai:gpt-4o-mini", "--no-stdin"])
+        .args([
+            "run",
+            "-m",
+            "openai:gpt-4o-mini",
+            "--max-tokens",
+            "4096",
+            "--no-stdin",
+        ])
         .args(extra)
         .arg("hi")
         .stdout(Stdio::piped())

@@ -226,8 +226,12 @@ fn a_route_token_cap_holds_for_the_route_only() {
     classify().success();
     classify()
         .code(5)
-        .stderr(predicate::str::contains("the route classify budget for "))
-        .stderr(predicate::str::contains("200 tokens of 250 tokens"));
+        .stderr(predicate::str::contains(
+            "the route classify budget for ",
+        ))
+        .stderr(predicate::str::contains(
+            "has not enough left for this call: 50 tokens of 250 tokens left (200 tokens spent, none reserved by calls in flight); this call needs up to 100 tokens",
+        ));
     assert_eq!(fake.requests().len(), 2);
     // The same model outside the route is not under the route's cap.
     home.cmd()
@@ -671,4 +675,135 @@ fn a_stream_cut_after_the_prompt_was_counted_keeps_its_input_tokens() {
         ("failed", "stream_cut", 1200)
     );
     assert!(cost > 0.0, "the partial call is costed");
+}
+
+#[test]
+fn a_call_is_fitted_to_what_a_token_cap_has_left_instead_of_refused() {
+    // 14 tokens settled of 1,000: a one-word prompt (66 tokens with the template) and
+    // byok's default allowance of 4,096 would not fit, but 920 output tokens do.
+    let fake =
+        FakeServer::start(|req: &Request| OpenAiChat::openai(&["ok"]).usage(10, 4).reply_to(req));
+    let home = openai_home(&fake, "[budgets]\nmonthly_tokens = { openai = 1000 }\n");
+    home.cmd()
+        .args([
+            "run",
+            "-m",
+            "openai:gpt-4o-mini",
+            "--max-tokens",
+            "10",
+            "--no-stdin",
+            "hi",
+        ])
+        .assert()
+        .success();
+    let out = home
+        .cmd()
+        .args(["run", "-m", "openai:gpt-4o-mini", "--no-stdin", "hi"])
+        .assert()
+        .success();
+    assert_eq!(stdout(&out), "ok");
+    let body = fake.requests().last().unwrap().body_json();
+    let asked = body
+        .get("max_completion_tokens")
+        .or(body.get("max_tokens"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(asked, 1000 - 14 - 66, "the allowance asked of the provider");
+    assert!(
+        stderr(&out).contains("is asked for at most 920 output tokens (choose with --max-tokens)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_refusal_names_the_default_allowance_and_the_flag_that_shrinks_it() {
+    let fake = FakeServer::start(|req: &Request| {
+        OpenAiChat::openai(&["ok"]).usage(800, 100).reply_to(req)
+    });
+    let home = openai_home(&fake, "[budgets]\nmonthly_tokens = { openai = 1000 }\n");
+    home.cmd()
+        .args([
+            "run",
+            "-m",
+            "openai:gpt-4o-mini",
+            "--max-tokens",
+            "100",
+            "--no-stdin",
+            "hi",
+        ])
+        .assert()
+        .success();
+    // 900 settled: 100 left, less than the prompt and the smallest allowance byok fits to.
+    let out = home
+        .cmd()
+        .args(["run", "-m", "openai:gpt-4o-mini", "--no-stdin", "hi"])
+        .assert()
+        .code(5);
+    let err = stderr(&out);
+    assert!(
+        err.contains("has not enough left for this call: 100 tokens of 1,000 tokens left (900 tokens spent, none reserved by calls in flight)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("most of it the default answer allowance of 4,096 tokens: ask for less with --max-tokens N"),
+        "{err}"
+    );
+    assert_eq!(fake.requests().len(), 1);
+}
+
+#[test]
+fn small_dollar_caps_keep_their_digits_and_the_warning_says_what_it_counts() {
+    let fake = FakeServer::start(|req: &Request| {
+        OpenAiChat::openai(&["ok"]).usage(10_000, 100).reply_to(req)
+    });
+    // gpt-4o-mini: 10,000 × $0.15 + 100 × $0.60 per million = $0.00156 a call.
+    let home = openai_home(&fake, "[budgets]\nmonthly_usd = { openai = 0.002 }\n");
+    let first = home
+        .cmd()
+        .args([
+            "run",
+            "-m",
+            "openai:gpt-4o-mini",
+            "--max-tokens",
+            "100",
+            "--no-stdin",
+            "hi",
+        ])
+        .assert()
+        .success();
+    assert!(!stderr(&first).contains("warning"), "{}", stderr(&first));
+    let second = home
+        .cmd()
+        .args([
+            "run",
+            "-m",
+            "openai:gpt-4o-mini",
+            "--max-tokens",
+            "100",
+            "--no-stdin",
+            "hi",
+        ])
+        .assert()
+        .success();
+    let err = stderr(&second);
+    assert!(
+        err.contains("used by settled calls and this one: $0.00163 of $0.002"),
+        "{err}"
+    );
+    let third = home
+        .cmd()
+        .args([
+            "run",
+            "-m",
+            "openai:gpt-4o-mini",
+            "--max-tokens",
+            "100",
+            "--no-stdin",
+            "hi",
+        ])
+        .assert()
+        .code(5);
+    assert!(stderr(&third).contains("of $0.002"), "{}", stderr(&third));
+    assert!(!stderr(&third).contains("$0.00 "), "{}", stderr(&third));
 }

@@ -28,13 +28,17 @@ pub enum Unit {
     Usd,
 }
 
-/// A cap with how much of it this month has used.
+/// A cap with how much of it this month has used: settled calls and calls in flight
+/// (their reservations) apart.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Headroom {
     pub scope: String,
     pub unit: Unit,
     pub cap: f64,
+    /// What settled calls used.
     pub spent: f64,
+    /// What calls in flight have reserved.
+    pub reserved: f64,
     pub left: f64,
     pub month: String,
 }
@@ -44,6 +48,9 @@ pub struct Headroom {
 pub struct Refusal {
     pub headroom: Headroom,
     pub needed: f64,
+    /// The part of `needed` that is the answer's allowance (output tokens), when the
+    /// caller did not choose it (`--max-tokens`): the refusal then says how to ask less.
+    pub default_allowance: Option<f64>,
     /// The call's price is unknown, so a dollar cap cannot cover it.
     pub unpriced: bool,
     /// The same scope's cap in the other unit, if there is one, to show beside it.
@@ -51,9 +58,10 @@ pub struct Refusal {
 }
 
 impl Refusal {
-    /// `the openai budget for November is spent: 2,000,412 of 2,000,000 tokens ($4.12 of $5.00)`.
+    /// `the openai budget for November is spent: 2,000,412 of 2,000,000 tokens`, or, when
+    /// room remains, `has not enough left for this call: 986 of 1,000 tokens left (14
+    /// spent, none reserved by calls in flight); this call needs up to 4,162`.
     pub fn describe(&self) -> String {
-        let spent_other = self.other.as_ref();
         let h = &self.headroom;
         if self.unpriced {
             return format!(
@@ -61,17 +69,35 @@ impl Refusal {
                 h.scope
             );
         }
-        let mut text = format!(
-            "the {} budget for {} is spent: {} of {}",
-            h.scope,
-            month_name(&h.month),
+        let month = month_name(&h.month);
+        let mut text = if h.left <= 0.0 {
+            format!(
+                "the {} budget for {month} is spent: {} of {}",
+                h.scope,
+                amount(h.unit, h.spent + h.reserved),
+                amount(h.unit, h.cap)
+            )
+        } else {
+            format!(
+                "the {} budget for {month} has not enough left for this call: {} of {} left",
+                h.scope,
+                amount(h.unit, h.left),
+                amount(h.unit, h.cap)
+            )
+        };
+        text.push_str(&format!(
+            " ({} spent, {})",
             amount(h.unit, h.spent),
-            amount(h.unit, h.cap)
-        );
-        if let Some(o) = spent_other {
+            if h.reserved > 0.0 {
+                format!("{} reserved by calls in flight", amount(h.unit, h.reserved))
+            } else {
+                "none reserved by calls in flight".into()
+            }
+        ));
+        if let Some(o) = &self.other {
             text.push_str(&format!(
-                " ({} of {})",
-                amount(o.unit, o.spent),
+                "; {} of {} in dollars",
+                amount(o.unit, o.spent + o.reserved),
                 amount(o.unit, o.cap)
             ));
         }
@@ -80,6 +106,14 @@ impl Refusal {
                 "; this call needs up to {}",
                 amount(h.unit, self.needed)
             ));
+            if let Some(allowance) = self.default_allowance
+                && allowance * 2.0 >= self.needed
+            {
+                text.push_str(&format!(
+                    ", most of it the default answer allowance of {}: ask for less with --max-tokens N",
+                    amount(Unit::Tokens, allowance)
+                ));
+            }
         }
         text
     }
@@ -90,6 +124,9 @@ pub enum Reserved {
     Rows {
         ids: Vec<i64>,
         warnings: Vec<String>,
+        /// For each call that allowed it ([`Reservation::fit_floor`]): the output tokens it
+        /// was fitted to, when the cap left less than it asked for.
+        fitted: Vec<Option<u64>>,
     },
     Refused(Refusal),
 }
@@ -184,6 +221,7 @@ pub fn headrooms(ledger: Option<&Ledger>, caps: &[Cap]) -> Vec<Headroom> {
                 unit: c.unit,
                 cap: c.limit,
                 spent: 0.0,
+                reserved: 0.0,
                 left: c.limit,
                 month: month.clone(),
             },
@@ -192,15 +230,13 @@ pub fn headrooms(ledger: Option<&Ledger>, caps: &[Cap]) -> Vec<Headroom> {
 }
 
 impl Ledger {
-    /// This month's use of `cap` (reservations included).
-    pub fn spent(&self, cap: &Cap, month: &str) -> Result<f64> {
+    /// This month's use of `cap`: what settled calls used, and what calls in flight have
+    /// reserved.
+    pub fn spent(&self, cap: &Cap, month: &str) -> Result<(f64, f64)> {
         // Settled calls from the daily roll-up, calls in flight from their reservations.
-        let (settled, reserved) = match cap.unit {
-            Unit::Tokens => (
-                "SUM(input_tokens + output_tokens)",
-                "SUM(input_tokens + output_tokens)",
-            ),
-            Unit::Usd => ("SUM(cost_usd)", "SUM(cost_usd)"),
+        let sum = match cap.unit {
+            Unit::Tokens => "SUM(input_tokens + output_tokens)",
+            Unit::Usd => "SUM(cost_usd)",
         };
         let (filter, arg): (&str, Option<&str>) = if cap.scope == "total" {
             ("", None)
@@ -210,31 +246,34 @@ impl Ledger {
             (" AND provider = ?2", Some(cap.scope.as_str()))
         };
         let sql = format!(
-            "SELECT COALESCE((SELECT {settled} FROM daily WHERE month = ?1{filter}), 0)
-                  + COALESCE((SELECT {reserved} FROM events WHERE status = 'reserved' AND month = ?1{filter}), 0)"
+            "SELECT COALESCE((SELECT {sum} FROM daily WHERE month = ?1{filter}), 0),
+                    COALESCE((SELECT {sum} FROM events WHERE status = 'reserved' AND month = ?1{filter}), 0)"
         );
-        let value: f64 = match arg {
-            Some(a) => self.conn.query_row(&sql, params![month, a], |r| r.get(0)),
-            None => self.conn.query_row(&sql, params![month], |r| r.get(0)),
+        let read = |r: &rusqlite::Row| Ok((r.get::<_, f64>(0)?, r.get::<_, f64>(1)?));
+        match arg {
+            Some(a) => self.conn.query_row(&sql, params![month, a], read),
+            None => self.conn.query_row(&sql, params![month], read),
         }
-        .map_err(|e| self.error(e))?;
-        Ok(value)
+        .map_err(|e| self.error(e))
     }
 
     pub fn headroom(&self, cap: &Cap, month: &str) -> Result<Headroom> {
-        let spent = self.spent(cap, month)?;
+        let (spent, reserved) = self.spent(cap, month)?;
         Ok(Headroom {
             scope: cap.scope.clone(),
             unit: cap.unit,
             cap: cap.limit,
             spent,
-            left: (cap.limit - spent).max(0.0),
+            reserved,
+            left: (cap.limit - spent - reserved).max(0.0),
             month: month.to_string(),
         })
     }
 
     /// Reserves every call in `calls` or none: checks each cap they fall under against the
-    /// month's rows plus what these calls would add, then inserts them as `reserved`.
+    /// month's rows plus what these calls would add, then inserts them as `reserved`. A
+    /// single call that allows it ([`Reservation::fit_floor`]) is first fitted to what its
+    /// caps have left.
     pub fn reserve(&self, profile: &Profile, calls: &[Reservation]) -> Result<Reserved> {
         let (month, _) = month_and_day(jiff::Timestamp::now());
         let capped = calls
@@ -246,6 +285,7 @@ impl Ledger {
             return Ok(Reserved::Rows {
                 ids: vec![id],
                 warnings: Vec::new(),
+                fitted: vec![None],
             });
         }
         self.conn
@@ -264,15 +304,51 @@ impl Ledger {
         outcome
     }
 
+    /// The output tokens `call` can have under every cap it falls under, when that is less
+    /// than it asks for but at least its floor; `None` when it fits as it is, or cannot be
+    /// fitted (the check that follows refuses it).
+    fn fit(&self, profile: &Profile, call: &Reservation, month: &str) -> Result<Option<u64>> {
+        let Some(floor) = call.fit_floor else {
+            return Ok(None);
+        };
+        let asked = call.estimate.output_tokens;
+        let input = call.estimate.input_tokens as f64;
+        let mut room = asked as f64;
+        for cap in caps_for(profile, call.row.provider, call.row.tag.route.as_deref()) {
+            let left = self.headroom(&cap, month)?.left;
+            let room_here = match (cap.unit, call.est_usd, call.prompt_usd) {
+                (Unit::Tokens, _, _) => left - input,
+                (Unit::Usd, Some(est), Some(prompt)) if asked > 0 && est > prompt => {
+                    (left - prompt) / ((est - prompt) / asked as f64)
+                }
+                _ => continue,
+            };
+            room = room.min(room_here.floor());
+        }
+        Ok((room < asked as f64 && room >= floor as f64).then_some(room as u64))
+    }
+
     fn reserve_in_transaction(
         &self,
         profile: &Profile,
         calls: &[Reservation],
         month: &str,
     ) -> Result<Reserved> {
+        let mut calls = calls.to_vec();
+        let mut fitted = vec![None; calls.len()];
+        if let [call] = calls.as_mut_slice()
+            && let Some(output) = self.fit(profile, call, month)?
+        {
+            if let (Some(est), Some(prompt)) = (call.est_usd, call.prompt_usd) {
+                let per_token = (est - prompt) / call.estimate.output_tokens as f64;
+                call.est_usd = Some(prompt + per_token * output as f64);
+            }
+            call.estimate.output_tokens = output;
+            fitted[0] = Some(output);
+        }
         // What these calls add to each cap they fall under.
         let mut demand: Vec<(Cap, f64, bool)> = Vec::new();
-        for c in calls {
+        for c in &calls {
             for cap in caps_for(profile, c.row.provider, c.row.tag.route.as_deref()) {
                 let (need, unpriced) = match cap.unit {
                     Unit::Tokens => (
@@ -290,10 +366,14 @@ impl Ledger {
                 }
             }
         }
+        let default_allowance: Option<f64> = match calls.as_slice() {
+            [c] if c.fit_floor.is_some() => Some(c.estimate.output_tokens as f64),
+            _ => None,
+        };
         let mut warnings = Vec::new();
         for (cap, need, unpriced) in &demand {
             let headroom = self.headroom(cap, month)?;
-            if *unpriced || headroom.spent + need > cap.limit {
+            if *unpriced || headroom.spent + headroom.reserved + need > cap.limit {
                 let other = match demand
                     .iter()
                     .find(|(c, _, _)| c.scope == cap.scope && c.unit != cap.unit)
@@ -304,26 +384,34 @@ impl Ledger {
                 return Ok(Reserved::Refused(Refusal {
                     headroom,
                     needed: *need,
+                    default_allowance: default_allowance.filter(|_| cap.unit == Unit::Tokens),
                     unpriced: *unpriced,
                     other,
                 }));
             }
-            if headroom.spent + need >= 0.8 * cap.limit {
+            // Settled spend and this call: calls in flight of other processes may still
+            // settle lower than they reserved.
+            let used = headroom.spent + need;
+            if used >= 0.8 * cap.limit {
                 warnings.push(format!(
-                    "the {} budget for {} is {:.0}% used: {} of {}",
+                    "the {} budget for {} is {:.0}% used by settled calls and this one: {} of {}",
                     cap.scope,
                     month_name(month),
-                    100.0 * (headroom.spent + need) / cap.limit,
-                    amount(cap.unit, headroom.spent + need),
+                    100.0 * used / cap.limit,
+                    amount(cap.unit, used),
                     amount(cap.unit, cap.limit)
                 ));
             }
         }
         let mut ids = Vec::with_capacity(calls.len());
-        for c in calls {
+        for c in &calls {
             ids.push(self.insert_reserved(c)?);
         }
-        Ok(Reserved::Rows { ids, warnings })
+        Ok(Reserved::Rows {
+            ids,
+            warnings,
+            fitted,
+        })
     }
 }
 
@@ -331,7 +419,7 @@ impl Ledger {
 pub fn amount(unit: Unit, v: f64) -> String {
     match unit {
         Unit::Tokens => format!("{} tokens", group_thousands(v.round() as u64)),
-        Unit::Usd => format!("${v:.2}"),
+        Unit::Usd => crate::prices::format_usd(v),
     }
 }
 
@@ -397,6 +485,7 @@ mod tests {
             },
             est_usd: Some(0.01),
             prompt_usd: Some(0.005),
+            fit_floor: None,
         }
     }
 
@@ -419,7 +508,7 @@ mod tests {
             .unwrap()
         {
             Reserved::Refused(r) => {
-                assert_eq!(r.headroom.spent, 800.0);
+                assert_eq!((r.headroom.spent, r.headroom.reserved), (0.0, 800.0));
                 assert!(
                     r.describe().starts_with("the openai budget for "),
                     "{}",
@@ -456,7 +545,7 @@ mod tests {
             ledger
                 .spent(&all_caps(&p)[0], &month_and_day(jiff::Timestamp::now()).0)
                 .unwrap(),
-            0.0
+            (0.0, 0.0)
         );
     }
 
@@ -464,6 +553,8 @@ mod tests {
     fn formatting() {
         assert_eq!(group_thousands(2_000_412), "2,000,412");
         assert_eq!(month_name("2026-11"), "November");
-        assert_eq!(amount(Unit::Usd, 4.123), "$4.12");
+        assert_eq!(amount(Unit::Usd, 4.123), "$4.123");
+        assert_eq!(amount(Unit::Usd, 0.002), "$0.002");
+        assert_eq!(amount(Unit::Usd, 5.0), "$5.00");
     }
 }

@@ -28,6 +28,7 @@ pub struct CallRow<'a> {
 }
 
 /// The calls to reserve together (a council reserves all its calls at once).
+#[derive(Clone)]
 pub struct Reservation<'a> {
     pub row: CallRow<'a>,
     pub estimate: Usage,
@@ -35,6 +36,10 @@ pub struct Reservation<'a> {
     pub est_usd: Option<f64>,
     /// The estimated cost of the prompt alone, what an abandoned call is charged.
     pub prompt_usd: Option<f64>,
+    /// When set, a call that does not fit its caps with `estimate.output_tokens` may be
+    /// fitted to what they leave, down to this many output tokens (the caller chose no
+    /// `--max-tokens`, so the allowance is byok's default, not the user's).
+    pub fit_floor: Option<u64>,
 }
 
 /// What an attempt ended as.

@@ -23,6 +23,9 @@ use crate::providers::failure::{Failure, FailureClass};
 /// the reservation must be an upper bound, so the request carries the limit it assumed.
 pub const BUDGET_MAX_TOKENS: u32 = 4096;
 
+/// The fewest output tokens byok fits a call to when its budget has less left than the
+/// default allowance; below this it refuses the call instead.
+pub const FIT_FLOOR: u64 = 128;
 /// Prompt tokens never exceed the prompt's bytes; the chat template adds a few.
 const TEMPLATE_TOKENS: u64 = 64;
 
@@ -104,11 +107,16 @@ pub fn open_ledger(
 impl Walker<'_> {
     /// The ledger row for one try: a prepaid reservation, or a new one that every budget
     /// it falls under can cover. `Ok(None)` when there is no ledger to write to.
+    ///
+    /// When `fit` is set (the user chose no `--max-tokens`), a call whose default answer
+    /// allowance does not fit its caps asks for what they leave instead (above
+    /// [`FIT_FLOOR`]), and says so.
     pub(super) fn reserve(
         &self,
         c: &Candidate,
         label: Option<&str>,
-        req: &ChatRequest,
+        req: &mut ChatRequest,
+        fit: bool,
     ) -> Result<Option<i64>, NotReserved> {
         let id = c.provider.id();
         {
@@ -139,10 +147,23 @@ impl Walker<'_> {
                 estimate,
                 est_usd,
                 prompt_usd,
+                fit_floor: fit.then_some(FIT_FLOOR),
             }],
         ) {
-            Ok(Reserved::Rows { ids, warnings }) => {
-                self.warnings.borrow_mut().extend(warnings);
+            Ok(Reserved::Rows {
+                ids,
+                warnings,
+                fitted,
+            }) => {
+                let mut shown = self.warnings.borrow_mut();
+                shown.extend(warnings);
+                if let Some(Some(output)) = fitted.first() {
+                    req.max_tokens = u32::try_from(*output).ok();
+                    shown.push(format!(
+                        "the budget has less left than byok's default answer allowance, so {id}:{} is asked for at most {output} output tokens (choose with --max-tokens)",
+                        c.model
+                    ));
+                }
                 Ok(ids.first().copied())
             }
             Ok(Reserved::Refused(refusal)) => Err(NotReserved::Skip(skipped(
@@ -215,6 +236,7 @@ impl Walker<'_> {
                 estimate: *est,
                 est_usd: *usd,
                 prompt_usd: self.prompt_usd(c, est),
+                fit_floor: None,
             })
             .collect();
         let outcome = match ledger.reserve(self.profile, &reservations) {
@@ -228,7 +250,7 @@ impl Walker<'_> {
             }
         };
         match outcome {
-            Reserved::Rows { ids, warnings } => {
+            Reserved::Rows { ids, warnings, .. } => {
                 self.warnings.borrow_mut().extend(warnings);
                 let mut prepaid = self.prepaid.borrow_mut();
                 for ((c, _, _), id) in prepared.iter().zip(ids) {

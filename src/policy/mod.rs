@@ -200,7 +200,12 @@ impl Walker<'_> {
             }
             let mut tries = 0u32;
             loop {
-                let row = match self.reserve(&r.candidate, label.as_deref(), &request) {
+                let row = match self.reserve(
+                    &r.candidate,
+                    label.as_deref(),
+                    &mut request,
+                    req.max_tokens.is_none(),
+                ) {
                     Ok(row) => row,
                     Err(NotReserved::Skip(skip)) => {
                         attempts.push(skip);
