@@ -1,7 +1,8 @@
 //! Profiles (README "Profiles and routes"): `profiles/<name>.toml`, holding routes, the
 //! provider allowlist, custom providers, budgets, council defaults and price overrides.
 //! This module holds the types, which profile is active, and loading; the semantic
-//! checks are in `validate`.
+//! checks are in `validate`, the format-preserving editor behind `route set | rm` in
+//! [`edit`].
 //!
 //! Loading is strict: an unknown key, an unknown provider or a malformed model is an
 //! error naming the file, line and column, because a typo in a route or an allowlist
@@ -17,6 +18,7 @@ use crate::paths::Paths;
 use crate::prices::Price;
 use crate::providers;
 
+pub mod edit;
 mod validate;
 
 pub const DEFAULT_PROFILE: &str = "default";
