@@ -11,14 +11,15 @@ use serde::Serialize;
 use super::Ctx;
 use crate::cli::RouteCommand;
 use crate::error::{Error, Result};
+use crate::keys::{self, KeyStatus};
 use crate::ledger::Ledger;
 use crate::ledger::health::Health;
 use crate::policy::candidates::{self, Facts, KeyState, Skip, Verdict};
 use crate::prices::{self, PriceTable, format_usd};
 use crate::profile::edit::ProfileFile;
 use crate::profile::{self, Profile, Route};
-use crate::providers::{KeyNeed, Provider, Registry};
-use crate::vault::{DEFAULT_LABEL, KeyIndexEntry, VaultMeta};
+use crate::providers::Registry;
+use crate::vault::KeyIndex;
 use crate::vocab::ModelRef;
 
 pub fn run(ctx: &Ctx, cmd: RouteCommand) -> Result<()> {
@@ -165,7 +166,7 @@ fn set(ctx: &Ctx, name: &str, model: &str, fallback: &[String], key: Option<&str
 /// After `route set`: a gentle note for each provider of the chain with no key yet.
 fn note_missing_keys(ctx: &Ctx, profile: &Profile, route: &Route) {
     let registry = Registry::new(profile);
-    let index = KeyIndex::read(ctx);
+    let index = key_index(ctx);
     let mut seen = Vec::new();
     for spec in route.chain() {
         let Some((id, _)) = ModelRef::full(spec) else {
@@ -178,7 +179,7 @@ fn note_missing_keys(ctx: &Ctx, profile: &Profile, route: &Route) {
         let Ok(provider) = registry.resolve(id) else {
             continue;
         };
-        if key_status(&provider, route.key.as_deref(), &index) == KeyStatus::Missing {
+        if keys::status(&provider, route.key.as_deref(), &index) == KeyStatus::Missing {
             ctx.ui.info(&format!(
                 "note: {}",
                 candidates::missing_key(id, route.key.as_deref())
@@ -259,88 +260,24 @@ fn list(ctx: &Ctx) -> Result<()> {
 // ---------------------------------------------------------------------------------------
 // route show
 
-/// The vault's key index from `vault.toml` (plaintext: provider and label only). `None`
-/// when the file exists but cannot be read.
-struct KeyIndex(Option<Vec<KeyIndexEntry>>);
-
-impl KeyIndex {
-    fn read(ctx: &Ctx) -> KeyIndex {
-        let path = ctx.paths.vault_meta();
-        if !path.exists() {
-            return KeyIndex(Some(Vec::new()));
-        }
-        match VaultMeta::load(&path) {
-            Ok(meta) => KeyIndex(Some(meta.keys)),
-            Err(e) => {
-                ctx.ui
-                    .warn(&format!("cannot tell which keys the vault holds: {e}"));
-                KeyIndex(None)
-            }
-        }
-    }
+/// The vault's key index; one that cannot be read is reported and taken as unknown.
+fn key_index(ctx: &Ctx) -> KeyIndex {
+    KeyIndex::read(&ctx.paths).unwrap_or_else(|e| {
+        ctx.ui
+            .warn(&format!("cannot tell which keys the vault holds: {e}"));
+        KeyIndex::unreadable()
+    })
 }
 
-/// Where a candidate's key would come from, mirroring [`crate::keys::Keys::lookup`]: the
-/// vault's label (default `default`) first, then the provider's variable, only when the
-/// route names no label.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum KeyStatus {
-    Vault(String),
-    Env(String),
-    NotNeeded,
-    Missing,
-    /// The vault index could not be read.
-    Unknown,
-}
-
-impl KeyStatus {
-    /// The state the candidate rule judges by.
-    fn state(&self) -> KeyState {
-        match self {
-            KeyStatus::Vault(_) | KeyStatus::Env(_) => KeyState::Present,
-            KeyStatus::NotNeeded => KeyState::NotNeeded,
-            KeyStatus::Missing => KeyState::Missing,
-            KeyStatus::Unknown => {
-                KeyState::Unknown("the vault's key index (vault.toml) cannot be read".into())
-            }
+/// The state the candidate rule judges a key by.
+fn key_state(status: &KeyStatus) -> KeyState {
+    match status {
+        KeyStatus::Vault(_) | KeyStatus::Env(_) => KeyState::Present,
+        KeyStatus::NotNeeded => KeyState::NotNeeded,
+        KeyStatus::Missing => KeyState::Missing,
+        KeyStatus::Unknown => {
+            KeyState::Unknown("the vault's key index (vault.toml) cannot be read".into())
         }
-    }
-
-    fn describe(&self) -> String {
-        match self {
-            KeyStatus::Vault(label) => format!("vault:{label}"),
-            KeyStatus::Env(var) => format!("env:{var}"),
-            KeyStatus::NotNeeded => "not needed".into(),
-            KeyStatus::Missing => "missing".into(),
-            KeyStatus::Unknown => "unknown".into(),
-        }
-    }
-}
-
-fn key_status(provider: &Provider, label: Option<&str>, index: &KeyIndex) -> KeyStatus {
-    if provider.spec.key == KeyNeed::None {
-        return KeyStatus::NotNeeded;
-    }
-    let want = label.unwrap_or(DEFAULT_LABEL);
-    match &index.0 {
-        Some(keys)
-            if keys
-                .iter()
-                .any(|k| k.provider == provider.id() && k.label == want) =>
-        {
-            return KeyStatus::Vault(want.to_string());
-        }
-        _ => {}
-    }
-    if label.is_none()
-        && let Some((var, _)) = provider.env_key()
-    {
-        return KeyStatus::Env(var.to_string());
-    }
-    match (&index.0, provider.spec.key) {
-        (_, KeyNeed::Optional) => KeyStatus::NotNeeded,
-        (None, _) => KeyStatus::Unknown,
-        _ => KeyStatus::Missing,
     }
 }
 
@@ -389,7 +326,7 @@ fn show(ctx: &Ctx, name: &str) -> Result<()> {
     let profile = &loaded.profile;
     let route = &profile.routes[name];
     let registry = Registry::new(profile);
-    let index = KeyIndex::read(ctx);
+    let index = key_index(ctx);
     let ledger = match Ledger::open_existing(&ctx.paths) {
         Ok(l) => l,
         Err(e) => {
@@ -410,7 +347,7 @@ fn show(ctx: &Ctx, name: &str) -> Result<()> {
             .allow
             .as_ref()
             .is_none_or(|a| a.iter().any(|p| p == id));
-        let key = key_status(&provider, route.key.as_deref(), &index);
+        let key = keys::status(&provider, route.key.as_deref(), &index);
         let health_record = match &ledger {
             Some(l) => l.health(id).map_err(|e| {
                 ctx.ui.warn(&format!("provider health is unknown: {e}"));
@@ -438,7 +375,7 @@ fn show(ctx: &Ctx, name: &str) -> Result<()> {
             matches!(key, KeyStatus::Vault(_) | KeyStatus::Env(_)) && !provider.may_send_key();
         facts.push((
             id.to_string(),
-            key.state(),
+            key_state(&key),
             plain_http.then(|| provider.base_url.clone()),
             health_record,
         ));

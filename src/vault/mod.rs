@@ -1,10 +1,11 @@
-//! The encrypted key vault (DESIGN.md §3, §8).
+//! The encrypted key vault (README "The vault").
 //!
 //! `vault.age` is an armored age file holding a TOML document of key records, encrypted
 //! to every recipient listed in the plaintext `vault.toml`. Opening it takes a file lock
 //! (shared to read, exclusive to change), so concurrent invocations never lose a key.
 
 pub mod identity;
+pub mod index;
 pub mod keyring;
 pub mod meta;
 pub mod passphrase;
@@ -21,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::fsio::{self, FileLock};
 use crate::paths::Paths;
 pub use identity::LoadedIdentity;
+pub use index::KeyIndex;
 use keyring::{IdentitySlot, KeyringError};
 pub use meta::{KeyIndexEntry, RecipientEntry, UnlockMethod, VaultMeta};
 pub use records::{KeyRecord, PreviousKey, Secret, VaultDoc, VerifyStatus};
