@@ -356,7 +356,9 @@ fn status_code(status: std::process::ExitStatus) -> i32 {
 /// passed on. The main thread simply waits for the child. Three details make it robust:
 /// - the signals are blocked in this thread while spawning and publishing the pid, so a
 ///   signal that arrives in between is delivered (and forwarded) right after; the child
-///   itself starts with an empty signal mask and default handlers (std resets both);
+///   gets back the mask byok had before (std passes the spawning thread's mask on, so a
+///   child would otherwise start with them blocked, survive them and exit 0), and exec
+///   resets byok's handlers to the default in it;
 /// - a signal the kernel sends on the terminal's behalf (Ctrl-C, Ctrl-\, hangup) has gone
 ///   to the whole foreground process group, the child included, so it is not sent a
 ///   second time (`si_code == SI_KERNEL` on Linux); `kill` from a process (a CI runner's
@@ -372,6 +374,7 @@ fn status_code(status: std::process::ExitStatus) -> i32 {
 fn spawn_and_wait(mut cmd: Command, name: &str, started: impl FnOnce()) -> Result<i32> {
     forward::install()?;
     let mask = forward::block();
+    forward::restore_in_child(&mut cmd, mask);
     let mut child = match cmd.spawn() {
         Ok(child) => child,
         Err(e) => {
@@ -508,6 +511,19 @@ mod forward {
         // SAFETY: `old` came from pthread_sigmask.
         unsafe {
             libc::pthread_sigmask(libc::SIG_SETMASK, old, std::ptr::null_mut());
+        }
+    }
+
+    /// Has the child restore `old` before it execs, so it does not inherit the block.
+    pub fn restore_in_child(cmd: &mut std::process::Command, old: libc::sigset_t) {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: the closure runs in the forked child before exec; it only calls
+        // pthread_sigmask, which is async-signal-safe, on a copy of `old`.
+        unsafe {
+            cmd.pre_exec(move || {
+                libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+                Ok(())
+            });
         }
     }
 
