@@ -1,5 +1,5 @@
 //! `byok exec [--provider P[/LABEL]]... [--route R] -- COMMAND [ARGS...]`: runs a command
-//! with exactly the asked providers' keys in its environment (DESIGN.md §1, §9).
+//! with exactly the asked providers' keys in its environment (README "Keys", "Exit codes").
 //!
 //! What the child gets:
 //! - each asked provider's key under its conventional variable: the first name of the
@@ -373,7 +373,7 @@ fn status_code(status: std::process::ExitStatus) -> i32 {
 #[cfg(unix)]
 fn spawn_and_wait(mut cmd: Command, name: &str, started: impl FnOnce()) -> Result<i32> {
     forward::install()?;
-    let mask = forward::block();
+    let mask = forward::block()?;
     forward::restore_in_child(&mut cmd, mask);
     let mut child = match cmd.spawn() {
         Ok(child) => child,
@@ -413,9 +413,20 @@ fn spawn_and_wait(mut cmd: Command, name: &str, started: impl FnOnce()) -> Resul
 mod forward {
     use std::sync::atomic::{AtomicI32, Ordering};
 
+    use nix::errno::Errno;
+    use nix::sys::signal::{
+        self, SaFlags, SigAction, SigHandler, SigSet, SigmaskHow, Signal, sigaction,
+    };
+    use nix::unistd::Pid;
+
     use crate::error::{Error, Result};
 
-    const SIGNALS: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+    const SIGNALS: [Signal; 4] = [
+        Signal::SIGINT,
+        Signal::SIGTERM,
+        Signal::SIGHUP,
+        Signal::SIGQUIT,
+    ];
 
     /// The running child's pid, 0 when there is none to forward to.
     static CHILD: AtomicI32 = AtomicI32::new(0);
@@ -427,7 +438,8 @@ mod forward {
     ) {
         #[cfg(any(target_os = "linux", target_os = "android"))]
         {
-            // SAFETY: with SA_SIGINFO the kernel passes a valid siginfo_t (null-checked).
+            // SAFETY: with SA_SIGINFO the kernel passes a valid siginfo_t (null-checked);
+            // nix has no safe view of a handler's siginfo.
             if !info.is_null() && unsafe { (*info).si_code } == libc::SI_KERNEL {
                 return;
             }
@@ -436,92 +448,69 @@ mod forward {
         let _ = info;
         let pid = CHILD.load(Ordering::SeqCst);
         if pid > 0 {
-            // SAFETY: kill is async-signal-safe; errno is saved around it.
-            unsafe {
-                let saved = errno();
-                libc::kill(pid, sig);
-                set_errno(saved);
+            // kill is async-signal-safe (nix's wrapper only reads errno on failure), and
+            // errno is saved around it.
+            let saved = Errno::last_raw();
+            if let Ok(sig) = Signal::try_from(sig) {
+                let _ = signal::kill(Pid::from_raw(pid), sig);
             }
+            Errno::set_raw(saved);
         }
-    }
-
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    unsafe fn errno() -> libc::c_int {
-        unsafe { *libc::__errno_location() }
-    }
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    unsafe fn set_errno(v: libc::c_int) {
-        unsafe { *libc::__errno_location() = v }
-    }
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    unsafe fn errno() -> libc::c_int {
-        unsafe { *libc::__error() }
-    }
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    unsafe fn set_errno(v: libc::c_int) {
-        unsafe { *libc::__error() = v }
     }
 
     /// Installs the forwarding handler for each signal byok does not ignore. A signal
     /// that byok was started with ignored (`nohup byok exec …`, a background job) stays
     /// ignored, so the child inherits that, exactly as if it had been started directly.
     pub fn install() -> Result<()> {
+        let ours = SigAction::new(
+            SigHandler::SigAction(on_signal),
+            SaFlags::SA_RESTART,
+            SigSet::empty(),
+        );
+        let failed = |sig: Signal, e: Errno| {
+            Error::Internal(format!(
+                "could not install a handler for signal {}: {}",
+                sig as libc::c_int,
+                std::io::Error::from(e)
+            ))
+        };
         for sig in SIGNALS {
-            // SAFETY: a zeroed sigaction is valid; the handler only touches an atomic and
-            // calls kill.
-            let rc = unsafe {
-                let mut current: libc::sigaction = std::mem::zeroed();
-                if libc::sigaction(sig, std::ptr::null(), &mut current) == 0
-                    && current.sa_sigaction == libc::SIG_IGN
-                {
-                    continue;
-                }
-                let mut action: libc::sigaction = std::mem::zeroed();
-                action.sa_sigaction = on_signal as *const () as libc::sighandler_t;
-                action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
-                libc::sigemptyset(&mut action.sa_mask);
-                libc::sigaction(sig, &action, std::ptr::null_mut())
-            };
-            if rc != 0 {
-                return Err(Error::Internal(format!(
-                    "could not install a handler for signal {sig}: {}",
-                    std::io::Error::last_os_error()
-                )));
+            // SAFETY: the handler is async-signal-safe: it reads an atomic and the
+            // siginfo, and calls kill.
+            let previous = unsafe { sigaction(sig, &ours) }.map_err(|e| failed(sig, e))?;
+            if matches!(previous.handler(), SigHandler::SigIgn) {
+                // Ignored before: put that back. Meanwhile there was no child, so the
+                // handler dropped such a signal, as ignoring it does.
+                // SAFETY: reinstates the disposition byok was started with.
+                unsafe { sigaction(sig, &previous) }.map_err(|e| failed(sig, e))?;
             }
         }
         Ok(())
     }
 
     /// Blocks the forwarded signals in this thread; returns the mask to restore.
-    pub fn block() -> libc::sigset_t {
-        // SAFETY: plain sigset manipulation on local values.
-        unsafe {
-            let mut set: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut set);
-            for sig in SIGNALS {
-                libc::sigaddset(&mut set, sig);
-            }
-            let mut old: libc::sigset_t = std::mem::zeroed();
-            libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
-            old
+    pub fn block() -> Result<SigSet> {
+        let mut set = SigSet::empty();
+        for sig in SIGNALS {
+            set.add(sig);
         }
+        set.thread_swap_mask(SigmaskHow::SIG_BLOCK)
+            .map_err(|e| Error::Internal(format!("could not block signals: {e}")))
     }
 
-    pub fn restore(old: &libc::sigset_t) {
-        // SAFETY: `old` came from pthread_sigmask.
-        unsafe {
-            libc::pthread_sigmask(libc::SIG_SETMASK, old, std::ptr::null_mut());
-        }
+    pub fn restore(old: &SigSet) {
+        let _ = old.thread_set_mask();
     }
 
     /// Has the child restore `old` before it execs, so it does not inherit the block.
-    pub fn restore_in_child(cmd: &mut std::process::Command, old: libc::sigset_t) {
+    pub fn restore_in_child(cmd: &mut std::process::Command, old: SigSet) {
         use std::os::unix::process::CommandExt;
         // SAFETY: the closure runs in the forked child before exec; it only calls
-        // pthread_sigmask, which is async-signal-safe, on a copy of `old`.
+        // pthread_sigmask, which is async-signal-safe, on a copy of `old`. pre_exec
+        // itself is unsafe in std, whatever the closure does.
         unsafe {
             cmd.pre_exec(move || {
-                libc::pthread_sigmask(libc::SIG_SETMASK, &old, std::ptr::null_mut());
+                let _ = old.thread_set_mask();
                 Ok(())
             });
         }
@@ -533,6 +522,23 @@ mod forward {
 
     /// Waits until the child has ended without reaping it (it stays a zombie, so its pid
     /// cannot be reused while CHILD still names it).
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+    pub fn wait_exit(pid: libc::pid_t) -> std::io::Result<()> {
+        use nix::sys::wait::{Id, WaitPidFlag, waitid};
+        loop {
+            match waitid(
+                Id::Pid(Pid::from_raw(pid)),
+                WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT,
+            ) {
+                Ok(_) => return Ok(()),
+                Err(Errno::EINTR) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// The same where nix offers no waitid (macOS and the other BSDs): libc's, by hand.
+    #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
     pub fn wait_exit(pid: libc::pid_t) -> std::io::Result<()> {
         loop {
             // SAFETY: waitid writes into a zeroed siginfo_t we own.
