@@ -1,4 +1,4 @@
-//! Finding the key for a call (README "The vault"): the vault first, then the provider's
+//! Finding the key for a call (README "Keys"): the vault first, then the provider's
 //! environment variable. The vault is opened at most once per invocation, and only when
 //! a key is actually needed, so keyless calls never touch the keyring.
 
@@ -9,7 +9,7 @@ use secrecy::SecretString;
 use crate::error::Result;
 use crate::paths::Paths;
 use crate::providers::{KeyNeed, Provider};
-use crate::vault::{KeyringAccess, Vault, VaultDoc};
+use crate::vault::{KeyIndex, KeyringAccess, Vault, VaultDoc};
 
 /// Where a key came from, for messages and the ledger (never the key itself).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,5 +99,52 @@ impl Keys {
             }));
         }
         Ok(None)
+    }
+}
+
+/// Where a key would come from, told without unlocking the vault (`route show`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyStatus {
+    Vault(String),
+    Env(String),
+    NotNeeded,
+    Missing,
+    /// The vault's key index could not be read.
+    Unknown,
+}
+
+impl KeyStatus {
+    /// `vault:<label>`, `env:<VAR>`, `not needed`, `missing` or `unknown`.
+    pub fn describe(&self) -> String {
+        match self {
+            KeyStatus::Vault(label) => format!("vault:{label}"),
+            KeyStatus::Env(var) => format!("env:{var}"),
+            KeyStatus::NotNeeded => "not needed".into(),
+            KeyStatus::Missing => "missing".into(),
+            KeyStatus::Unknown => "unknown".into(),
+        }
+    }
+}
+
+/// [`Keys::lookup`]'s rule applied to the vault's plaintext key index: the vault's label
+/// (default `default`) first, then the provider's variable, only when no label is named.
+pub fn status(provider: &Provider, label: Option<&str>, index: &KeyIndex) -> KeyStatus {
+    if provider.spec.key == KeyNeed::None {
+        return KeyStatus::NotNeeded;
+    }
+    let want = label.unwrap_or(crate::vocab::DEFAULT_LABEL);
+    let held = index.holds(provider.id(), want);
+    if held == Some(true) {
+        return KeyStatus::Vault(want.to_string());
+    }
+    if label.is_none()
+        && let Some((var, _)) = provider.env_key()
+    {
+        return KeyStatus::Env(var.to_string());
+    }
+    match (held, provider.spec.key) {
+        (_, KeyNeed::Optional) => KeyStatus::NotNeeded,
+        (None, _) => KeyStatus::Unknown,
+        _ => KeyStatus::Missing,
     }
 }

@@ -193,6 +193,46 @@ fn exit_codes_pass_through() {
         .code(128 + 9);
 }
 
+/// A child that dies of one of the signals byok forwards (TERM, INT, HUP, QUIT) makes byok
+/// exit 128 + the signal too. These signals are blocked in byok while it spawns the child;
+/// the child must not start with them blocked, or it survives `kill -TERM $$` and exits 0.
+#[test]
+fn a_child_killed_by_a_forwarded_signal_exits_128_plus_the_signal() {
+    use std::os::unix::process::CommandExt;
+    let forwarded = [
+        ("TERM", libc::SIGTERM),
+        ("INT", libc::SIGINT),
+        ("HUP", libc::SIGHUP),
+        ("QUIT", libc::SIGQUIT),
+    ];
+    let home = home();
+    for (name, sig) in forwarded {
+        let mut cmd = home.std_cmd();
+        cmd.args(["exec", "--provider", "openai", "--", "sh", "-c"])
+            .arg(format!("kill -{name} $$"))
+            .stdin(Stdio::null());
+        // byok leaves a signal it was started with ignored ignored for its child too (a
+        // test runner in the background may ignore SIGINT): start it with the defaults.
+        // SAFETY: the closure runs in the forked child before exec and only calls
+        // signal(2), which is async-signal-safe.
+        unsafe {
+            cmd.pre_exec(move || {
+                for (_, s) in forwarded {
+                    libc::signal(s, libc::SIG_DFL);
+                }
+                Ok(())
+            });
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(128 + sig),
+            "the child killed by SIG{name}; stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 #[test]
 fn a_command_that_cannot_run_exits_127_or_126() {
     let home = home();

@@ -1,27 +1,25 @@
-//! `byok route set | list | show | rm` (DESIGN.md §4): the active profile's routes.
+//! `byok route set | list | show | rm` (README "Profiles and routes"): the active
+//! profile's routes.
 //!
-//! `set` and `rm` edit `profiles/<name>.toml` with toml_edit, so the user's comments,
-//! key order and layout survive; every edit is re-checked with [`profile::parse`] before
-//! it is written, so byok never writes a profile it would then refuse. `list` and `show`
-//! only read: no network, no keyring, no vault unlock (`show` reads the vault's
-//! plaintext key index in `vault.toml` and the health table of the ledger).
-
-use std::path::PathBuf;
+//! `set` and `rm` edit `profiles/<name>.toml` through [`ProfileFile`], which keeps the
+//! user's comments, key order and layout and re-checks every edit before it is written.
+//! `list` and `show` only read: no network, no keyring, no vault unlock (`show` reads the
+//! vault's plaintext key index in `vault.toml` and the health table of the ledger).
 
 use serde::Serialize;
-use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, TableLike, Value};
 
 use super::Ctx;
 use crate::cli::RouteCommand;
 use crate::error::{Error, Result};
-use crate::fsio::{self, FileLock};
+use crate::keys::{self, KeyStatus};
 use crate::ledger::Ledger;
 use crate::ledger::health::Health;
 use crate::policy::candidates::{self, Facts, KeyState, Skip, Verdict};
 use crate::prices::{self, PriceTable, format_usd};
+use crate::profile::edit::ProfileFile;
 use crate::profile::{self, Profile, Route};
-use crate::providers::{KeyNeed, Provider, Registry};
-use crate::vault::{DEFAULT_LABEL, KeyIndexEntry, VaultMeta};
+use crate::providers::Registry;
+use crate::vault::KeyIndex;
 use crate::vocab::ModelRef;
 
 pub fn run(ctx: &Ctx, cmd: RouteCommand) -> Result<()> {
@@ -59,80 +57,12 @@ impl<'a> RouteJson<'a> {
 }
 
 // ---------------------------------------------------------------------------------------
-// route set / rm: format-preserving edits under the profiles lock
+// route set / rm
 
-/// The active profile's file, opened for editing: the profiles lock is held until drop.
-struct ProfileFile {
-    name: String,
-    path: PathBuf,
-    exists: bool,
-    profile: Profile,
-    doc: DocumentMut,
-    _lock: FileLock,
-}
-
-impl ProfileFile {
-    fn open(ctx: &Ctx) -> Result<ProfileFile> {
-        let (name, _) = ctx.profile_name();
-        profile::check_name(&name)?;
-        let path = profile::path_of(&ctx.paths, &name);
-        let lock = FileLock::exclusive(&ctx.paths.profiles_dir().join(".lock"))?;
-        let (text, exists) = match std::fs::read_to_string(&path) {
-            Ok(text) => (text, true),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (String::new(), false),
-            Err(e) => return Err(Error::io("read", &path, e)),
-        };
-        // Strict first: a malformed profile is reported with its line and column.
-        let profile = profile::parse(&text, &path)?;
-        let doc = text
-            .parse::<DocumentMut>()
-            .map_err(|e| Error::ProfileInvalid {
-                path: path.clone(),
-                line: 0,
-                column: 0,
-                message: e.message().trim().to_string(),
-            })?;
-        Ok(ProfileFile {
-            name,
-            path,
-            exists,
-            profile,
-            doc,
-            _lock: lock,
-        })
-    }
-
-    /// Re-checks the edited text as byok will read it, then replaces the file atomically.
-    fn save(&mut self) -> Result<Profile> {
-        let text = self.doc.to_string();
-        let profile = profile::parse(&text, &self.path).map_err(|e| {
-            Error::Internal(format!(
-                "the edited profile would not load ({e}); {} was left unchanged",
-                self.path.display()
-            ))
-        })?;
-        fsio::write_atomic(&self.path, text.as_bytes())?;
-        self.profile = profile.clone();
-        Ok(profile)
-    }
-
-    /// The `routes` table, created (as an implicit table: only `[routes.<name>]` headers
-    /// appear) when the profile has none.
-    fn routes_mut(&mut self) -> Result<&mut Item> {
-        let root = self.doc.as_table_mut();
-        if !root.contains_key("routes") {
-            let mut t = Table::new();
-            t.set_implicit(true);
-            root.insert("routes", Item::Table(t));
-        }
-        let item = root
-            .get_mut("routes")
-            .ok_or_else(|| Error::Internal("routes table vanished".into()))?;
-        if item.as_table_like().is_none() {
-            return Err(Error::Internal("`routes` is not a table".into()));
-        }
-        Ok(item)
-    }
+/// The active profile's file, opened for editing under the profiles lock.
+fn open_profile(ctx: &Ctx) -> Result<ProfileFile> {
+    let (name, _) = ctx.profile_name();
+    ProfileFile::open(&ctx.paths, &name)
 }
 
 fn check_route_name(name: &str) -> Result<()> {
@@ -176,131 +106,18 @@ fn check_model(spec: &str, file: &ProfileFile) -> Result<()> {
     Ok(())
 }
 
-/// Sets `key` to `value`, keeping the key's position, its comments and the value's
-/// trailing comment when it already exists.
-fn set_value(table: &mut dyn TableLike, key: &str, mut value: Value) {
-    match table.get_mut(key) {
-        Some(item) => {
-            if let Some(old) = item.as_value() {
-                *value.decor_mut() = old.decor().clone();
-            }
-            *item = Item::Value(value);
-        }
-        None => {
-            table.insert(key, Item::Value(value));
-        }
-    }
-}
-
-fn string_array(items: &[String]) -> Value {
-    Value::Array(items.iter().map(String::as_str).collect::<Array>())
-}
-
-fn same_strings(array: &Array, items: &[String]) -> bool {
-    array.len() == items.len() && array.iter().zip(items).all(|(v, s)| v.as_str() == Some(s))
-}
-
-/// `items` as an array laid out like `old`: one element a line, at the same indent, when
-/// the user wrote it that way.
-fn reshaped_like(old: &Array, items: &[String]) -> Value {
-    let prefix = |v: &Value| {
-        v.decor()
-            .prefix()
-            .and_then(|p| p.as_str())
-            .map(str::to_string)
-    };
-    let indent = old
-        .iter()
-        .filter_map(prefix)
-        .find_map(|p| p.rsplit_once('\n').map(|(_, indent)| indent.to_string()));
-    let trailing_newline = old.trailing().as_str().is_some_and(|t| t.contains('\n'));
-    let (Some(indent), true) = (indent, trailing_newline) else {
-        return string_array(items);
-    };
-    let mut array = Array::new();
-    for item in items {
-        let mut v = Value::from(item.as_str());
-        v.decor_mut().set_prefix(format!("\n{indent}"));
-        v.decor_mut().set_suffix("");
-        array.push_formatted(v);
-    }
-    array.set_trailing_comma(!items.is_empty());
-    array.set_trailing(if items.is_empty() { "" } else { "\n" });
-    Value::Array(array)
-}
-
 fn set(ctx: &Ctx, name: &str, model: &str, fallback: &[String], key: Option<&str>) -> Result<()> {
     check_route_name(name)?;
     if let Some(label) = key.filter(|k| !k.is_empty()) {
         super::check_label(label)?;
     }
-    let mut file = ProfileFile::open(ctx)?;
+    let mut file = open_profile(ctx)?;
     for spec in std::iter::once(model).chain(fallback.iter().map(String::as_str)) {
         check_model(spec, &file)?;
     }
     let replaced = file.profile.routes.contains_key(name);
 
-    let routes = file.routes_mut()?;
-    let existing = routes
-        .as_table_like_mut()
-        .and_then(|t| t.get_mut(name))
-        .and_then(Item::as_table_like_mut);
-    match existing {
-        Some(route) => {
-            set_value(route, "model", Value::from(model));
-            let old = route.get("fallback").and_then(Item::as_array);
-            match old {
-                // The same list: leave the user's array (layout, comments) untouched.
-                Some(old) if same_strings(old, fallback) => {}
-                Some(old) => {
-                    let new = reshaped_like(old, fallback);
-                    set_value(route, "fallback", new);
-                }
-                None if !fallback.is_empty() => {
-                    set_value(route, "fallback", string_array(fallback))
-                }
-                None => {}
-            }
-            match key {
-                Some("") => {
-                    route.remove("key");
-                }
-                Some(label) => set_value(route, "key", Value::from(label)),
-                None => {}
-            }
-        }
-        None => {
-            let mut fields: Vec<(&str, Value)> = vec![("model", Value::from(model))];
-            if !fallback.is_empty() {
-                fields.push(("fallback", string_array(fallback)));
-            }
-            if let Some(label) = key.filter(|k| !k.is_empty()) {
-                fields.push(("key", Value::from(label)));
-            }
-            match routes {
-                // `[routes.a]` headers, or no routes yet: a `[routes.<name>]` table, placed
-                // after the last route.
-                Item::Table(t) if !t.is_dotted() => {
-                    let mut route = Table::new();
-                    for (k, v) in fields {
-                        route.insert(k, Item::Value(v));
-                    }
-                    t.insert(name, Item::Table(route));
-                }
-                // `routes = { … }` or dotted keys: stay in the user's style.
-                other => {
-                    let mut route = InlineTable::new();
-                    for (k, v) in fields {
-                        route.insert(k, v);
-                    }
-                    route.fmt();
-                    if let Some(t) = other.as_table_like_mut() {
-                        t.insert(name, Item::Value(Value::InlineTable(route)));
-                    }
-                }
-            }
-        }
-    }
+    file.set_route(name, model, fallback, key)?;
     let created = !file.exists;
     let profile = file.save()?;
     let route = profile
@@ -349,7 +166,7 @@ fn set(ctx: &Ctx, name: &str, model: &str, fallback: &[String], key: Option<&str
 /// After `route set`: a gentle note for each provider of the chain with no key yet.
 fn note_missing_keys(ctx: &Ctx, profile: &Profile, route: &Route) {
     let registry = Registry::new(profile);
-    let index = KeyIndex::read(ctx);
+    let index = key_index(ctx);
     let mut seen = Vec::new();
     for spec in route.chain() {
         let Some((id, _)) = ModelRef::full(spec) else {
@@ -362,7 +179,7 @@ fn note_missing_keys(ctx: &Ctx, profile: &Profile, route: &Route) {
         let Ok(provider) = registry.resolve(id) else {
             continue;
         };
-        if key_status(&provider, route.key.as_deref(), &index) == KeyStatus::Missing {
+        if keys::status(&provider, route.key.as_deref(), &index) == KeyStatus::Missing {
             ctx.ui.info(&format!(
                 "note: {}",
                 candidates::missing_key(id, route.key.as_deref())
@@ -374,7 +191,7 @@ fn note_missing_keys(ctx: &Ctx, profile: &Profile, route: &Route) {
 fn rm(ctx: &Ctx, name: &str) -> Result<()> {
     // Read-only first, so removing from a profile that has no file touches nothing.
     unknown_route(ctx, name)?;
-    let mut file = ProfileFile::open(ctx)?;
+    let mut file = open_profile(ctx)?;
     let Some(old) = file.profile.routes.get(name).cloned() else {
         return Err(Error::UnknownRoute {
             name: name.to_string(),
@@ -382,9 +199,7 @@ fn rm(ctx: &Ctx, name: &str) -> Result<()> {
             known: file.profile.routes.keys().cloned().collect(),
         });
     };
-    if let Some(t) = file.routes_mut()?.as_table_like_mut() {
-        t.remove(name);
-    }
+    file.remove_route(name)?;
     file.save()?;
     ctx.ui
         .info(&format!("removed route {name} ({})", file.path.display()));
@@ -445,88 +260,24 @@ fn list(ctx: &Ctx) -> Result<()> {
 // ---------------------------------------------------------------------------------------
 // route show
 
-/// The vault's key index from `vault.toml` (plaintext: provider and label only). `None`
-/// when the file exists but cannot be read.
-struct KeyIndex(Option<Vec<KeyIndexEntry>>);
-
-impl KeyIndex {
-    fn read(ctx: &Ctx) -> KeyIndex {
-        let path = ctx.paths.vault_meta();
-        if !path.exists() {
-            return KeyIndex(Some(Vec::new()));
-        }
-        match VaultMeta::load(&path) {
-            Ok(meta) => KeyIndex(Some(meta.keys)),
-            Err(e) => {
-                ctx.ui
-                    .warn(&format!("cannot tell which keys the vault holds: {e}"));
-                KeyIndex(None)
-            }
-        }
-    }
+/// The vault's key index; one that cannot be read is reported and taken as unknown.
+fn key_index(ctx: &Ctx) -> KeyIndex {
+    KeyIndex::read(&ctx.paths).unwrap_or_else(|e| {
+        ctx.ui
+            .warn(&format!("cannot tell which keys the vault holds: {e}"));
+        KeyIndex::unreadable()
+    })
 }
 
-/// Where a candidate's key would come from, mirroring [`crate::keys::Keys::lookup`]: the
-/// vault's label (default `default`) first, then the provider's variable, only when the
-/// route names no label.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum KeyStatus {
-    Vault(String),
-    Env(String),
-    NotNeeded,
-    Missing,
-    /// The vault index could not be read.
-    Unknown,
-}
-
-impl KeyStatus {
-    /// The state the candidate rule judges by.
-    fn state(&self) -> KeyState {
-        match self {
-            KeyStatus::Vault(_) | KeyStatus::Env(_) => KeyState::Present,
-            KeyStatus::NotNeeded => KeyState::NotNeeded,
-            KeyStatus::Missing => KeyState::Missing,
-            KeyStatus::Unknown => {
-                KeyState::Unknown("the vault's key index (vault.toml) cannot be read".into())
-            }
+/// The state the candidate rule judges a key by.
+fn key_state(status: &KeyStatus) -> KeyState {
+    match status {
+        KeyStatus::Vault(_) | KeyStatus::Env(_) => KeyState::Present,
+        KeyStatus::NotNeeded => KeyState::NotNeeded,
+        KeyStatus::Missing => KeyState::Missing,
+        KeyStatus::Unknown => {
+            KeyState::Unknown("the vault's key index (vault.toml) cannot be read".into())
         }
-    }
-
-    fn describe(&self) -> String {
-        match self {
-            KeyStatus::Vault(label) => format!("vault:{label}"),
-            KeyStatus::Env(var) => format!("env:{var}"),
-            KeyStatus::NotNeeded => "not needed".into(),
-            KeyStatus::Missing => "missing".into(),
-            KeyStatus::Unknown => "unknown".into(),
-        }
-    }
-}
-
-fn key_status(provider: &Provider, label: Option<&str>, index: &KeyIndex) -> KeyStatus {
-    if provider.spec.key == KeyNeed::None {
-        return KeyStatus::NotNeeded;
-    }
-    let want = label.unwrap_or(DEFAULT_LABEL);
-    match &index.0 {
-        Some(keys)
-            if keys
-                .iter()
-                .any(|k| k.provider == provider.id() && k.label == want) =>
-        {
-            return KeyStatus::Vault(want.to_string());
-        }
-        _ => {}
-    }
-    if label.is_none()
-        && let Some((var, _)) = provider.env_key()
-    {
-        return KeyStatus::Env(var.to_string());
-    }
-    match (&index.0, provider.spec.key) {
-        (_, KeyNeed::Optional) => KeyStatus::NotNeeded,
-        (None, _) => KeyStatus::Unknown,
-        _ => KeyStatus::Missing,
     }
 }
 
@@ -575,7 +326,7 @@ fn show(ctx: &Ctx, name: &str) -> Result<()> {
     let profile = &loaded.profile;
     let route = &profile.routes[name];
     let registry = Registry::new(profile);
-    let index = KeyIndex::read(ctx);
+    let index = key_index(ctx);
     let ledger = match Ledger::open_existing(&ctx.paths) {
         Ok(l) => l,
         Err(e) => {
@@ -596,7 +347,7 @@ fn show(ctx: &Ctx, name: &str) -> Result<()> {
             .allow
             .as_ref()
             .is_none_or(|a| a.iter().any(|p| p == id));
-        let key = key_status(&provider, route.key.as_deref(), &index);
+        let key = keys::status(&provider, route.key.as_deref(), &index);
         let health_record = match &ledger {
             Some(l) => l.health(id).map_err(|e| {
                 ctx.ui.warn(&format!("provider health is unknown: {e}"));
@@ -624,7 +375,7 @@ fn show(ctx: &Ctx, name: &str) -> Result<()> {
             matches!(key, KeyStatus::Vault(_) | KeyStatus::Env(_)) && !provider.may_send_key();
         facts.push((
             id.to_string(),
-            key.state(),
+            key_state(&key),
             plain_http.then(|| provider.base_url.clone()),
             health_record,
         ));

@@ -5,6 +5,7 @@
 //! (shared to read, exclusive to change), so concurrent invocations never lose a key.
 
 pub mod identity;
+pub mod index;
 pub mod keyring;
 pub mod meta;
 pub mod passphrase;
@@ -21,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::fsio::{self, FileLock};
 use crate::paths::Paths;
 pub use identity::LoadedIdentity;
+pub use index::KeyIndex;
 use keyring::{IdentitySlot, KeyringError};
 pub use meta::{KeyIndexEntry, RecipientEntry, UnlockMethod, VaultMeta};
 pub use records::{KeyRecord, PreviousKey, Secret, VaultDoc, VerifyStatus};

@@ -1,5 +1,8 @@
-//! Profiles (DESIGN.md §4): `profiles/<name>.toml`, holding routes, the provider
-//! allowlist, custom providers, budgets, council defaults and price overrides.
+//! Profiles (README "Profiles and routes"): `profiles/<name>.toml`, holding routes, the
+//! provider allowlist, custom providers, budgets, council defaults and price overrides.
+//! This module holds the types, which profile is active, and loading; the semantic
+//! checks are in `validate`, the format-preserving editor behind `route set | rm` in
+//! [`edit`].
 //!
 //! Loading is strict: an unknown key, an unknown provider or a malformed model is an
 //! error naming the file, line and column, because a typo in a route or an allowlist
@@ -14,6 +17,9 @@ use crate::error::{Error, Result};
 use crate::paths::Paths;
 use crate::prices::Price;
 use crate::providers;
+
+pub mod edit;
+mod validate;
 
 pub const DEFAULT_PROFILE: &str = "default";
 /// The route `run` uses when none is named.
@@ -106,7 +112,7 @@ pub struct CouncilConfig {
     pub chair: Option<String>,
 }
 
-/// When a provider counts as degraded (DESIGN.md §4).
+/// When a provider counts as degraded (README "Profiles and routes").
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HealthConfig {
@@ -251,7 +257,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Profile> {
             message: e.message().trim().to_string(),
         }
     })?;
-    validate(&profile).map_err(|(key, message)| {
+    validate::validate(&profile).map_err(|(key, message)| {
         let (line, column) = locate(text, &key);
         Error::ProfileInvalid {
             path: path.to_path_buf(),
@@ -288,108 +294,6 @@ pub fn known_providers(profile: &Profile) -> Vec<String> {
         }
     }
     ids
-}
-
-/// Semantic checks; the error names the offending text (to locate it) and says why.
-fn validate(profile: &Profile) -> std::result::Result<(), (String, String)> {
-    let known = known_providers(profile);
-    let known_list = known.join(", ");
-    let check_provider = |id: &str| -> std::result::Result<(), (String, String)> {
-        if known.iter().any(|k| k == id) {
-            Ok(())
-        } else {
-            Err((
-                id.to_string(),
-                format!("`{id}` is not a known provider (known: {known_list})"),
-            ))
-        }
-    };
-    for (id, cfg) in &profile.providers {
-        let builtin = providers::spec(id).is_some();
-        if let Some(kind) = &cfg.kind
-            && !matches!(kind.as_str(), "openai" | "anthropic" | "gemini" | "ollama")
-        {
-            return Err((
-                kind.clone(),
-                format!(
-                    "provider `{id}`: kind must be openai, anthropic, gemini or ollama, not `{kind}`"
-                ),
-            ));
-        }
-        if builtin && (cfg.kind.is_some() || cfg.key_env.is_some()) {
-            return Err((
-                id.clone(),
-                format!("`{id}` is built in: only its base_url and default_model can be set here"),
-            ));
-        }
-        if !builtin && cfg.base_url.is_none() {
-            return Err((
-                id.clone(),
-                format!("custom provider `{id}` needs a base_url"),
-            ));
-        }
-        if let Some(url) = &cfg.base_url
-            && !(url.starts_with("http://") || url.starts_with("https://"))
-        {
-            return Err((
-                url.clone(),
-                format!("provider `{id}`: base_url must start with http:// or https://"),
-            ));
-        }
-    }
-    for id in profile.allow.iter().flatten() {
-        check_provider(id)?;
-    }
-    let check_model = |spec: &str, what: &str| -> std::result::Result<(), (String, String)> {
-        let (p, _) = crate::vocab::ModelRef::full(spec).ok_or_else(|| {
-            (
-                spec.to_string(),
-                format!("{what}: `{spec}` is not PROVIDER:MODEL"),
-            )
-        })?;
-        check_provider(p)
-    };
-    for (name, route) in &profile.routes {
-        for spec in route.chain() {
-            check_model(spec, &format!("route `{name}`"))?;
-        }
-    }
-    if let Some(c) = &profile.council {
-        for spec in c.members.iter().chain(c.chair.iter()) {
-            check_model(spec, "council")?;
-        }
-        if let Some(mode) = &c.mode
-            && !matches!(mode.as_str(), "first" | "majority" | "strict" | "rank")
-        {
-            return Err((
-                mode.clone(),
-                format!("council mode must be first, majority, strict or rank, not `{mode}`"),
-            ));
-        }
-    }
-    for key in profile
-        .budgets
-        .monthly_tokens
-        .keys()
-        .chain(profile.budgets.monthly_usd.keys())
-    {
-        if key != "total" {
-            check_provider(key)?;
-        }
-    }
-    for (key, price) in &profile.prices {
-        check_model(key, "prices")?;
-        price
-            .check()
-            .map_err(|e| (key.clone(), format!("prices.\"{key}\": {e}")))?;
-    }
-    if profile.health.cooldown_secs < 0.0 || !profile.health.cooldown_secs.is_finite() {
-        return Err((
-            "cooldown_secs".into(),
-            "health.cooldown_secs must be a number of seconds ≥ 0".into(),
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -449,29 +353,5 @@ output = 0.8
             Error::ProfileInvalid { line, column, .. } => assert_eq!((line, column), (3, 16)),
             other => panic!("{other}"),
         }
-    }
-
-    #[test]
-    fn semantic_errors_point_at_the_value() {
-        let err = parse_str("[routes.x]\nmodel = \"opena:gpt-4o\"\n").unwrap_err();
-        let text = err.to_string();
-        assert!(text.contains("`opena` is not a known provider"), "{text}");
-        assert!(matches!(err, Error::ProfileInvalid { line: 2, .. }));
-        assert!(
-            parse_str("[routes.x]\nmodel = \"gpt-4o\"\n")
-                .unwrap_err()
-                .to_string()
-                .contains("not PROVIDER:MODEL")
-        );
-        assert!(
-            parse_str("[routes.x]\nmodle = \"openai:gpt-4o\"\n").is_err(),
-            "unknown keys are refused"
-        );
-        assert!(
-            parse_str("[providers.corp]\nkind = \"openai\"\n")
-                .unwrap_err()
-                .to_string()
-                .contains("needs a base_url")
-        );
     }
 }

@@ -1,5 +1,5 @@
 //! `byok exec [--provider P[/LABEL]]... [--route R] -- COMMAND [ARGS...]`: runs a command
-//! with exactly the asked providers' keys in its environment (DESIGN.md §1, §9).
+//! with exactly the asked providers' keys in its environment (README "Keys", "Exit codes").
 //!
 //! What the child gets:
 //! - each asked provider's key under its conventional variable: the first name of the
@@ -30,6 +30,9 @@ use crate::keys::{Keys, ResolvedKey};
 use crate::output;
 use crate::policy::plan::parse_model;
 use crate::providers::{KeyNeed, Provider, Registry};
+
+#[cfg(unix)]
+mod forward;
 
 /// The variables that hold a vault's unlock secret: never handed to a child.
 const UNLOCK_VARS: &[&str] = &["BYOK_IDENTITY", "BYOK_IDENTITY_FILE", "BYOK_PASSPHRASE"];
@@ -356,7 +359,9 @@ fn status_code(status: std::process::ExitStatus) -> i32 {
 /// passed on. The main thread simply waits for the child. Three details make it robust:
 /// - the signals are blocked in this thread while spawning and publishing the pid, so a
 ///   signal that arrives in between is delivered (and forwarded) right after; the child
-///   itself starts with an empty signal mask and default handlers (std resets both);
+///   gets back the mask byok had before (std passes the spawning thread's mask on, so a
+///   child would otherwise start with them blocked, survive them and exit 0), and exec
+///   resets byok's handlers to the default in it;
 /// - a signal the kernel sends on the terminal's behalf (Ctrl-C, Ctrl-\, hangup) has gone
 ///   to the whole foreground process group, the child included, so it is not sent a
 ///   second time (`si_code == SI_KERNEL` on Linux); `kill` from a process (a CI runner's
@@ -371,7 +376,8 @@ fn status_code(status: std::process::ExitStatus) -> i32 {
 #[cfg(unix)]
 fn spawn_and_wait(mut cmd: Command, name: &str, started: impl FnOnce()) -> Result<i32> {
     forward::install()?;
-    let mask = forward::block();
+    let mask = forward::block()?;
+    forward::restore_in_child(&mut cmd, mask);
     let mut child = match cmd.spawn() {
         Ok(child) => child,
         Err(e) => {
@@ -404,140 +410,6 @@ fn spawn_and_wait(mut cmd: Command, name: &str, started: impl FnOnce()) -> Resul
         .wait()
         .map_err(|e| Error::Internal(format!("waiting for `{name}`: {e}")))?;
     Ok(status.code().unwrap_or(exit::INTERNAL))
-}
-
-#[cfg(unix)]
-mod forward {
-    use std::sync::atomic::{AtomicI32, Ordering};
-
-    use crate::error::{Error, Result};
-
-    const SIGNALS: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
-
-    /// The running child's pid, 0 when there is none to forward to.
-    static CHILD: AtomicI32 = AtomicI32::new(0);
-
-    extern "C" fn on_signal(
-        sig: libc::c_int,
-        info: *mut libc::siginfo_t,
-        _context: *mut libc::c_void,
-    ) {
-        #[cfg(any(target_os = "linux", target_os = "android"))]
-        {
-            // SAFETY: with SA_SIGINFO the kernel passes a valid siginfo_t (null-checked).
-            if !info.is_null() && unsafe { (*info).si_code } == libc::SI_KERNEL {
-                return;
-            }
-        }
-        #[cfg(not(any(target_os = "linux", target_os = "android")))]
-        let _ = info;
-        let pid = CHILD.load(Ordering::SeqCst);
-        if pid > 0 {
-            // SAFETY: kill is async-signal-safe; errno is saved around it.
-            unsafe {
-                let saved = errno();
-                libc::kill(pid, sig);
-                set_errno(saved);
-            }
-        }
-    }
-
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    unsafe fn errno() -> libc::c_int {
-        unsafe { *libc::__errno_location() }
-    }
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    unsafe fn set_errno(v: libc::c_int) {
-        unsafe { *libc::__errno_location() = v }
-    }
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    unsafe fn errno() -> libc::c_int {
-        unsafe { *libc::__error() }
-    }
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    unsafe fn set_errno(v: libc::c_int) {
-        unsafe { *libc::__error() = v }
-    }
-
-    /// Installs the forwarding handler for each signal byok does not ignore. A signal
-    /// that byok was started with ignored (`nohup byok exec …`, a background job) stays
-    /// ignored, so the child inherits that, exactly as if it had been started directly.
-    pub fn install() -> Result<()> {
-        for sig in SIGNALS {
-            // SAFETY: a zeroed sigaction is valid; the handler only touches an atomic and
-            // calls kill.
-            let rc = unsafe {
-                let mut current: libc::sigaction = std::mem::zeroed();
-                if libc::sigaction(sig, std::ptr::null(), &mut current) == 0
-                    && current.sa_sigaction == libc::SIG_IGN
-                {
-                    continue;
-                }
-                let mut action: libc::sigaction = std::mem::zeroed();
-                action.sa_sigaction = on_signal as *const () as libc::sighandler_t;
-                action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
-                libc::sigemptyset(&mut action.sa_mask);
-                libc::sigaction(sig, &action, std::ptr::null_mut())
-            };
-            if rc != 0 {
-                return Err(Error::Internal(format!(
-                    "could not install a handler for signal {sig}: {}",
-                    std::io::Error::last_os_error()
-                )));
-            }
-        }
-        Ok(())
-    }
-
-    /// Blocks the forwarded signals in this thread; returns the mask to restore.
-    pub fn block() -> libc::sigset_t {
-        // SAFETY: plain sigset manipulation on local values.
-        unsafe {
-            let mut set: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut set);
-            for sig in SIGNALS {
-                libc::sigaddset(&mut set, sig);
-            }
-            let mut old: libc::sigset_t = std::mem::zeroed();
-            libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
-            old
-        }
-    }
-
-    pub fn restore(old: &libc::sigset_t) {
-        // SAFETY: `old` came from pthread_sigmask.
-        unsafe {
-            libc::pthread_sigmask(libc::SIG_SETMASK, old, std::ptr::null_mut());
-        }
-    }
-
-    pub fn set_child(pid: libc::pid_t) {
-        CHILD.store(pid, Ordering::SeqCst);
-    }
-
-    /// Waits until the child has ended without reaping it (it stays a zombie, so its pid
-    /// cannot be reused while CHILD still names it).
-    pub fn wait_exit(pid: libc::pid_t) -> std::io::Result<()> {
-        loop {
-            // SAFETY: waitid writes into a zeroed siginfo_t we own.
-            let rc = unsafe {
-                let mut info: libc::siginfo_t = std::mem::zeroed();
-                libc::waitid(
-                    libc::P_PID,
-                    pid as libc::id_t,
-                    &mut info,
-                    libc::WEXITED | libc::WNOWAIT,
-                )
-            };
-            if rc == 0 {
-                return Ok(());
-            }
-            let e = std::io::Error::last_os_error();
-            if e.kind() != std::io::ErrorKind::Interrupted {
-                return Err(e);
-            }
-        }
-    }
 }
 
 #[cfg(test)]
