@@ -563,6 +563,16 @@ mod wires {
     }
 
     #[test]
+    fn a_stream_cut_at_a_byte_sends_exactly_that_many() {
+        let fake = Fake::anthropic(KEY, answer()).cut_at_byte(300);
+        let full = Fake::anthropic(KEY, answer()).body("claude-haiku-4-5");
+        let server = fake.server();
+        let (chunks, done) = streamed(&server, &chat("anthropic", Some(KEY), None));
+        assert!(!done);
+        assert_eq!(chunks.concat(), full[..300]);
+    }
+
+    #[test]
     fn a_cut_stream_drops_inside_an_event_after_the_text_it_promised() {
         for (server, full, wire) in each(true) {
             let key = (wire != "ollama").then_some(KEY);

@@ -372,7 +372,9 @@ pub enum Chunking {
 pub const PIECE_PAUSE: Duration = Duration::from_millis(2);
 
 /// What goes wrong. Counts are of answer text pieces: "after 2" is after the event that
-/// carries the second piece (thinking and other events before it included).
+/// carries the second piece (thinking and other events before it included). A
+/// non-streamed answer is whole whatever the stream fault; an error becomes the wire's
+/// error answer.
 #[derive(Clone, Debug)]
 pub enum Fault {
     /// This HTTP answer instead of the answer (after the key check).
@@ -417,10 +419,13 @@ impl<W: Wire> Fake<W> {
     /// The fake for `wire`; prints the seed it will split streams with.
     pub fn build(wire: W, key: Option<&str>, answer: Answer) -> Fake<W> {
         let seed = test_seed();
+        let from = match std::env::var_os("FAKE_SEED") {
+            Some(_) => "FAKE_SEED".to_string(),
+            None => format!("the name of test `{}`", test_name()),
+        };
         eprintln!(
-            "fake {}: stream seed {seed:#018x} from test `{}` (FAKE_SEED={seed:#x} replays it)",
-            wire.name(),
-            test_name()
+            "fake {}: stream seed {seed:#x} from {from} (FAKE_SEED={seed:#x} replays it)",
+            wire.name()
         );
         Fake {
             wire,
@@ -640,8 +645,7 @@ impl<W: Wire> Fake<W> {
 
     fn stream(&self, call: &Call) -> Reply {
         if let Some(events) = &self.sent_events {
-            let events: Vec<Event> = events.iter().cloned().map(Event::new).collect();
-            return self.chunked(&events, None, None);
+            return self.chunked(events, None, None);
         }
         let (events, cut) = self.shaped(call);
         let stall = match &self.fault {
@@ -651,21 +655,20 @@ impl<W: Wire> Fake<W> {
             }
             _ => None,
         };
-        let events: Vec<Event> = events.into_iter().map(Event::new).collect();
         self.chunked(&events, cut, stall)
     }
 
     /// The reply for these events: chunked, paused, stalled or cut as asked.
     fn chunked(
         &self,
-        events: &[Event],
+        events: &[Vec<u8>],
         cut: Option<usize>,
         stall: Option<(usize, Duration)>,
     ) -> Reply {
-        let body: Vec<u8> = events.iter().flat_map(|e| e.bytes.clone()).collect();
+        let body = events.concat();
         let (pieces, pause) = if let Some((k, d)) = stall {
-            let mut pieces = vec![events[..k].iter().flat_map(|e| e.bytes.clone()).collect()];
-            pieces.extend(events[k..].iter().map(|e| e.bytes.clone()));
+            let mut pieces = vec![events[..k].concat()];
+            pieces.extend(events[k..].iter().cloned());
             (pieces, Some(d))
         } else {
             match self.chunking {
@@ -674,7 +677,7 @@ impl<W: Wire> Fake<W> {
                     Reply::split_random(&body, self.seed ^ max as u64, max),
                     None,
                 ),
-                Chunking::PerEvent => (events.iter().map(|e| e.bytes.clone()).collect(), None),
+                Chunking::PerEvent => (events.to_vec(), None),
                 Chunking::Whole => (vec![body.clone()], None),
             }
         };
