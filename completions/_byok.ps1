@@ -144,7 +144,7 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
             break
         }
         'byok;exec' {
-            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'A provider whose key the command gets, as PROVIDER or PROVIDER/LABEL (repeat the flag)')
+            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'A provider whose key the command gets, as PROVIDER or PROVIDER/LABEL (repeat the flag, or give a comma list)')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Every provider of this route''s chain (its model and fallbacks), with the route''s key label')
             [CompletionResult]::new('--route', '--route', [CompletionResultType]::ParameterName, 'Every provider of this route''s chain (its model and fallbacks), with the route''s key label')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)')

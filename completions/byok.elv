@@ -135,7 +135,7 @@ set edit:completion:arg-completer[byok] = {|@words|
             cand --version 'Print version'
         }
         &'byok;exec'= {
-            cand --provider 'A provider whose key the command gets, as PROVIDER or PROVIDER/LABEL (repeat the flag)'
+            cand --provider 'A provider whose key the command gets, as PROVIDER or PROVIDER/LABEL (repeat the flag, or give a comma list)'
             cand -r 'Every provider of this route''s chain (its model and fallbacks), with the route''s key label'
             cand --route 'Every provider of this route''s chain (its model and fallbacks), with the route''s key label'
             cand --profile 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)'

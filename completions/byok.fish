@@ -120,7 +120,7 @@ complete -c byok -n "__fish_byok_using_subcommand prices" -s q -l quiet -d 'Prin
 complete -c byok -n "__fish_byok_using_subcommand prices" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
 complete -c byok -n "__fish_byok_using_subcommand prices" -s h -l help -d 'Print help'
 complete -c byok -n "__fish_byok_using_subcommand prices" -s V -l version -d 'Print version'
-complete -c byok -n "__fish_byok_using_subcommand exec" -l provider -d 'A provider whose key the command gets, as PROVIDER or PROVIDER/LABEL (repeat the flag)' -r
+complete -c byok -n "__fish_byok_using_subcommand exec" -l provider -d 'A provider whose key the command gets, as PROVIDER or PROVIDER/LABEL (repeat the flag, or give a comma list)' -r
 complete -c byok -n "__fish_byok_using_subcommand exec" -s r -l route -d 'Every provider of this route\'s chain (its model and fallbacks), with the route\'s key label' -r
 complete -c byok -n "__fish_byok_using_subcommand exec" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
 complete -c byok -n "__fish_byok_using_subcommand exec" -l color -d 'When to colour output' -r -f -a "auto\t''

@@ -486,8 +486,12 @@ pub struct CouncilArgs {
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("keys").required(true).multiple(true).args(["providers", "route"])))]
 pub struct ExecArgs {
-    /// A provider whose key the command gets, as PROVIDER or PROVIDER/LABEL (repeat the flag)
-    #[arg(long = "provider", value_name = "PROVIDER[/LABEL]")]
+    /// A provider whose key the command gets, as PROVIDER or PROVIDER/LABEL (repeat the flag, or give a comma list)
+    #[arg(
+        long = "provider",
+        value_name = "PROVIDER[/LABEL]",
+        value_delimiter = ','
+    )]
     pub providers: Vec<String>,
 
     /// Every provider of this route's chain (its model and fallbacks), with the route's key label

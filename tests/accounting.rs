@@ -11,9 +11,9 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use support::byok::{Home, stdout};
-use support::fake::{FakeServer, Reply, Request};
-use support::wire_anthropic::{Answer, WireUsage};
-use support::wire_openai::{self, Flavor, OpenAiChat};
+use support::fake::{FakeServer, Request};
+use support::wire::{Answer, Fake, Usage};
+use support::wire_openai;
 
 const ANTHROPIC_KEY: &str = "sk-ant-accounting-0123456789";
 const OPENAI_KEY: &str = "sk-accounting-openai-0123456789";
@@ -57,38 +57,14 @@ fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-12
 }
 
-/// Sends the pieces up to and including the first that holds `marker` at once, then the
-/// rest a minute apart: a provider that stalls after its first words.
-fn stall_after(pieces: Vec<Vec<u8>>, marker: &str) -> Vec<Vec<u8>> {
-    let at = pieces
-        .iter()
-        .position(|p| String::from_utf8_lossy(p).contains(marker))
-        .expect("the marker is in the stream");
-    let mut out = vec![pieces[..=at].concat()];
-    out.extend(pieces[at + 1..].iter().cloned());
-    out
-}
-
-fn anthropic_events(answer: &Answer) -> Vec<Vec<u8>> {
-    answer
-        .events("claude-haiku-4-5")
-        .iter()
-        .map(|(e, d)| Reply::sse_body(&[(Some(e.as_str()), d.as_str())], "\n\n"))
-        .collect()
-}
-
 #[test]
 fn ctrl_c_settles_the_prompt_tokens_that_arrived_and_their_cost() {
     // Anthropic reports the prompt's tokens in `message_start`, before any text.
-    let answer = Answer::text(&["first ", "second"]).usage(WireUsage::new(1200, 80));
-    let fake = FakeServer::start(move |_req: &Request| {
-        Reply::stream(
-            200,
-            "text/event-stream",
-            stall_after(anthropic_events(&answer), "first "),
-        )
-        .pause(Duration::from_secs(60))
-    });
+    // It sends its first words, then stalls for a minute.
+    let answer = Answer::text(&["first ", "second"]).usage(Usage::new(1200, 80));
+    let fake = Fake::anthropic(ANTHROPIC_KEY, answer)
+        .stall_after(1, Duration::from_secs(60))
+        .server();
     let mut home = Home::with_identity();
     home.env("ANTHROPIC_API_KEY", ANTHROPIC_KEY)
         .env("BYOK_ANTHROPIC_BASE_URL", &fake.url());
@@ -132,12 +108,12 @@ fn ctrl_c_settles_the_prompt_tokens_that_arrived_and_their_cost() {
 
 #[test]
 fn a_stream_cut_mid_way_is_settled_with_what_it_reported() {
-    let fake = FakeServer::start(support::wire_anthropic::handler(
+    let fake = Fake::anthropic(
         ANTHROPIC_KEY,
-        Answer::text(&["never ", "finished"])
-            .usage(WireUsage::new(1200, 80))
-            .cut_after(1),
-    ));
+        Answer::text(&["never ", "finished"]).usage(Usage::new(1200, 80)),
+    )
+    .end_after(1)
+    .server();
     let mut home = Home::with_identity();
     home.env("ANTHROPIC_API_KEY", ANTHROPIC_KEY)
         .env("BYOK_ANTHROPIC_BASE_URL", &fake.url());
@@ -169,12 +145,14 @@ fn a_stream_cut_mid_way_is_settled_with_what_it_reported() {
 
 #[test]
 fn a_failed_attempt_then_a_fallback_are_each_settled() {
-    let openai = FakeServer::start(|_req: &Request| wire_openai::server_error());
-    let mistral = FakeServer::start(|req: &Request| {
-        OpenAiChat::mistral(&["fallback answer"])
-            .usage(66, 34)
-            .reply_to(req)
-    });
+    let openai = Fake::openai(OPENAI_KEY, Answer::text(&["unused"]))
+        .fail_with(wire_openai::server_error())
+        .server();
+    let mistral = Fake::mistral(
+        MISTRAL_KEY,
+        Answer::text(&["fallback answer"]).usage(Usage::new(66, 34)),
+    )
+    .server();
     let mut home = Home::with_identity();
     home.env("OPENAI_API_KEY", OPENAI_KEY)
         .env("BYOK_OPENAI_BASE_URL", &format!("{}/v1", openai.url()))
@@ -236,17 +214,18 @@ fn a_council_first_settles_the_winner_and_every_cancelled_loser() {
             .wait_timeout_while(guard, Duration::from_secs(20), |n| *n < 2)
             .unwrap();
         assert_eq!(*guard, 2, "both slow members were streaming");
-        OpenAiChat::openai(&["yes"]).usage(66, 34).reply_to(req)
+        Fake::openai(OPENAI_KEY, Answer::text(&["yes"]).usage(Usage::new(66, 34))).reply_to(req)
     });
+    let stalling = Fake::mistral(
+        MISTRAL_KEY,
+        Answer::text(&["maybe ", "later"]).usage(Usage::new(66, 34)),
+    )
+    .stall_after(1, Duration::from_secs(60));
     let slow = FakeServer::start(move |req: &Request| {
         let (count, changed) = &*streaming;
         *count.lock().unwrap() += 1;
         changed.notify_all();
-        let chat = OpenAiChat::mistral(&["maybe ", "later"]).usage(66, 34);
-        let model = req.body_json()["model"].as_str().unwrap().to_string();
-        let events = wire_openai::sse_events(Flavor::Mistral, &chat.events(&model, true));
-        Reply::stream(200, "text/event-stream", stall_after(events, "maybe "))
-            .pause(Duration::from_secs(60))
+        stalling.reply_to(req)
     });
     let mut home = Home::with_identity();
     home.env("OPENAI_API_KEY", OPENAI_KEY)

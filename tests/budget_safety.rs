@@ -11,7 +11,7 @@ use std::time::Duration;
 use predicates::prelude::*;
 use support::byok::{Home, json, stderr, stdout};
 use support::fake::{FakeServer, Request};
-use support::wire_openai::{self, Flavor, OpenAiChat};
+use support::wire::{Answer, Fake, Usage};
 
 const OPENAI_KEY: &str = "sk-budget-safety-0123456789abcdef";
 
@@ -42,7 +42,7 @@ fn run_hi(home: &Home) -> assert_cmd::assert::Assert {
 
 #[test]
 fn a_ledger_whose_write_lock_is_held_refuses_a_capped_call() {
-    let fake = FakeServer::start(|req: &Request| OpenAiChat::openai(&["ok"]).reply_to(req));
+    let fake = answering("ok").server();
     let home = openai_home(&fake, "[budgets]\nmonthly_tokens = { openai = 1000000 }\n");
     run_hi(&home).success(); // creates the ledger
     assert_eq!(fake.requests().len(), 1);
@@ -67,7 +67,7 @@ fn a_ledger_whose_write_lock_is_held_refuses_a_capped_call() {
 
 #[test]
 fn a_ledger_with_a_damaged_schema_refuses_a_capped_call_and_records_nothing_else() {
-    let fake = FakeServer::start(|req: &Request| OpenAiChat::openai(&["ok"]).reply_to(req));
+    let fake = answering("ok").server();
     let home = openai_home(&fake, "[budgets]\nmonthly_usd = { total = 5.0 }\n");
     run_hi(&home).success();
     {
@@ -89,7 +89,7 @@ fn a_ledger_with_a_damaged_schema_refuses_a_capped_call_and_records_nothing_else
 
 #[test]
 fn a_council_under_a_budget_is_refused_when_its_reservation_fails() {
-    let fake = FakeServer::start(|req: &Request| OpenAiChat::openai(&["yes"]).reply_to(req));
+    let fake = answering("yes").server();
     let home = openai_home(&fake, "[budgets]\nmonthly_tokens = { total = 1000000 }\n");
     run_hi(&home).success();
     {
@@ -110,20 +110,20 @@ fn a_council_under_a_budget_is_refused_when_its_reservation_fails() {
     assert_eq!(fake.requests().len(), 1);
 }
 
+/// The openai fake answering `text`.
+fn answering(text: &str) -> Fake<support::wire_openai::OpenAi> {
+    Fake::openai(OPENAI_KEY, Answer::text(&[text]))
+}
+
 /// A stream that sends its first answer piece, then holds the rest for a minute (the
 /// test ends it sooner by stopping byok).
 fn stalling_stream(req: &Request) -> support::fake::Reply {
-    let chat = OpenAiChat::openai(&["first ", "second"]).usage(66, 2);
-    let model = req.body_json()["model"].as_str().unwrap_or("").to_string();
-    let events = wire_openai::sse_events(Flavor::OpenAi, &chat.events(&model, true));
-    // Everything up to and including the event that carries "first " goes at once.
-    let at = events
-        .iter()
-        .position(|e| String::from_utf8_lossy(e).contains("first "))
-        .unwrap();
-    let mut pieces = vec![events[..=at].concat()];
-    pieces.extend(events[at + 1..].iter().cloned());
-    support::fake::Reply::stream(200, "text/event-stream", pieces).pause(Duration::from_secs(60))
+    Fake::openai(
+        OPENAI_KEY,
+        Answer::text(&["first ", "second"]).usage(Usage::new(66, 2)),
+    )
+    .stall_after(1, Duration::from_secs(60))
+    .reply_to(req)
 }
 
 /// Starts `byok run`, waits until the first answer piece is on its stdout.
@@ -204,7 +204,7 @@ fn a_run_killed_mid_stream_does_not_strand_its_reservation() {
         if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
             stalling_stream(req)
         } else {
-            OpenAiChat::openai(&["ok"]).usage(66, 1).reply_to(req)
+            Fake::openai(OPENAI_KEY, Answer::text(&["ok"]).usage(Usage::new(66, 1))).reply_to(req)
         }
     });
     let home = openai_home(&fake, "[budgets]\nmonthly_tokens = { openai = 6000 }\n");
@@ -272,7 +272,9 @@ fn timeout_cuts_a_stream_keeps_the_answer_so_far_and_records_it() {
 
 #[test]
 fn byok_timeout_covers_retries_and_a_provider_that_never_answers() {
-    let fake = FakeServer::start(|_req: &Request| support::fake::Reply::hang());
+    let fake = answering("never")
+        .fail_with(support::fake::Reply::hang())
+        .server();
     let mut home = openai_home(&fake, "");
     home.env("BYOK_TIMEOUT", "300ms");
     home.cmd()

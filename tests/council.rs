@@ -11,7 +11,8 @@ use std::time::Duration;
 use serde_json::Value;
 use support::byok::{Home, json, stderr, stdout};
 use support::fake::{FakeServer, Reply, Request, refused_url};
-use support::wire_openai::{self, OpenAiChat};
+use support::wire::{Answer, Fake, Usage};
+use support::wire_openai;
 
 /// The members of a five-seat council, one per provider, in seat order.
 const SEATS: [(&str, &str); 5] = [
@@ -161,10 +162,17 @@ impl Member {
         self
     }
 
-    fn server(self) -> FakeServer {
+    /// The fake of seat `i`, expecting that seat's provider's key.
+    fn seat(self, i: usize) -> FakeServer {
+        let key = key_of(SEATS[i].0);
         FakeServer::start(move |req: &Request| {
-            if !req.path_only().ends_with("/chat/completions") {
-                return Reply::text(404, "not found");
+            let fake = |text: &str| {
+                let usage = Usage::new(self.usage.0, self.usage.1);
+                Fake::openai(&key, Answer::text(&[text]).usage(usage))
+            };
+            // The route and the key are checked before anything else.
+            if let Err(refusal) = fake("").check(req) {
+                return refusal;
             }
             if let Some((gate, n)) = &self.gate {
                 gate.arrive();
@@ -181,12 +189,21 @@ impl Member {
             } else {
                 self.answer.clone()
             };
-            OpenAiChat::openai(&[&text])
-                .usage(self.usage.0, self.usage.1)
-                .reply_to(req)
-                .delay(self.delay)
+            fake(&text).reply_to(req).delay(self.delay)
         })
     }
+}
+
+/// The key of a provider, in byok's environment and expected by its fake.
+fn key_of(provider: &str) -> String {
+    format!("sk-{provider}-0123456789abcdef")
+}
+
+/// The fake of seat `i` answering 500 to every request with its key.
+fn down(i: usize) -> FakeServer {
+    Fake::openai(&key_of(SEATS[i].0), Answer::text(&["unused"]))
+        .fail_with(wire_openai::server_error())
+        .server()
 }
 
 /// A home with a key and a base URL for each provider given.
@@ -195,11 +212,8 @@ fn home_for(urls: &[(&str, String)]) -> Home {
     home.env("BYOK_RETRY_BASE", "5ms");
     for (provider, url) in urls {
         let id = provider.to_uppercase();
-        home.env(
-            &format!("{id}_API_KEY"),
-            &format!("sk-{provider}-0123456789abcdef"),
-        )
-        .env(&format!("BYOK_{id}_BASE_URL"), &format!("{url}/v1"));
+        home.env(&format!("{id}_API_KEY"), &key_of(provider))
+            .env(&format!("BYOK_{id}_BASE_URL"), &format!("{url}/v1"));
     }
     home
 }
@@ -249,9 +263,9 @@ fn ranking_prompts(server: &FakeServer) -> Vec<String> {
 
 #[test]
 fn majority_wins() {
-    let a = member("yes", 0).server();
-    let b = member("no", 0).server();
-    let c = member("yes", 0).server();
+    let a = member("yes", 0).seat(0);
+    let b = member("no", 0).seat(1);
+    let c = member("yes", 0).seat(2);
     let home = home(&[&a, &b, &c]);
     let out = council(&home, 3, &["Is 7 prime?", "--stats"]).success();
     assert_eq!(stdout(&out), "yes\n");
@@ -288,7 +302,8 @@ fn majority_wins() {
 fn a_two_two_tie_is_no_majority() {
     let servers: Vec<FakeServer> = ["yes", "no", "yes", "no"]
         .iter()
-        .map(|t| member(t, 0).server())
+        .enumerate()
+        .map(|(i, t)| member(t, 0).seat(i))
         .collect();
     let refs: Vec<&FakeServer> = servers.iter().collect();
     let home = home(&refs);
@@ -309,8 +324,8 @@ fn a_two_two_tie_is_no_majority() {
 
 #[test]
 fn strict_with_a_member_refusing_connections_exits_7_naming_it() {
-    let a = member("yes", 0).server();
-    let b = member("yes", 0).server();
+    let a = member("yes", 0).seat(0);
+    let b = member("yes", 0).seat(1);
     let urls = [
         ("openai", a.url()),
         ("mistral", b.url()),
@@ -342,9 +357,9 @@ fn strict_with_a_member_refusing_connections_exits_7_naming_it() {
 
 #[test]
 fn strict_with_a_member_answering_500_exits_7_naming_it() {
-    let a = member("yes", 0).server();
-    let b = member("yes", 0).server();
-    let down = FakeServer::start(|_| wire_openai::server_error());
+    let a = member("yes", 0).seat(0);
+    let b = member("yes", 0).seat(1);
+    let down = down(2);
     let home = home(&[&a, &b, &down]);
     let out = council(&home, 3, &["--mode", "strict", "Ship it?"]).code(7);
     let err = stderr(&out);
@@ -362,9 +377,9 @@ fn first_returns_the_fastest_answer_and_aborts_the_others() {
     // A council that waited for every member would end only when the slow ones time out,
     // and report them as failed, not cancelled.
     let gate = Gate::default();
-    let fast = member("fast answer", 0).after(&gate, 3).server();
-    let slow1 = member("slow answer", 0).after(&gate, 1).hangs().server();
-    let slow2 = member("slower answer", 0).after(&gate, 1).hangs().server();
+    let fast = member("fast answer", 0).after(&gate, 3).seat(1);
+    let slow1 = member("slow answer", 0).after(&gate, 1).hangs().seat(0);
+    let slow2 = member("slower answer", 0).after(&gate, 1).hangs().seat(2);
     let mut home = home(&[&slow1, &fast, &slow2]);
     home.env("BYOK_READ_TIMEOUT", "60s");
     let out = council_json(&home, 3, &["--mode", "first", "hello"]).success();
@@ -383,7 +398,7 @@ fn first_returns_the_fastest_answer_and_aborts_the_others() {
 
 #[test]
 fn first_with_no_answer_at_all_reports_every_member() {
-    let down = FakeServer::start(|_| wire_openai::server_error());
+    let down = down(0);
     let urls = [("openai", down.url()), ("mistral", refused_url())];
     let home = home_for(&urls);
     let out = council(&home, 2, &["--mode", "first", "hello"]).code(6);
@@ -396,7 +411,8 @@ fn first_with_no_answer_at_all_reports_every_member() {
 fn answers_agree_after_normalisation() {
     let servers: Vec<FakeServer> = ["Yes.", "yes", " YES ", "yes, but…"]
         .iter()
-        .map(|t| member(t, 0).server())
+        .enumerate()
+        .map(|(i, t)| member(t, 0).seat(i))
         .collect();
     let refs: Vec<&FakeServer> = servers.iter().collect();
     let agreeing = home(&refs);
@@ -415,7 +431,8 @@ fn answers_agree_after_normalisation() {
     // `yes, but…` is not `yes`: two against two is a tie.
     let servers: Vec<FakeServer> = ["Yes.", "yes, but…", "yes, but…", " YES "]
         .iter()
-        .map(|t| member(t, 0).server())
+        .enumerate()
+        .map(|(i, t)| member(t, 0).seat(i))
         .collect();
     let refs: Vec<&FakeServer> = servers.iter().collect();
     let tied = home(&refs);
@@ -435,11 +452,8 @@ fn rank_shuffles_labels_per_voter_and_never_shows_a_voter_its_own_answer() {
     // Everyone prefers alpha > beta > gamma > delta > epsilon.
     let servers: Vec<FakeServer> = ANSWERS
         .iter()
-        .map(|a| {
-            member(a, 0)
-                .ranks(|paper| rank_by(&ANSWERS, paper))
-                .server()
-        })
+        .enumerate()
+        .map(|(i, a)| member(a, 0).ranks(|paper| rank_by(&ANSWERS, paper)).seat(i))
         .collect();
     let refs: Vec<&FakeServer> = servers.iter().collect();
     let home = home(&refs);
@@ -511,7 +525,7 @@ fn rank_excludes_and_reports_a_malformed_ranking() {
             } else {
                 m.ranks(|paper| rank_by(&ANSWERS, paper))
             }
-            .server()
+            .seat(i)
         })
         .collect();
     let refs: Vec<&FakeServer> = servers.iter().collect();
@@ -542,11 +556,8 @@ fn rank_excludes_and_reports_a_malformed_ranking() {
 fn rank_chair_writes_the_final_answer_from_the_top_answers() {
     let servers: Vec<FakeServer> = ANSWERS
         .iter()
-        .map(|a| {
-            member(a, 0)
-                .ranks(|paper| rank_by(&ANSWERS, paper))
-                .server()
-        })
+        .enumerate()
+        .map(|(i, a)| member(a, 0).ranks(|paper| rank_by(&ANSWERS, paper)).seat(i))
         .collect();
     let refs: Vec<&FakeServer> = servers.iter().collect();
     let home = home(&refs);
@@ -619,8 +630,8 @@ fn sum_usage(members: &[Value], field: &str) -> u64 {
 #[test]
 fn members_usage_and_cost_sum_to_the_council_total() {
     // Priced models, so every cost is known.
-    let openai = member("yes", 0).usage(1000, 10).server();
-    let mistral = member("yes", 0).usage(2000, 20).server();
+    let openai = member("yes", 0).usage(1000, 10).seat(0);
+    let mistral = member("yes", 0).usage(2000, 20).seat(1);
     let urls = [("openai", openai.url()), ("mistral", mistral.url())];
     let home = home_for(&urls);
     let list = "openai:gpt-4o-mini,mistral:mistral-small-latest,openai:gpt-4o";
@@ -723,9 +734,9 @@ fn members_usage_and_cost_sum_to_the_council_total() {
     assert!((ledger["cost_usd"].as_f64().unwrap() - (first_cost + total)).abs() < 1e-12);
 
     // A model without a price makes the total unknown, never a made-up sum.
-    let groq = member("yes", 0).server();
+    let groq = member("yes", 0).seat(2);
     let mut home = home_for(&urls);
-    home.env("GROQ_API_KEY", "sk-groq-0123456789abcdef")
+    home.env("GROQ_API_KEY", &key_of("groq"))
         .env("BYOK_GROQ_BASE_URL", &format!("{}/v1", groq.url()));
     let v = json(
         &home
@@ -751,7 +762,7 @@ fn five_members_are_asked_at_once() {
     // How long a council takes is the benchmark's business (BENCHMARKS.md).
     let gate = Gate::default();
     let servers: Vec<FakeServer> = (0..5)
-        .map(|_| member("yes", 0).after(&gate, 5).server())
+        .map(|i| member("yes", 0).after(&gate, 5).seat(i))
         .collect();
     let refs: Vec<&FakeServer> = servers.iter().collect();
     let home = home(&refs);
@@ -764,9 +775,9 @@ fn five_members_are_asked_at_once() {
 
 #[test]
 fn members_mode_and_quorum_come_from_the_profile() {
-    let a = member("no", 0).server();
-    let b = member("no", 0).server();
-    let c = member("yes", 0).server();
+    let a = member("no", 0).seat(0);
+    let b = member("no", 0).seat(1);
+    let c = member("yes", 0).seat(2);
     let home = home(&[&a, &b, &c]);
     std::fs::create_dir_all(home.file("profiles")).unwrap();
     std::fs::write(
@@ -800,7 +811,7 @@ fn members_mode_and_quorum_come_from_the_profile() {
 
 #[test]
 fn usage_errors_before_any_call() {
-    let a = member("yes", 0).server();
+    let a = member("yes", 0).seat(0);
     let home = home(&[&a]);
     let out = home.cmd().args(["council", "hello"]).assert().code(2);
     assert!(stderr(&out).contains("--members"), "{}", stderr(&out));
@@ -818,8 +829,8 @@ fn usage_errors_before_any_call() {
 
 #[test]
 fn the_allowlist_applies_to_members() {
-    let a = member("yes", 0).server();
-    let b = member("yes", 0).server();
+    let a = member("yes", 0).seat(0);
+    let b = member("yes", 0).seat(1);
     let home = home(&[&a, &b]);
     std::fs::create_dir_all(home.file("profiles")).unwrap();
     std::fs::write(home.file("profiles/default.toml"), "allow = [\"openai\"]\n").unwrap();

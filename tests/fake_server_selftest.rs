@@ -366,3 +366,232 @@ fn handler_panic_fails_the_test_on_drop() {
     assert_eq!(head.status, 500);
     drop(server);
 }
+
+// --- the wire fakes (`wire.rs` and its renderers) ------------------------------------
+
+mod wires {
+    use super::*;
+    use support::wire::{Answer, Fake, Wire};
+
+    const KEY: &str = "sk-selftest-0123456789abcdefghijkl";
+
+    /// One streaming chat request as `wire` wants it: path, headers (the key in its
+    /// header when `key` is given), JSON body.
+    fn chat(wire: &str, key: Option<&str>, extra_header: Option<(&str, &str)>) -> Vec<u8> {
+        let (path, key_header, body) = match wire {
+            "openai" => (
+                "/v1/chat/completions",
+                key.map(|k| ("Authorization", format!("Bearer {k}"))),
+                json!({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}],
+                       "stream": true, "stream_options": {"include_usage": true}}),
+            ),
+            "anthropic" => (
+                "/v1/messages",
+                key.map(|k| ("x-api-key", k.to_string())),
+                json!({"model": "claude-haiku-4-5", "max_tokens": 10,
+                       "messages": [{"role": "user", "content": "hi"}], "stream": true}),
+            ),
+            "gemini" => (
+                "/models/gemini-2.5-flash:streamGenerateContent?alt=sse",
+                key.map(|k| ("x-goog-api-key", k.to_string())),
+                json!({"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}),
+            ),
+            "ollama" => (
+                "/api/chat",
+                key.map(|k| ("Authorization", format!("Bearer {k}"))),
+                json!({"model": "llama3.2", "messages": [{"role": "user", "content": "hi"}]}),
+            ),
+            other => panic!("{other}"),
+        };
+        let body = body.to_string();
+        let mut req = format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nanthropic-version: 2023-06-01\r\n",
+            body.len()
+        );
+        for (name, value) in key_header
+            .into_iter()
+            .chain(extra_header.map(|(n, v)| (n, v.to_string())))
+        {
+            req.push_str(&format!("{name}: {value}\r\n"));
+        }
+        req.push_str("\r\n");
+        req.push_str(&body);
+        req.into_bytes()
+    }
+
+    /// Status and body of a whole (Content-Length) reply.
+    fn whole(server: &FakeServer, raw: &[u8]) -> (u16, String) {
+        let mut client = Client::connect(server);
+        client.send(raw);
+        let head = client.head();
+        let len = head
+            .get("content-length")
+            .expect("a whole reply")
+            .parse()
+            .unwrap();
+        (head.status, String::from_utf8(client.body(len)).unwrap())
+    }
+
+    /// The chunks of a streamed reply, and whether it ended properly.
+    fn streamed(server: &FakeServer, raw: &[u8]) -> (Vec<Vec<u8>>, bool) {
+        let mut client = Client::connect(server);
+        client.send(raw);
+        assert_eq!(client.head().status, 200);
+        client.chunks()
+    }
+
+    fn answer() -> Answer {
+        Answer::text(&["Hel", "lo, ", "wörld", " — fine."])
+    }
+
+    /// Each wire's fake expecting `KEY` (Ollama: expecting none), cut after the first
+    /// piece when `cut`: its server, the body it sends to the request above, its name.
+    fn each(cut: bool) -> Vec<(FakeServer, Vec<u8>, String)> {
+        fn serve<W: Wire>(fake: Fake<W>, cut: bool, model: &str) -> (FakeServer, Vec<u8>, String) {
+            let fake = if cut { fake.cut_after(1) } else { fake };
+            let body = fake.body(model);
+            let name = fake.wire.name().to_string();
+            (fake.server(), body, name)
+        }
+        vec![
+            serve(Fake::openai(KEY, answer()), cut, "gpt-4o-mini"),
+            serve(Fake::anthropic(KEY, answer()), cut, "claude-haiku-4-5"),
+            serve(Fake::gemini(KEY, answer()), cut, "gemini-2.5-flash"),
+            serve(Fake::ollama(None, answer()), cut, "llama3.2"),
+        ]
+    }
+
+    #[test]
+    fn every_wire_fake_refuses_any_key_but_its_own_in_its_own_header() {
+        for (server, _, wire) in each(false) {
+            let wrong = "sk-wrong-0123456789abcdefghijkl";
+            // The key it takes, and requests it refuses: (request, status, the body says).
+            type Refusal<'a> = (Vec<u8>, u16, &'a str);
+            let (own, refusals): (Option<&str>, Vec<Refusal>) = match wire.as_str() {
+                "openai" => (
+                    Some(KEY),
+                    vec![
+                        (chat("openai", None, None), 401, "invalid_request_error"),
+                        (chat("openai", Some(wrong), None), 401, "invalid_api_key"),
+                        (
+                            chat("openai", Some(KEY), Some(("x-api-key", KEY))),
+                            401,
+                            "invalid_api_key",
+                        ),
+                    ],
+                ),
+                "anthropic" => (
+                    Some(KEY),
+                    vec![
+                        (chat("anthropic", None, None), 401, "authentication_error"),
+                        (
+                            chat("anthropic", Some(wrong), None),
+                            401,
+                            "authentication_error",
+                        ),
+                        (
+                            chat(
+                                "anthropic",
+                                Some(KEY),
+                                Some(("Authorization", &format!("Bearer {KEY}"))),
+                            ),
+                            401,
+                            "authentication_error",
+                        ),
+                    ],
+                ),
+                "gemini" => (
+                    Some(KEY),
+                    vec![
+                        (chat("gemini", None, None), 403, "PERMISSION_DENIED"),
+                        (chat("gemini", Some(wrong), None), 400, "API_KEY_INVALID"),
+                        (
+                            chat(
+                                "gemini",
+                                Some(KEY),
+                                Some(("Authorization", &format!("Bearer {KEY}"))),
+                            ),
+                            401,
+                            "UNAUTHENTICATED",
+                        ),
+                    ],
+                ),
+                _ => (
+                    None,
+                    vec![
+                        (
+                            chat("ollama", Some(KEY), None),
+                            401,
+                            "{\"error\":\"unauthorized\"}",
+                        ),
+                        (
+                            chat("ollama", None, Some(("x-api-key", KEY))),
+                            401,
+                            "unauthorized",
+                        ),
+                    ],
+                ),
+            };
+            for (raw, status, says) in refusals {
+                let (got, body) = whole(&server, &raw);
+                assert_eq!(got, status, "{wire}: {body}");
+                assert!(body.contains(says), "{wire}: {body}");
+            }
+            // The key in the URL is refused even when the header is right.
+            let mut raw = String::from_utf8(chat(&wire, own, None)).unwrap();
+            let query = if raw.contains('?') { "&key=" } else { "?key=" };
+            let at = raw.find(" HTTP/1.1").unwrap();
+            raw.insert_str(at, &format!("{query}{KEY}"));
+            assert_eq!(whole(&server, raw.as_bytes()).0, 418, "{wire}");
+            // And with exactly its key, it answers.
+            let (_, done) = streamed(&server, &chat(&wire, own, None));
+            assert!(done, "{wire}");
+        }
+    }
+
+    #[test]
+    fn every_wire_streams_in_random_pieces_that_add_up_to_its_body() {
+        for (server, body, wire) in each(false) {
+            let key = (wire != "ollama").then_some(KEY);
+            let (chunks, done) = streamed(&server, &chat(&wire, key, None));
+            assert!(done, "{wire}");
+            assert!(chunks.len() >= 2, "{wire}: one piece");
+            assert_eq!(chunks.concat(), body, "{wire}");
+            let text = String::from_utf8(body).unwrap();
+            assert!(text.contains("wörld"), "{wire}: {text}");
+        }
+    }
+
+    #[test]
+    fn a_stream_cut_at_a_byte_sends_exactly_that_many() {
+        let fake = Fake::anthropic(KEY, answer()).cut_at_byte(300);
+        let full = Fake::anthropic(KEY, answer()).body("claude-haiku-4-5");
+        let server = fake.server();
+        let (chunks, done) = streamed(&server, &chat("anthropic", Some(KEY), None));
+        assert!(!done);
+        assert_eq!(chunks.concat(), full[..300]);
+    }
+
+    #[test]
+    fn a_cut_stream_drops_inside_an_event_after_the_text_it_promised() {
+        for (server, full, wire) in each(true) {
+            let key = (wire != "ollama").then_some(KEY);
+            let (chunks, done) = streamed(&server, &chat(&wire, key, None));
+            assert!(!done, "{wire}: the chunked body ended properly");
+            let got = chunks.concat();
+            assert_eq!(got, full, "{wire}");
+            let text = String::from_utf8_lossy(&got);
+            // Whole lines carry the first piece and not the second: the cut is at most
+            // half-way into the next event, never past one of its lines.
+            let whole_lines = &text[..text.rfind('\n').unwrap()];
+            assert!(
+                whole_lines.contains("Hel") && !whole_lines.contains("lo, "),
+                "{wire}: {text}"
+            );
+            assert!(
+                !(text.ends_with("\n\n") || text.ends_with("\r\n\r\n") || text.ends_with("}\n")),
+                "{wire}: cut on an event boundary: {text:?}"
+            );
+        }
+    }
+}

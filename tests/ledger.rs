@@ -10,11 +10,21 @@ use std::time::Duration;
 use predicates::prelude::*;
 use support::byok::{Home, json, stderr, stdout};
 use support::fake::{FakeServer, Request};
-use support::wire_anthropic::{self, Answer, WireUsage};
-use support::wire_openai::OpenAiChat;
+use support::wire::{Answer, Fake, Usage};
 
 const OPENAI_KEY: &str = "sk-ledger-secret-0123456789abcdef";
+const MISTRAL_KEY: &str = "sk-mistral-0123456789abcdef";
 const PROMPT_MARKER: &str = "confidential-prompt-text-42";
+
+/// An openai fake expecting `OPENAI_KEY`.
+fn answering(answer: Answer) -> FakeServer {
+    Fake::openai(OPENAI_KEY, answer).server()
+}
+
+/// A mistral fake expecting `MISTRAL_KEY`.
+fn mistral(answer: Answer) -> FakeServer {
+    Fake::mistral(MISTRAL_KEY, answer).server()
+}
 
 fn openai_home(fake: &FakeServer, profile: &str) -> Home {
     let mut home = Home::with_identity();
@@ -59,13 +69,8 @@ fn usage_json(home: &Home, extra: &[&str]) -> serde_json::Value {
 
 #[test]
 fn thirty_two_concurrent_runs_leave_thirty_two_rows() {
-    let fake = FakeServer::start(|req: &Request| {
-        OpenAiChat::openai(&["ok"])
-            .usage(120, 30)
-            .cached(100)
-            .reasoning_tokens(10)
-            .reply_to(req)
-    });
+    let fake =
+        answering(Answer::text(&["ok"]).usage(Usage::new(120, 30).cached(100).reasoning(10)));
     let home = openai_home(&fake, "");
     let codes = run_concurrently(
         &home,
@@ -106,6 +111,7 @@ fn a_cap_for_n_calls_lets_at_most_n_through_under_concurrency() {
     // every request until five have arrived, so the five calls overlap: a check of spent
     // usage that did not count calls in flight would let all fifteen through.
     let arrived = Arc::new((Mutex::new(0usize), Condvar::new()));
+    let ok = Fake::openai(OPENAI_KEY, Answer::text(&["ok"]).usage(Usage::new(66, 34)));
     let fake = FakeServer::start(move |req: &Request| {
         let (count, changed) = &*arrived;
         let mut n = count.lock().unwrap();
@@ -114,7 +120,7 @@ fn a_cap_for_n_calls_lets_at_most_n_through_under_concurrency() {
         let _ = changed
             .wait_timeout_while(n, Duration::from_secs(30), |n| *n < 5)
             .unwrap();
-        OpenAiChat::openai(&["ok"]).usage(66, 34).reply_to(req)
+        ok.reply_to(req)
     });
     let home = openai_home(&fake, "[budgets]\nmonthly_tokens = { openai = 500 }\n");
     let codes = run_concurrently(
@@ -178,7 +184,7 @@ fn a_cap_for_n_calls_lets_at_most_n_through_under_concurrency() {
 
 #[test]
 fn a_model_without_a_price_is_refused_under_a_dollar_cap() {
-    let fake = FakeServer::start(|req: &Request| OpenAiChat::openai(&["ok"]).reply_to(req));
+    let fake = answering(Answer::text(&["ok"]));
     let home = openai_home(&fake, "[budgets]\nmonthly_usd = { total = 5.0 }\n");
     home.cmd()
         .args(["run", "-m", "openai:gpt-unpriced-9", "--no-stdin", "hi"])
@@ -203,8 +209,7 @@ fn a_model_without_a_price_is_refused_under_a_dollar_cap() {
 
 #[test]
 fn a_route_token_cap_holds_for_the_route_only() {
-    let fake =
-        FakeServer::start(|req: &Request| OpenAiChat::openai(&["ok"]).usage(66, 34).reply_to(req));
+    let fake = answering(Answer::text(&["ok"]).usage(Usage::new(66, 34)));
     let home = openai_home(
         &fake,
         "[routes.classify]\nmodel = \"openai:gpt-4o-mini\"\nmonthly_tokens = 250\n",
@@ -251,14 +256,14 @@ fn a_route_token_cap_holds_for_the_route_only() {
 
 #[test]
 fn a_budget_skips_to_a_fallback_and_warns_at_eighty_percent() {
-    let fake =
-        FakeServer::start(|req: &Request| OpenAiChat::openai(&["ok"]).usage(66, 34).reply_to(req));
+    let fake = answering(Answer::text(&["ok"]).usage(Usage::new(66, 34)));
     let mut home = openai_home(
         &fake,
         "[routes.default]\nmodel = \"openai:gpt-4o-mini\"\nfallback = [\"mistral:mistral-small-latest\"]\n[budgets]\nmonthly_tokens = { openai = 250 }\n",
     );
-    home.env("MISTRAL_API_KEY", "sk-mistral-0123456789abcdef")
-        .env("BYOK_MISTRAL_BASE_URL", &format!("{}/v1", fake.url()));
+    let fallback = mistral(Answer::text(&["ok"]).usage(Usage::new(66, 34)));
+    home.env("MISTRAL_API_KEY", MISTRAL_KEY)
+        .env("BYOK_MISTRAL_BASE_URL", &format!("{}/v1", fallback.url()));
     let first = home
         .cmd()
         .args(["run", "--max-tokens", "34", "hi"])
@@ -295,10 +300,15 @@ fn a_budget_skips_to_a_fallback_and_warns_at_eighty_percent() {
 
 #[test]
 fn streamed_calls_are_costed_with_cache_and_reasoning() {
-    let answer = Answer::text(&["Cached ", "answer"])
-        .usage(WireUsage::new(1000, 500).cache(20_000, 4_000, 1_000))
-        .split(3, 7);
-    let fake = FakeServer::start(wire_anthropic::handler("sk-ant-ledger-0123456789", answer));
+    // 1000 uncached prompt tokens, 20 000 read from the cache, 4000 written to it.
+    let answer = Answer::text(&["Cached ", "answer"]).usage(
+        Usage::new(25_000, 500)
+            .cached(20_000)
+            .cache_write(4_000, 1_000),
+    );
+    let fake = Fake::anthropic("sk-ant-ledger-0123456789", answer)
+        .split(7)
+        .server();
     let mut home = Home::with_identity();
     home.env("ANTHROPIC_API_KEY", "sk-ant-ledger-0123456789")
         .env("BYOK_ANTHROPIC_BASE_URL", &fake.url());
@@ -322,12 +332,7 @@ fn streamed_calls_are_costed_with_cache_and_reasoning() {
     assert!((row["cost_usd"].as_f64().unwrap() - expected).abs() < 1e-12);
 
     // OpenAI-style reasoning tokens are counted and billed as output.
-    let reasoning = FakeServer::start(|req: &Request| {
-        OpenAiChat::openai(&["x"])
-            .usage(10, 200)
-            .reasoning_tokens(150)
-            .reply_to(req)
-    });
+    let reasoning = answering(Answer::text(&["x"]).usage(Usage::new(10, 200).reasoning(150)));
     let home = openai_home(&reasoning, "");
     let v = json(
         &home
@@ -344,10 +349,12 @@ fn streamed_calls_are_costed_with_cache_and_reasoning() {
 
 #[test]
 fn failed_and_cut_attempts_are_recorded_with_their_partial_usage() {
-    let fake = FakeServer::start(|req: &Request| {
-        let chat = OpenAiChat::openai(&["partial ", "answer"]).usage(40, 12);
-        support::wire_openai::cut_stream(&chat, req.body_json()["model"].as_str().unwrap(), 2)
-    });
+    let fake = Fake::openai(
+        OPENAI_KEY,
+        Answer::text(&["partial ", "answer"]).usage(Usage::new(40, 12)),
+    )
+    .cut_after(1)
+    .server();
     let home = openai_home(&fake, "");
     home.cmd()
         .args(["run", "-m", "openai:gpt-4o-mini", "hi"])
@@ -362,14 +369,19 @@ fn failed_and_cut_attempts_are_recorded_with_their_partial_usage() {
 
 #[test]
 fn the_database_holds_no_secret_and_no_prompt() {
-    let fake = FakeServer::start(|req: &Request| {
+    // The vault key is used before the environment's: the fake accepts only it.
+    let chat = Fake::openai(
+        "sk-vault-secret-0123456789abcdef",
+        Answer::text(&["the answer text 77"]),
+    );
+    let fake = FakeServer::start(move |req: &Request| {
         if req.path.ends_with("/models") {
             return support::fake::Reply::json(
                 200,
                 serde_json::json!({"object": "list", "data": []}),
             );
         }
-        OpenAiChat::openai(&["the answer text 77"]).reply_to(req)
+        chat.reply_to(req)
     });
     let home = openai_home(&fake, "");
     home.add_key(
@@ -448,8 +460,7 @@ fn a_database_of_the_previous_schema_is_upgraded() {
         )
         .unwrap();
     }
-    let fake =
-        FakeServer::start(|req: &Request| OpenAiChat::openai(&["ok"]).usage(10, 5).reply_to(req));
+    let fake = answering(Answer::text(&["ok"]).usage(Usage::new(10, 5)));
     home.env("OPENAI_API_KEY", OPENAI_KEY)
         .env("BYOK_OPENAI_BASE_URL", &format!("{}/v1", fake.url()));
     home.cmd()
@@ -483,7 +494,7 @@ fn a_database_of_the_previous_schema_is_upgraded() {
 
 #[test]
 fn an_unusable_ledger_blocks_only_calls_under_a_budget() {
-    let fake = FakeServer::start(|req: &Request| OpenAiChat::openai(&["ok"]).reply_to(req));
+    let fake = answering(Answer::text(&["ok"]));
     let home = openai_home(&fake, "");
     std::fs::create_dir_all(home.file("ledger.sqlite3")).unwrap(); // a directory: unopenable
     let out = home
@@ -516,14 +527,14 @@ fn an_unusable_ledger_blocks_only_calls_under_a_budget() {
 
 #[test]
 fn usage_groups_and_formats() {
-    let fake =
-        FakeServer::start(|req: &Request| OpenAiChat::openai(&["ok"]).usage(10, 5).reply_to(req));
+    let fake = answering(Answer::text(&["ok"]).usage(Usage::new(10, 5)));
     let mut home = openai_home(
         &fake,
         "[routes.classify]\nmodel = \"openai:gpt-4o-mini\"\n[budgets]\nmonthly_usd = { openai = 2.5 }\n",
     );
-    home.env("MISTRAL_API_KEY", "sk-mistral-0123456789abcdef")
-        .env("BYOK_MISTRAL_BASE_URL", &format!("{}/v1", fake.url()));
+    let fallback = mistral(Answer::text(&["ok"]).usage(Usage::new(10, 5)));
+    home.env("MISTRAL_API_KEY", MISTRAL_KEY)
+        .env("BYOK_MISTRAL_BASE_URL", &format!("{}/v1", fallback.url()));
     home.cmd()
         .args(["run", "-r", "classify", "a"])
         .assert()
@@ -583,15 +594,15 @@ fn usage_groups_and_formats() {
 
 #[test]
 fn a_council_shares_one_id_and_is_reserved_whole_before_it_starts() {
-    let fake =
-        FakeServer::start(|req: &Request| OpenAiChat::openai(&["yes"]).usage(66, 34).reply_to(req));
+    let fake = answering(Answer::text(&["yes"]).usage(Usage::new(66, 34)));
+    // mistral and groq share one fake and one key.
+    let members_fake = mistral(Answer::text(&["yes"]).usage(Usage::new(66, 34)));
     let mut home = openai_home(&fake, "");
     for id in ["MISTRAL", "GROQ"] {
-        home.env(&format!("{id}_API_KEY"), "sk-member-0123456789abcdef")
-            .env(
-                &format!("BYOK_{id}_BASE_URL"),
-                &format!("{}/v1", fake.url()),
-            );
+        home.env(&format!("{id}_API_KEY"), MISTRAL_KEY).env(
+            &format!("BYOK_{id}_BASE_URL"),
+            &format!("{}/v1", members_fake.url()),
+        );
     }
     let members = "openai:gpt-4o-mini,mistral:mistral-small-latest,groq:llama-3.3-70b-versatile";
     let out = home
@@ -630,7 +641,7 @@ fn a_council_shares_one_id_and_is_reserved_whole_before_it_starts() {
         "[budgets]\nmonthly_tokens = { total = 500 }\n",
     )
     .unwrap();
-    let before = fake.requests().len();
+    let before = fake.requests().len() + members_fake.requests().len();
     home.cmd()
         .args([
             "council",
@@ -645,16 +656,20 @@ fn a_council_shares_one_id_and_is_reserved_whole_before_it_starts() {
         .assert()
         .code(5)
         .stderr(predicate::str::contains("the council was not started"));
-    assert_eq!(fake.requests().len(), before, "no member was called");
+    assert_eq!(
+        fake.requests().len() + members_fake.requests().len(),
+        before,
+        "no member was called"
+    );
 }
 
 #[test]
 fn a_stream_cut_after_the_prompt_was_counted_keeps_its_input_tokens() {
     // Anthropic reports the prompt's tokens in `message_start`, before any text.
-    let answer = Answer::text(&["never ", "finished"])
-        .usage(WireUsage::new(1200, 80))
-        .cut_after(3);
-    let fake = FakeServer::start(wire_anthropic::handler("sk-ant-cut-0123456789", answer));
+    let answer = Answer::text(&["never ", "finished"]).usage(Usage::new(1200, 80));
+    let fake = Fake::anthropic("sk-ant-cut-0123456789", answer)
+        .end_after(2)
+        .server();
     let mut home = Home::with_identity();
     home.env("ANTHROPIC_API_KEY", "sk-ant-cut-0123456789")
         .env("BYOK_ANTHROPIC_BASE_URL", &fake.url());

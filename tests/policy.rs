@@ -10,33 +10,56 @@ use std::time::Duration;
 use predicates::prelude::*;
 use support::byok::{Home, json, stderr};
 use support::fake::{FakeServer, Reply, Request, refused_url};
-use support::wire_openai::{self, OpenAiChat};
+use support::wire::{Answer, Fake};
+use support::wire_openai::{self, OpenAi};
 
-/// A fake answering with `first` for the first `n` requests and a good answer after.
+const OPENAI_KEY: &str = "sk-openai-0123456789abcdef";
+const MISTRAL_KEY: &str = "sk-mistral-0123456789abcdef";
+
+/// The primary, openai, answering `text` to its key.
+fn openai(text: &str) -> Fake<OpenAi> {
+    Fake::openai(OPENAI_KEY, Answer::text(&[text]))
+}
+
+/// The primary answering with `first` for the first `n` requests and `fine` after.
 fn failing_then_ok(n: usize, first: fn() -> Reply) -> FakeServer {
     let seen = Arc::new(AtomicUsize::new(0));
+    let failing = openai("fine").fail_with(first());
+    let fine = openai("fine");
     FakeServer::start(move |req: &Request| {
         if seen.fetch_add(1, Ordering::SeqCst) < n {
-            first()
+            failing.reply_to(req)
         } else {
-            OpenAiChat::openai(&["fine"]).reply_to(req)
+            fine.reply_to(req)
         }
     })
 }
 
+/// The primary answering `reply` to every request with its key.
 fn always(reply: fn() -> Reply) -> FakeServer {
-    FakeServer::start(move |_| reply())
+    openai("unused").fail_with(reply()).server()
 }
 
-fn good(text: &'static str) -> FakeServer {
-    FakeServer::start(move |req: &Request| OpenAiChat::openai(&[text]).reply_to(req))
+/// The fallback, mistral, answering `text`.
+fn good(text: &str) -> FakeServer {
+    Fake::mistral(MISTRAL_KEY, Answer::text(&[text])).server()
+}
+
+/// A provider of this flavour that expects another key than byok's: every call is
+/// refused as the provider refuses a revoked key.
+fn revoked(fake: fn(&str, Answer) -> Fake<OpenAi>) -> FakeServer {
+    fake(
+        "sk-the-current-key-0123456789abcdef",
+        Answer::text(&["never"]),
+    )
+    .server()
 }
 
 /// A home whose profile routes `default` through openai (primary), then mistral.
 fn home(primary: &FakeServer, fallback: &FakeServer, profile: &str) -> Home {
     let mut home = Home::with_identity();
-    home.env("OPENAI_API_KEY", "sk-openai-0123456789abcdef")
-        .env("MISTRAL_API_KEY", "sk-mistral-0123456789abcdef")
+    home.env("OPENAI_API_KEY", OPENAI_KEY)
+        .env("MISTRAL_API_KEY", MISTRAL_KEY)
         .env("BYOK_OPENAI_BASE_URL", &format!("{}/v1", primary.url()))
         .env("BYOK_MISTRAL_BASE_URL", &format!("{}/v1", fallback.url()))
         .env("BYOK_RETRY_BASE", "5ms");
@@ -122,12 +145,16 @@ fn a_429_storm_beyond_retries_falls_back() {
 #[test]
 fn retry_after_is_waited_for() {
     let seen = Arc::new(AtomicUsize::new(0));
+    let slow_down = openai("ok").fail_with(
+        Reply::json(429, serde_json::json!({"error": {"message": "slow down", "type": "requests", "code": "rate_limit_exceeded"}}))
+            .header("retry-after-ms", "400"),
+    );
+    let ok = openai("ok");
     let primary = FakeServer::start(move |req: &Request| {
         if seen.fetch_add(1, Ordering::SeqCst) == 0 {
-            Reply::json(429, serde_json::json!({"error": {"message": "slow down", "type": "requests", "code": "rate_limit_exceeded"}}))
-                .header("retry-after-ms", "400")
+            slow_down.reply_to(req)
         } else {
-            OpenAiChat::openai(&["ok"]).reply_to(req)
+            ok.reply_to(req)
         }
     });
     let fallback = good("unused");
@@ -159,7 +186,7 @@ fn a_retry_after_over_thirty_seconds_moves_on_at_once() {
 #[test]
 fn connection_refused_and_timeouts_fall_back() {
     let fallback = good("ok");
-    let dead = FakeServer::start(|_| Reply::hang());
+    let dead = openai("never").fail_with(Reply::hang()).server();
     let mut h = home(&dead, &fallback, CHAIN);
     // The hung provider times out; the healthy fallback answers in milliseconds, far
     // inside the same limit even on a loaded machine.
@@ -188,7 +215,7 @@ fn connection_refused_and_timeouts_fall_back() {
 
 #[test]
 fn a_revoked_key_is_not_retried_but_falls_back() {
-    let primary = always(|| wire_openai::invalid_api_key("sk-openai-0123456789abcdef"));
+    let primary = revoked(Fake::openai);
     let fallback = good("ok");
     let home = home(&primary, &fallback, CHAIN);
     let v = run_json(&home);
@@ -215,7 +242,7 @@ fn an_empty_fallback_list_never_leaves_the_provider() {
 
 #[test]
 fn the_allowlist_blocks_route_candidates_and_dash_m() {
-    let primary = good("must not be used");
+    let primary = openai("must not be used").server();
     let fallback = good("allowed");
     let profile = format!("allow = [\"mistral\"]\n{CHAIN}");
     let home = home(&primary, &fallback, &profile);
@@ -242,7 +269,7 @@ fn the_allowlist_blocks_route_candidates_and_dash_m() {
 
 #[test]
 fn a_route_whose_provider_has_no_key_says_so_in_the_design_words() {
-    let primary = good("x");
+    let primary = openai("x").server();
     let fallback = good("y");
     let profile =
         "[routes.policy]\nmodel = \"anthropic:claude-sonnet-4-5\"\nkey = \"work\"\nfallback = []\n";
@@ -266,8 +293,8 @@ fn a_route_whose_provider_has_no_key_says_so_in_the_design_words() {
 #[test]
 fn exit_codes_say_why_no_candidate_answered() {
     // Every candidate rejected its key: 4.
-    let a = always(|| wire_openai::invalid_api_key("k"));
-    let b = always(wire_openai::mistral_unauthorized);
+    let a = revoked(Fake::openai);
+    let b = revoked(Fake::mistral);
     let h = home(&a, &b, CHAIN);
     let out = h.cmd().args(["run", "hi"]).assert().code(4);
     let err = stderr(&out);
@@ -282,8 +309,10 @@ fn exit_codes_say_why_no_candidate_answered() {
     );
 
     // A key problem and a server problem: 6.
-    let a = always(|| wire_openai::invalid_api_key("k"));
-    let b = always(wire_openai::server_error);
+    let a = revoked(Fake::openai);
+    let b = Fake::mistral(MISTRAL_KEY, Answer::text(&["unused"]))
+        .fail_with(wire_openai::server_error())
+        .server();
     home(&a, &b, CHAIN)
         .cmd()
         .args(["run", "hi"])

@@ -7,7 +7,8 @@ mod support;
 use serde_json::{Value, json};
 use support::byok::{Home, json, stderr, stdout};
 use support::fake::{FakeServer, Request};
-use support::wire_anthropic::{self as wire, Answer, WireUsage};
+use support::wire::{Answer, Fake, Usage};
+use support::wire_anthropic as wire;
 
 const KEY: &str = "sk-ant-api03-fake-0123456789abcdefghijKLMN";
 const MODEL: &str = "claude-sonnet-4-5";
@@ -21,7 +22,8 @@ fn home_for(fake: &FakeServer, key: &str) -> Home {
     home
 }
 
-/// An answer with thinking, unicode and cache reads and writes (some with a 1h TTL).
+/// An answer with thinking, unicode and cache reads and writes (some with a 1h TTL): 25
+/// uncached prompt tokens on the wire, 4225 in all.
 fn rich_answer() -> Answer {
     Answer::text(&[
         "The capital",
@@ -30,8 +32,15 @@ fn rich_answer() -> Answer {
         "Paris, «la Ville Lumière» 🗼.",
         "\nSecond line, with \"quotes\" and a \\ backslash.",
     ])
-    .thinking("The user asks a geography question; answer briefly and accurately.")
-    .usage(WireUsage::new(25, 187).cache(3000, 1200, 1000))
+    .thinking(&[
+        "The user asks a geography question;",
+        " answer briefly and accurately.",
+    ])
+    .usage(
+        Usage::new(25 + 3000 + 1200, 187)
+            .cached(3000)
+            .cache_write(1200, 1000),
+    )
 }
 
 fn messages_requests(fake: &FakeServer) -> Vec<Request> {
@@ -42,7 +51,7 @@ fn messages_requests(fake: &FakeServer) -> Vec<Request> {
 }
 
 fn check_usage(out: &Value, answer: &Answer) {
-    let expected = answer.usage.normalised();
+    let expected = answer.usage.expected();
     for field in [
         "input_tokens",
         "output_tokens",
@@ -76,9 +85,14 @@ fn check_success_json(out: &Value, answer: &Answer) {
 
 #[test]
 fn streamed_answer_in_random_small_pieces_gives_exact_text_and_usage() {
-    for (seed, max) in [(1, 1), (7, 5), (42, 17), (99, 64)] {
-        let answer = rich_answer().split(seed, max);
-        let fake = FakeServer::start(wire::handler(KEY, answer.clone()));
+    for max in [None, Some(1), Some(5), Some(17), Some(64)] {
+        let answer = rich_answer();
+        let fake = Fake::anthropic(KEY, answer.clone());
+        let fake = match max {
+            Some(max) => fake.split(max),
+            None => fake,
+        }
+        .server();
         let home = home_for(&fake, KEY);
         let a = home
             .cmd()
@@ -98,8 +112,8 @@ fn streamed_answer_in_random_small_pieces_gives_exact_text_and_usage() {
 
 #[test]
 fn streamed_answer_goes_to_stdout_exactly() {
-    let answer = rich_answer().split(3, 9);
-    let fake = FakeServer::start(wire::handler(KEY, answer.clone()));
+    let answer = rich_answer();
+    let fake = Fake::anthropic(KEY, answer.clone()).split(9).server();
     let home = home_for(&fake, KEY);
     let a = home
         .cmd()
@@ -113,8 +127,10 @@ fn streamed_answer_goes_to_stdout_exactly() {
 
 #[test]
 fn older_message_delta_with_only_output_tokens_keeps_the_input_counts() {
-    let answer = rich_answer().output_only_delta().split(11, 23);
-    let fake = FakeServer::start(wire::handler(KEY, answer.clone()));
+    let answer = rich_answer();
+    let fake = Fake::anthropic(KEY, answer.clone())
+        .output_only_delta()
+        .server();
     let home = home_for(&fake, KEY);
     let a = home
         .cmd()
@@ -127,7 +143,7 @@ fn older_message_delta_with_only_output_tokens_keeps_the_input_counts() {
 #[test]
 fn non_streamed_answer_gives_exact_text_and_usage() {
     let answer = rich_answer();
-    let fake = FakeServer::start(wire::handler(KEY, answer.clone()));
+    let fake = Fake::anthropic(KEY, answer.clone()).server();
     let home = home_for(&fake, KEY);
     let a = home
         .cmd()
@@ -167,8 +183,7 @@ fn non_streamed_answer_gives_exact_text_and_usage() {
 
 #[test]
 fn the_request_carries_key_version_model_max_tokens_and_system() {
-    let answer = Answer::text(&["ok"]);
-    let fake = FakeServer::start(wire::handler(KEY, answer));
+    let fake = Fake::anthropic(KEY, Answer::text(&["ok"])).server();
     let home = home_for(&fake, KEY);
     home.cmd()
         .args(["run", "-m", &format!("anthropic:{MODEL}")])
@@ -212,10 +227,10 @@ fn the_request_carries_key_version_model_max_tokens_and_system() {
 
 #[test]
 fn an_error_event_mid_stream_exits_6_and_keeps_the_partial_text() {
-    let answer = Answer::text(&["Partial ", "answer", " that never ends"])
-        .usage(WireUsage::new(30, 3))
-        .error_after(2, "overloaded_error", "Overloaded");
-    let fake = FakeServer::start(wire::handler(KEY, answer.clone()));
+    let answer = Answer::text(&["Partial ", "answer", " that never ends"]).usage(Usage::new(30, 3));
+    let fake = Fake::anthropic(KEY, answer.clone())
+        .error_after(2, wire::failure("overloaded_error", "Overloaded"))
+        .server();
     let home = home_for(&fake, KEY);
     let a = home
         .cmd()
@@ -228,41 +243,30 @@ fn an_error_event_mid_stream_exits_6_and_keeps_the_partial_text() {
         .assert()
         .code(6);
     assert_eq!(stdout(&a), "Partial answer");
-    assert_eq!(answer.streamed_text(), "Partial answer");
+    assert_eq!(answer.text_through(2), "Partial answer");
     assert!(!stderr(&a).is_empty(), "the failure is explained on stderr");
     assert!(!stderr(&a).contains(KEY));
 }
 
 #[test]
 fn a_stream_that_ends_without_message_stop_exits_6() {
-    let answer = Answer::text(&["Half ", "an ", "answer"]).cut_after(2);
-    let fake = FakeServer::start(wire::handler(KEY, answer.clone()));
+    let answer = Answer::text(&["Half ", "an ", "answer"]);
+    let fake = Fake::anthropic(KEY, answer.clone()).end_after(2).server();
     let home = home_for(&fake, KEY);
     let a = home
         .cmd()
         .args(["run", "-m", &format!("anthropic:{MODEL}"), "Hi"])
         .assert()
         .code(6);
-    assert_eq!(stdout(&a), answer.streamed_text());
+    assert_eq!(stdout(&a), answer.text_through(2));
     assert_eq!(stdout(&a), "Half an ");
 }
 
 #[test]
 fn a_connection_cut_mid_stream_exits_6() {
+    // The text deltas "Cut " and "off ", then the connection drops inside the next event.
     let answer = Answer::text(&["Cut ", "off ", "here", " never"]);
-    // One HTTP chunk per event: message_start, ping, content_block_start, then the text
-    // deltas "Cut " and "off " (with a ping after the second); the connection drops
-    // before "here".
-    let fake = FakeServer::start({
-        let answer = answer.clone();
-        move |req| {
-            let mut reply = wire::respond(req, KEY, &answer);
-            if wire::is_messages(req) && req.body_str().contains("\"stream\":true") {
-                reply = reply.cut_after(6);
-            }
-            reply
-        }
-    });
+    let fake = Fake::anthropic(KEY, answer).cut_after(2).server();
     let home = home_for(&fake, KEY);
     let a = home
         .cmd()
@@ -275,7 +279,7 @@ fn a_connection_cut_mid_stream_exits_6() {
 #[test]
 fn a_wrong_key_is_rejected_with_exit_4_and_not_retried() {
     let wrong = "sk-ant-api03-wrong-ZYXWVUTSRQ9876543210";
-    let fake = FakeServer::start(wire::handler(KEY, Answer::text(&["never"])));
+    let fake = Fake::anthropic(KEY, Answer::text(&["never"])).server();
     let home = home_for(&fake, wrong);
     let a = home
         .cmd()

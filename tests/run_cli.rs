@@ -9,29 +9,15 @@ use std::time::Duration;
 
 use predicates::prelude::*;
 use support::byok::{Home, json, stderr, stdout};
-use support::fake::{FakeServer, Reply};
+use support::fake::FakeServer;
+use support::wire::{Answer, Fake, Usage};
+use support::wire_openai::OpenAi;
 
 const KEY: &str = "sk-test-run-0123456789abcdef";
 
-fn chunk(text: &str) -> String {
-    serde_json::json!({"choices": [{"index": 0, "delta": {"content": text}, "finish_reason": null}], "usage": null}).to_string()
-}
-
-/// An OpenAI-style fake that streams `pieces`, pausing `pause` between them.
-fn streaming_fake(pieces: &'static [&'static str], pause: Duration) -> FakeServer {
-    FakeServer::start(move |_req| {
-        let mut events: Vec<String> = pieces.iter().map(|p| chunk(p)).collect();
-        events.push(
-            r#"{"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null}"#.into(),
-        );
-        events.push(r#"{"choices":[],"usage":{"prompt_tokens":9,"completion_tokens":4}}"#.into());
-        events.push("[DONE]".into());
-        let bodies: Vec<Vec<u8>> = events
-            .iter()
-            .map(|e| Reply::sse_body(&[(None, e.as_str())], "\n\n"))
-            .collect();
-        Reply::stream(200, "text/event-stream", bodies).pause(pause)
-    })
+/// An OpenAI fake expecting `KEY` that streams `pieces`.
+fn streaming(pieces: &[&str]) -> Fake<OpenAi> {
+    Fake::openai(KEY, Answer::text(pieces).usage(Usage::new(9, 4)))
 }
 
 fn home_for(fake: &FakeServer) -> Home {
@@ -55,7 +41,7 @@ fn sent_prompt(fake: &FakeServer) -> String {
 
 #[test]
 fn arguments_and_piped_stdin_make_the_prompt() {
-    let fake = streaming_fake(&["ok"], Duration::ZERO);
+    let fake = streaming(&["ok"]).server();
     let home = home_for(&fake);
     home.cmd()
         .args(["run", "-m", "openai:gpt-4o-mini", "review", "this"])
@@ -80,7 +66,7 @@ fn arguments_and_piped_stdin_make_the_prompt() {
 
 #[test]
 fn an_empty_prompt_is_a_usage_error() {
-    let fake = streaming_fake(&["ok"], Duration::ZERO);
+    let fake = streaming(&["ok"]).server();
     let home = home_for(&fake);
     home.cmd()
         .args(["run", "-m", "openai:gpt-4o-mini"])
@@ -93,7 +79,7 @@ fn an_empty_prompt_is_a_usage_error() {
 
 #[test]
 fn stdout_has_only_the_answer_and_stats_go_to_stderr() {
-    let fake = streaming_fake(&["Hel", "lo"], Duration::ZERO);
+    let fake = streaming(&["Hel", "lo"]).server();
     let home = home_for(&fake);
     let out = home
         .cmd()
@@ -129,7 +115,7 @@ fn stdout_has_only_the_answer_and_stats_go_to_stderr() {
 
 #[test]
 fn json_is_the_whole_run_shape() {
-    let fake = streaming_fake(&["4"], Duration::ZERO);
+    let fake = streaming(&["4"]).server();
     let home = home_for(&fake);
     let v = json(
         &home
@@ -163,7 +149,7 @@ fn json_is_the_whole_run_shape() {
 
 #[test]
 fn an_unknown_model_price_is_null_not_zero() {
-    let fake = streaming_fake(&["x"], Duration::ZERO);
+    let fake = streaming(&["x"]).server();
     let home = home_for(&fake);
     let v = json(
         &home
@@ -184,7 +170,9 @@ fn an_unknown_model_price_is_null_not_zero() {
 
 #[test]
 fn ctrl_c_keeps_the_partial_answer_and_exits_130() {
-    let fake = streaming_fake(&["first ", "second"], Duration::from_secs(30));
+    let fake = streaming(&["first ", "second"])
+        .stall_after(1, Duration::from_secs(30))
+        .server();
     let home = home_for(&fake);
     let mut child = home
         .std_cmd()
@@ -220,10 +208,10 @@ fn ctrl_c_keeps_the_partial_answer_and_exits_130() {
 
 #[test]
 fn a_closed_stdout_pipe_ends_quietly() {
-    let fake = streaming_fake(
-        &["line one\n", "line two\n", "line three\n"],
-        Duration::from_millis(100),
-    );
+    let fake = streaming(&["line one\n", "line two\n", "line three\n"])
+        .per_event()
+        .pause(Duration::from_millis(100))
+        .server();
     let home = home_for(&fake);
     let mut child = home
         .std_cmd()
@@ -270,7 +258,7 @@ fn a_missing_key_names_the_provider_and_the_fix() {
 
 #[test]
 fn without_a_model_the_first_provider_with_a_key_is_used() {
-    let fake = streaming_fake(&["ok"], Duration::ZERO);
+    let fake = streaming(&["ok"]).server();
     let mut home = home_for(&fake);
     home.env("MISTRAL_API_KEY", "sk-mistral-0123456789abcdef")
         .env("BYOK_MISTRAL_BASE_URL", &format!("{}/mistral", fake.url()));
@@ -282,7 +270,8 @@ fn without_a_model_the_first_provider_with_a_key_is_used() {
 
 #[test]
 fn the_vault_key_is_preferred_and_never_printed() {
-    let fake = streaming_fake(&["ok"], Duration::ZERO);
+    // The fake accepts only the vault key, not the environment's.
+    let fake = Fake::openai("sk-vault-key-0123456789abcdef", Answer::text(&["ok"])).server();
     let home = home_for(&fake);
     home.add_key("openai", "sk-vault-key-0123456789abcdef", &["--no-verify"])
         .success();

@@ -8,7 +8,8 @@ mod support;
 use serde_json::{Value, json};
 use support::byok::{Home, json as stdout_json, stderr, stdout};
 use support::fake::FakeServer;
-use support::wire_gemini::{self, Answer, Meta};
+use support::wire::{Answer, Failure, Fake, Usage};
+use support::wire_gemini::{self, Gemini};
 
 const KEY: &str = "AIzaSyFAKE-gemini-key-0123456789abcdef";
 const WRONG_KEY: &str = "AIzaSyWRONG-gemini-key-9876543210zyxw";
@@ -17,9 +18,14 @@ const THOUGHT: &str = "**Weighing the question**\n\nThe user wants a short answe
 /// A thinking answer: two thought summaries, then text in several chunks (with a
 /// non-ASCII character so random splits land inside UTF-8 sequences).
 fn thinking_answer() -> Answer {
-    Answer::new(&["2 + 2 ", "is **4**", ".\n\nNaïvely: ", "four ✓"])
-        .thoughts(&[THOUGHT, "Double-checking: SECRET-THOUGHT again."])
-        .usage(Meta::new(1210, 37).cached(1024).thoughts(52))
+    Answer::text(&["2 + 2 ", "is **4**", ".\n\nNaïvely: ", "four ✓"])
+        .thinking(&[THOUGHT, "Double-checking: SECRET-THOUGHT again."])
+        .usage(Usage::new(1210, 37 + 52).cached(1024).reasoning(52))
+}
+
+/// A fake Gemini expecting `KEY`.
+fn gemini(answer: Answer) -> Fake<Gemini> {
+    Fake::gemini(KEY, answer)
 }
 
 fn home_for(fake: &FakeServer, key: &str) -> Home {
@@ -40,29 +46,31 @@ fn run_json(home: &Home, args: &[&str]) -> assert_cmd::assert::Assert {
         .assert()
 }
 
-fn check_usage(out: &Value, meta: Meta) {
-    assert_eq!(out["usage"], meta.normalised(), "{out}");
-    // Spelled out, so a wrong normalisation reads plainly in a failure.
-    assert_eq!(out["usage"]["input_tokens"], meta.prompt);
-    assert_eq!(out["usage"]["cached_input_tokens"], meta.cached);
+fn check_usage(out: &Value, usage: Usage) {
+    assert_eq!(out["usage"], usage.expected(), "{out}");
+    // Spelled out, so a wrong normalisation reads plainly in a failure: Gemini's
+    // `candidatesTokenCount` (37) leaves out the 52 thinking tokens.
+    assert_eq!(out["usage"]["input_tokens"], 1210);
+    assert_eq!(out["usage"]["cached_input_tokens"], 1024);
     assert_eq!(out["usage"]["cache_write_tokens"], 0);
-    assert_eq!(
-        out["usage"]["output_tokens"],
-        meta.candidates + meta.thoughts
-    );
-    assert_eq!(out["usage"]["reasoning_tokens"], meta.thoughts);
+    assert_eq!(out["usage"]["output_tokens"], 37 + 52);
+    assert_eq!(out["usage"]["reasoning_tokens"], 52);
 }
 
 #[test]
 fn streamed_answer_in_small_pieces_gives_exact_text_and_usage() {
     // Several splits, down to one byte per HTTP chunk (every `\r` apart from its `\n`).
-    for (seed, max) in [(1, 1), (7, 5), (42, 17), (1234, 64)] {
-        let answer = thinking_answer().split(seed, max);
-        let fake = FakeServer::start(wire_gemini::handler(KEY, answer.clone()));
+    for max in [None, Some(1), Some(5), Some(17), Some(64)] {
+        let answer = thinking_answer();
+        let fake = match max {
+            Some(max) => gemini(answer.clone()).split(max),
+            None => gemini(answer.clone()),
+        }
+        .server();
         let home = home_for(&fake, KEY);
         let a = run_json(&home, &["-m", "gemini:gemini-2.5-flash", "What is 2+2?"]).success();
         let out = stdout_json(&a);
-        assert_eq!(out["text"], answer.full_text(), "seed {seed} max {max}");
+        assert_eq!(out["text"], answer.full_text(), "max {max:?}");
         assert!(!stdout(&a).contains("SECRET-THOUGHT"), "thoughts leaked");
         check_usage(&out, answer.usage);
         assert_eq!(out["provider"], "gemini");
@@ -83,8 +91,8 @@ fn streamed_answer_in_small_pieces_gives_exact_text_and_usage() {
 
 #[test]
 fn streamed_answer_goes_to_stdout_exactly() {
-    let answer = thinking_answer().split(99, 3);
-    let fake = FakeServer::start(wire_gemini::handler(KEY, answer.clone()));
+    let answer = thinking_answer();
+    let fake = gemini(answer.clone()).split(3).server();
     let home = home_for(&fake, KEY);
     let a = run(&home, &["-m", "gemini:gemini-2.5-flash", "What is 2+2?"]).success();
     assert_eq!(stdout(&a), answer.full_text());
@@ -95,7 +103,7 @@ fn streamed_answer_goes_to_stdout_exactly() {
 #[test]
 fn unstreamed_answer_gives_exact_text_and_usage() {
     let answer = thinking_answer();
-    let fake = FakeServer::start(wire_gemini::handler(KEY, answer.clone()));
+    let fake = gemini(answer.clone()).server();
     let home = home_for(&fake, KEY);
     let a = run_json(
         &home,
@@ -124,7 +132,7 @@ fn unstreamed_answer_gives_exact_text_and_usage() {
 
 #[test]
 fn the_request_is_what_gemini_expects() {
-    let fake = FakeServer::start(wire_gemini::handler(KEY, thinking_answer()));
+    let fake = gemini(thinking_answer()).server();
     let home = home_for(&fake, KEY);
     run(
         &home,
@@ -179,7 +187,7 @@ fn the_request_is_what_gemini_expects() {
 
 #[test]
 fn google_api_key_is_the_fallback_variable() {
-    let fake = FakeServer::start(wire_gemini::handler(KEY, thinking_answer()));
+    let fake = gemini(thinking_answer()).server();
     let mut home = Home::with_identity();
     home.env("GOOGLE_API_KEY", KEY)
         .env("BYOK_GEMINI_BASE_URL", &fake.url());
@@ -190,21 +198,19 @@ fn google_api_key_is_the_fallback_variable() {
 
 #[test]
 fn an_error_mid_stream_exits_6_keeping_the_partial_text() {
-    let cases = [
-        (wire_gemini::overloaded_body(), "overloaded"),
-        (
-            wire_gemini::error(500, "INTERNAL", "An internal error has occurred."),
-            "internal error",
-        ),
-        (wire_gemini::rate_limited_body(), "quota"),
+    let cases: [(Failure, &str); 3] = [
+        (wire_gemini::overloaded(), "overloaded"),
+        (wire_gemini::internal(), "internal error"),
+        (wire_gemini::rate_limited(), "quota"),
     ];
     for (err, says) in cases {
-        let answer = thinking_answer().error_after(2, err.clone()).split(5, 9);
-        let fake = FakeServer::start(wire_gemini::handler(KEY, answer));
+        let fake = gemini(thinking_answer())
+            .error_after(2, err.clone())
+            .server();
         let home = home_for(&fake, KEY);
         let a = run(&home, &["-m", "gemini:gemini-2.5-flash", "What is 2+2?"]).code(6);
         // The text printed before the failure stays, exactly once.
-        assert_eq!(stdout(&a), "2 + 2 is **4**", "{err}");
+        assert_eq!(stdout(&a), "2 + 2 is **4**", "{err:?}");
         let e = stderr(&a).to_lowercase();
         assert!(e.contains(says), "stderr should say why ({says}): {e}");
         assert!(!e.contains(&KEY.to_lowercase()), "the key was printed");
@@ -214,34 +220,14 @@ fn an_error_mid_stream_exits_6_keeping_the_partial_text() {
 #[test]
 fn a_stream_that_stops_without_finishing_exits_6() {
     // The body ends cleanly, but no chunk carried a finishReason.
-    let answer = thinking_answer().finish_reason(None);
-    let fake = FakeServer::start(wire_gemini::handler(KEY, answer.clone()));
+    let answer = thinking_answer();
+    let fake = gemini(answer.clone()).end_after(4).server();
     let home = home_for(&fake, KEY);
     let a = run(&home, &["-m", "gemini:gemini-2.5-flash", "What is 2+2?"]).code(6);
     assert_eq!(stdout(&a), answer.full_text());
 
-    // The connection drops mid-body: only the first text chunk got through.
-    let answer = thinking_answer();
-    let body = answer.stream_body();
-    let text = std::str::from_utf8(&body).unwrap();
-    let first_text = text.find("2 + 2 ").expect("first text chunk");
-    let end_of_event = first_text + text[first_text..].find("\r\n\r\n").unwrap() + 4;
-    let pieces = vec![
-        body[..end_of_event].to_vec(),
-        body[end_of_event..end_of_event + 30].to_vec(),
-        body[end_of_event + 30..].to_vec(),
-    ];
-    let fake = FakeServer::start(move |req| {
-        let checked = wire_gemini::respond(req, KEY, &[], &answer);
-        match wire_gemini::chat_target(req) {
-            Some((_, m))
-                if m == "streamGenerateContent" && req.header("x-goog-api-key") == Some(KEY) =>
-            {
-                support::fake::Reply::stream(200, "text/event-stream", pieces.clone()).cut_after(2)
-            }
-            _ => checked,
-        }
-    });
+    // The connection drops inside the event after the first text chunk.
+    let fake = gemini(answer).cut_after(1).server();
     let home = home_for(&fake, KEY);
     let a = run(&home, &["-m", "gemini:gemini-2.5-flash", "What is 2+2?"]).code(6);
     assert_eq!(stdout(&a), "2 + 2 ");
@@ -249,7 +235,7 @@ fn a_stream_that_stops_without_finishing_exits_6() {
 
 #[test]
 fn a_wrong_key_exits_4() {
-    let fake = FakeServer::start(wire_gemini::handler(KEY, thinking_answer()));
+    let fake = gemini(thinking_answer()).server();
     let home = home_for(&fake, WRONG_KEY);
     for extra in [&[][..], &["--no-stream"][..]] {
         let a = home
@@ -275,8 +261,7 @@ fn a_wrong_key_exits_4() {
 
 #[test]
 fn a_blocked_prompt_exits_6_saying_why() {
-    let answer = thinking_answer().blocked("SAFETY");
-    let fake = FakeServer::start(wire_gemini::handler(KEY, answer));
+    let fake = gemini(thinking_answer()).blocked("SAFETY").server();
     let home = home_for(&fake, KEY);
     for extra in [&[][..], &["--no-stream"][..]] {
         let a = home

@@ -9,7 +9,8 @@ mod support;
 use serde_json::{Value, json};
 use support::byok::{Home, json, stderr, stdout};
 use support::fake::{FakeServer, Reply, Request};
-use support::wire_ollama::{self as wire, OllamaChat};
+use support::wire::{Answer, Failure, Fake, Usage};
+use support::wire_ollama::{self as wire, Ollama};
 
 const MODEL: &str = "llama3.2:3b";
 const PROMPT: &str = "Why is the sky blue? One sentence.";
@@ -31,15 +32,20 @@ fn run(home: &Home, model: &str, json_out: bool, extra: &[&str]) -> assert_cmd::
         .assert()
 }
 
-fn answer() -> OllamaChat {
-    OllamaChat::new(&[
+fn answer() -> Answer {
+    Answer::text(&[
         "The sky",
         " looks blue",
         " because air scatters",
         " short (blue) wavelengths more — Rayleigh scattering 🌤.",
         "\n\"Quoted\" and a \\ backslash.",
     ])
-    .counts(26, 290)
+    .usage(Usage::new(26, 290))
+}
+
+/// A plain Ollama: no key expected, none accepted.
+fn ollama(answer: Answer) -> Fake<Ollama> {
+    Fake::ollama(None, answer)
 }
 
 fn chat_requests(fake: &FakeServer) -> Vec<Request> {
@@ -49,11 +55,11 @@ fn chat_requests(fake: &FakeServer) -> Vec<Request> {
         .collect()
 }
 
-fn check_json(out: &Value, chat: &OllamaChat, model: &str) {
-    assert_eq!(out["text"], json!(chat.text()), "{out:#}");
+fn check_json(out: &Value, answer: &Answer, model: &str) {
+    assert_eq!(out["text"], json!(answer.full_text()), "{out:#}");
     assert_eq!(out["provider"], "ollama", "{out:#}");
     assert_eq!(out["model"], model, "{out:#}");
-    assert_eq!(out["usage"], chat.expected_usage(), "{out:#}");
+    assert_eq!(out["usage"], answer.usage.expected(), "{out:#}");
     assert_eq!(
         out["cost_usd"].as_f64(),
         Some(0.0),
@@ -85,12 +91,15 @@ fn check_request(req: &Request, model: &str, stream: bool) -> Value {
 
 #[test]
 fn a_model_name_with_a_colon_arrives_intact_and_the_stream_gives_text_and_usage() {
-    for (seed, max) in [(1, 1), (7, 5), (42, 17), (99, 64)] {
-        let chat = answer().split(seed, max);
-        let fake = chat.clone().server();
+    for max in [None, Some(1), Some(5), Some(17), Some(64)] {
+        let fake = match max {
+            Some(max) => ollama(answer()).split(max),
+            None => ollama(answer()),
+        }
+        .server();
         let home = home_for(&fake);
         let out = json(&run(&home, MODEL, true, &[]).success());
-        check_json(&out, &chat, MODEL);
+        check_json(&out, &answer(), MODEL);
         let reqs = chat_requests(&fake);
         assert_eq!(reqs.len(), 1);
         let body = check_request(&reqs[0], MODEL, true);
@@ -100,47 +109,46 @@ fn a_model_name_with_a_colon_arrives_intact_and_the_stream_gives_text_and_usage(
 
 #[test]
 fn a_cached_prompt_has_no_prompt_eval_count_and_counts_zero_input() {
-    let chat = answer()
-        .cached_prompt()
-        .thinking(&["Rayleigh", " scattering, keep it short."])
-        .without_final_newline()
-        .split(3, 6);
-    let done = chat.lines(MODEL).pop().unwrap();
-    assert!(done.get("prompt_eval_count").is_none());
-    let fake = chat.clone().server();
+    let answer = answer()
+        .usage(Usage::new(0, 290))
+        .thinking(&["Rayleigh", " scattering, keep it short."]);
+    let chat = ollama(answer.clone()).no_final_newline().split(6);
+    let done: Value = serde_json::from_slice(&chat.events(MODEL).pop().unwrap()).unwrap();
+    assert_eq!(done["done"], true);
+    assert!(done.get("prompt_eval_count").is_none(), "{done}");
+    let fake = chat.server();
     let home = home_for(&fake);
     let out = json(&run(&home, MODEL, true, &[]).success());
-    check_json(&out, &chat, MODEL);
+    check_json(&out, &answer, MODEL);
     assert_eq!(out["usage"]["input_tokens"], 0);
     assert_eq!(out["usage"]["output_tokens"], 290);
 }
 
 #[test]
 fn streamed_stdout_is_the_answer_exactly_without_thinking() {
-    let chat = answer().thinking(&["hmm, ", "physics"]).split(11, 3);
-    let fake = chat.clone().server();
+    let answer = answer().thinking(&["hmm, ", "physics"]);
+    let fake = ollama(answer.clone()).split(3).server();
     let home = home_for(&fake);
     let a = run(&home, MODEL, false, &[]).success();
-    assert_eq!(stdout(&a), chat.text());
+    assert_eq!(stdout(&a), answer.full_text());
 }
 
 #[test]
 fn non_streamed_sends_stream_false_and_reads_the_single_object() {
-    let chat = answer().thinking(&["considering"]);
-    let fake = chat.clone().server();
+    let answer = answer().thinking(&["considering"]);
+    let fake = ollama(answer.clone()).server();
     let home = home_for(&fake);
     let out = json(&run(&home, MODEL, true, &["--no-stream"]).success());
-    check_json(&out, &chat, MODEL);
+    check_json(&out, &answer, MODEL);
     check_request(&chat_requests(&fake)[0], MODEL, false);
 
     let a = run(&home, MODEL, false, &["--no-stream"]).success();
-    assert_eq!(stdout(&a), chat.text());
+    assert_eq!(stdout(&a), answer.full_text());
 }
 
 #[test]
 fn system_prompt_and_token_limit_go_in_messages_and_options() {
-    let chat = answer();
-    let fake = chat.clone().server();
+    let fake = ollama(answer()).server();
     let home = home_for(&fake);
     run(
         &home,
@@ -162,7 +170,9 @@ fn system_prompt_and_token_limit_go_in_messages_and_options() {
 
 #[test]
 fn a_model_that_was_never_pulled_exits_6_and_names_it() {
-    let fake = FakeServer::start(|_| wire::model_not_found("llama9"));
+    let fake = ollama(answer())
+        .fail_with(wire::model_not_found("llama9"))
+        .server();
     let home = home_for(&fake);
     let a = run(&home, "llama9", false, &[]).code(6);
     assert_eq!(stdout(&a), "");
@@ -173,7 +183,9 @@ fn a_model_that_was_never_pulled_exits_6_and_names_it() {
 
 #[test]
 fn a_server_error_exits_6_with_ollamas_message() {
-    let fake = FakeServer::start(|_| wire::server_error("llama runner process has terminated"));
+    let fake = ollama(answer())
+        .fail_with(wire::server_error("llama runner process has terminated"))
+        .server();
     let home = home_for(&fake);
     let a = run(&home, MODEL, false, &[]).code(6);
     assert!(
@@ -185,38 +197,29 @@ fn a_server_error_exits_6_with_ollamas_message() {
 
 #[test]
 fn an_error_line_mid_stream_exits_6_keeping_the_text_already_printed() {
-    let chat = answer().thinking(&["thinking first"]);
+    let answer = answer().thinking(&["thinking first"]);
     let msg = "an error was encountered while running the model: unexpected EOF";
-    let fake = {
-        let chat = chat.clone();
-        FakeServer::start(move |_| wire::stream_then_error(&chat, MODEL, 2, msg))
-    };
+    let fake = ollama(answer.clone())
+        .error_after(2, Failure::new(500, "", msg))
+        .server();
     let home = home_for(&fake);
     let a = run(&home, MODEL, false, &[]).code(6);
-    assert_eq!(stdout(&a), chat.pieces[..2].concat());
+    assert_eq!(stdout(&a), answer.text_through(2));
     assert!(stderr(&a).contains("unexpected EOF"), "{}", stderr(&a));
 }
 
 #[test]
 fn a_stream_cut_mid_way_exits_6_keeping_the_text_already_printed() {
-    let chat = answer();
-    let fake = {
-        let chat = chat.clone();
-        FakeServer::start(move |_| wire::cut_stream(&chat, MODEL, 3))
-    };
+    let fake = ollama(answer()).cut_after(3).server();
     let home = home_for(&fake);
     let a = run(&home, MODEL, false, &[]).code(6);
-    assert_eq!(stdout(&a), chat.pieces[..3].concat());
+    assert_eq!(stdout(&a), answer().text_through(3));
     assert!(stderr(&a).contains("ollama"), "{}", stderr(&a));
 }
 
 #[test]
 fn a_body_that_ends_without_a_done_line_exits_6() {
-    let chat = answer();
-    let fake = {
-        let chat = chat.clone();
-        FakeServer::start(move |_| wire::ends_without_done(&chat, MODEL, 2))
-    };
+    let fake = ollama(answer()).end_after(2).server();
     let home = home_for(&fake);
     let a = run(&home, MODEL, true, &[]).code(6);
     assert!(stderr(&a).contains("ollama"), "{}", stderr(&a));
@@ -225,10 +228,12 @@ fn a_body_that_ends_without_a_done_line_exits_6() {
 #[test]
 fn a_stream_sent_with_content_length_works() {
     // A stream whose HTTP body is sent with Content-Length (some proxies buffer).
-    let chat = answer();
-    let body = chat.ndjson(MODEL);
-    let fake = FakeServer::start(move |_| Reply::bytes(200, wire::NDJSON, body.clone()));
+    let chat = ollama(answer());
+    let body = chat.body(MODEL);
+    let fake = chat
+        .fail_with(Reply::bytes(200, wire::NDJSON, body))
+        .server();
     let home = home_for(&fake);
     let out = json(&run(&home, MODEL, true, &[]).success());
-    check_json(&out, &chat, MODEL);
+    check_json(&out, &answer(), MODEL);
 }

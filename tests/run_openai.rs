@@ -8,7 +8,8 @@ mod support;
 use serde_json::{Value, json};
 use support::byok::{Home, json, stderr, stdout};
 use support::fake::{FakeServer, Reply, Request};
-use support::wire_openai::{self as wire, Flavor, OpenAiChat};
+use support::wire::{Answer, Failure, Fake, Usage};
+use support::wire_openai::{self as wire, Flavor, OpenAi};
 
 const OPENAI_KEY: &str = "sk-proj-fake0123456789abcdefghijklmnopqrstuvwxyzAB";
 const OPENROUTER_KEY: &str = "sk-or-v1-fake0123456789abcdef0123456789abcdef0123456789abcdef01";
@@ -87,20 +88,18 @@ fn pieces() -> Vec<&'static str> {
     ]
 }
 
-/// Each flavour with the usage details its provider really reports.
-fn rich(flavor: Flavor) -> OpenAiChat {
-    match flavor {
-        Flavor::OpenAi => OpenAiChat::openai(&pieces())
-            .usage(1234, 321)
-            .cached(1024)
-            .reasoning_tokens(192),
-        Flavor::OpenRouter => OpenAiChat::openrouter(&pieces())
-            .reasoning(&["The user wants", " a flourish."])
-            .usage(57, 48)
-            .reasoning_tokens(12)
-            .cost(0.00012345),
-        Flavor::Mistral => OpenAiChat::mistral(&pieces()).usage(22, 31),
-    }
+/// Each flavour with the usage details its provider really reports, expecting its key.
+fn rich(flavor: Flavor) -> Fake<OpenAi> {
+    let answer = match flavor {
+        Flavor::OpenAi => {
+            Answer::text(&pieces()).usage(Usage::new(1234, 321).cached(1024).reasoning(192))
+        }
+        Flavor::OpenRouter => Answer::text(&pieces())
+            .thinking(&["The user wants", " a flourish."])
+            .usage(Usage::new(57, 48).reasoning(12).cost(0.00012345)),
+        Flavor::Mistral => Answer::text(&pieces()).usage(Usage::new(22, 31)),
+    };
+    Fake::flavored(flavor, target(flavor).key, answer)
 }
 
 const FLAVORS: [Flavor; 3] = [Flavor::OpenAi, Flavor::OpenRouter, Flavor::Mistral];
@@ -112,8 +111,8 @@ fn chat_requests(fake: &FakeServer) -> Vec<Request> {
         .collect()
 }
 
-fn check_usage(out: &Value, chat: &OpenAiChat) {
-    let expected = chat.expected_usage();
+fn check_usage(out: &Value, chat: &Fake<OpenAi>) {
+    let expected = chat.answer.usage.expected();
     for field in [
         "input_tokens",
         "output_tokens",
@@ -124,14 +123,14 @@ fn check_usage(out: &Value, chat: &OpenAiChat) {
         assert_eq!(
             out["usage"][field], expected[field],
             "{:?}: usage.{field} in {out:#}",
-            chat.flavor
+            chat.wire.flavor
         );
     }
 }
 
-fn check_success_json(out: &Value, chat: &OpenAiChat) {
-    let t = target(chat.flavor);
-    assert_eq!(out["text"], json!(chat.text()), "{out:#}");
+fn check_success_json(out: &Value, chat: &Fake<OpenAi>) {
+    let t = target(chat.wire.flavor);
+    assert_eq!(out["text"], json!(chat.answer.full_text()), "{out:#}");
     assert_eq!(out["provider"], t.id, "{out:#}");
     assert_eq!(out["model"], t.model, "{out:#}");
     check_usage(out, chat);
@@ -145,9 +144,13 @@ fn check_success_json(out: &Value, chat: &OpenAiChat) {
     for field in ["cost_usd", "cost_source", "route"] {
         assert!(out.get(field).is_some(), "no {field} in {out:#}");
     }
-    if chat.flavor == Flavor::OpenRouter {
+    if chat.wire.flavor == Flavor::OpenRouter {
         assert_eq!(out["cost_source"], "provider", "{out:#}");
-        assert_eq!(out["cost_usd"], json!(chat.cost.unwrap()), "{out:#}");
+        assert_eq!(
+            out["cost_usd"],
+            json!(chat.answer.usage.cost.unwrap()),
+            "{out:#}"
+        );
     } else {
         assert_ne!(out["cost_source"], "provider", "{out:#}");
     }
@@ -181,8 +184,11 @@ fn check_request(req: &Request, flavor: Flavor) -> Value {
 #[test]
 fn every_flavour_streamed_in_random_small_pieces_gives_exact_text_and_usage() {
     for flavor in FLAVORS {
-        for (seed, max) in [(1, 1), (7, 5), (42, 17), (99, 64)] {
-            let chat = rich(flavor).split(seed, max);
+        for max in [None, Some(1), Some(5), Some(17), Some(64)] {
+            let chat = match max {
+                Some(max) => rich(flavor).split(max),
+                None => rich(flavor),
+            };
             let fake = chat.clone().server();
             let home = home_for(&fake, flavor);
             let a = run(&home, flavor, true, &[]).success();
@@ -204,11 +210,11 @@ fn every_flavour_streamed_in_random_small_pieces_gives_exact_text_and_usage() {
 #[test]
 fn streamed_stdout_is_the_answer_exactly() {
     for flavor in FLAVORS {
-        let chat = rich(flavor).split(3, 4);
+        let chat = rich(flavor).split(4);
         let fake = chat.clone().server();
         let home = home_for(&fake, flavor);
         let a = run(&home, flavor, false, &[]).success();
-        assert_eq!(stdout(&a), chat.text(), "{flavor:?}");
+        assert_eq!(stdout(&a), chat.answer.full_text(), "{flavor:?}");
         // The reasoning deltas (OpenRouter) are never answer text.
         assert!(!stdout(&a).contains("flourish."), "{flavor:?}");
     }
@@ -218,12 +224,12 @@ fn streamed_stdout_is_the_answer_exactly() {
 fn openai_usage_chunk_with_empty_choices_after_the_finish_reason() {
     // The pitfall case on its own: every chunk has `"usage": null`, the usage-only chunk
     // has `"choices": []`, cached and reasoning tokens are inside the totals.
-    let chat = OpenAiChat::openai(&["4"])
-        .usage(2006, 300)
-        .cached(1920)
-        .reasoning_tokens(256)
-        .split(5, 3);
-    let body = String::from_utf8(chat.sse("gpt-4o-mini", true)).unwrap();
+    let chat = Fake::openai(
+        OPENAI_KEY,
+        Answer::text(&["4"]).usage(Usage::new(2006, 300).cached(1920).reasoning(256)),
+    )
+    .split(3);
+    let body = String::from_utf8(chat.body("gpt-4o-mini")).unwrap();
     assert!(body.contains("\"usage\":null"));
     assert!(body.contains("\"choices\":[]"));
     assert!(body.ends_with("data: [DONE]\n\n"));
@@ -240,10 +246,11 @@ fn openai_usage_chunk_with_empty_choices_after_the_finish_reason() {
 
 #[test]
 fn openrouter_cost_arrives_after_the_finish_reason_chunk() {
-    let chat = OpenAiChat::openrouter(&["Hi", "!"])
-        .usage(10, 2)
-        .cost(0.000042);
-    let body = String::from_utf8(chat.sse("openai/gpt-4o-mini", false)).unwrap();
+    let chat = Fake::openrouter(
+        OPENROUTER_KEY,
+        Answer::text(&["Hi", "!"]).usage(Usage::new(10, 2).cost(0.000042)),
+    );
+    let body = String::from_utf8(chat.body("openai/gpt-4o-mini")).unwrap();
     assert!(body.contains(": OPENROUTER PROCESSING\n\n"));
     let finish = body.find("\"finish_reason\":\"stop\"").unwrap();
     let cost = body.find("\"cost\":").unwrap();
@@ -260,9 +267,11 @@ fn openrouter_cost_arrives_after_the_finish_reason_chunk() {
 
 #[test]
 fn mistral_usage_on_the_finish_reason_chunk() {
-    let chat = OpenAiChat::mistral(&["Bonjour", " !"])
-        .usage(9, 4)
-        .split(0, 0);
+    let chat = Fake::mistral(
+        MISTRAL_KEY,
+        Answer::text(&["Bonjour", " !"]).usage(Usage::new(9, 4)),
+    )
+    .per_event();
     let fake = chat.clone().server();
     let home = home_for(&fake, Flavor::Mistral);
     let out = json(&run(&home, Flavor::Mistral, true, &[]).success());
@@ -287,7 +296,7 @@ fn non_streamed_answers_give_exact_text_and_usage() {
 
         // And on stdout, exactly the answer.
         let a = run(&home, flavor, false, &["--no-stream"]).success();
-        assert_eq!(stdout(&a), chat.text(), "{flavor:?}");
+        assert_eq!(stdout(&a), chat.answer.full_text(), "{flavor:?}");
     }
 }
 
@@ -325,9 +334,19 @@ fn system_prompt_and_token_limit_travel_in_each_providers_field() {
     }
 }
 
-/// A fake that answers every chat request with `reply`.
-fn failing(reply: Reply) -> FakeServer {
-    FakeServer::start(move |_| reply.clone())
+/// A fake expecting the flavour's key that answers every chat request with `reply`.
+fn failing(flavor: Flavor, reply: Reply) -> FakeServer {
+    rich(flavor).fail_with(reply).server()
+}
+
+/// A fake expecting another key than the one byok has.
+fn expecting_another_key(flavor: Flavor) -> FakeServer {
+    Fake::flavored(
+        flavor,
+        "sk-another-key-0123456789abcdefghijklmnop",
+        Answer::text(&["never"]),
+    )
+    .server()
 }
 
 fn assert_no_secret(a: &assert_cmd::assert::Assert, key: &str) {
@@ -337,7 +356,8 @@ fn assert_no_secret(a: &assert_cmd::assert::Assert, key: &str) {
 
 #[test]
 fn openai_bad_key_exits_4_without_echoing_the_key() {
-    let fake = failing(wire::invalid_api_key(OPENAI_KEY));
+    // The fake's 401 quotes back the key byok sent, as OpenAI does.
+    let fake = expecting_another_key(Flavor::OpenAi);
     let home = home_for(&fake, Flavor::OpenAi);
     let a = run(&home, Flavor::OpenAi, false, &[]).code(4);
     assert_eq!(stdout(&a), "");
@@ -351,7 +371,7 @@ fn openai_bad_key_exits_4_without_echoing_the_key() {
 
 #[test]
 fn openai_insufficient_quota_exits_4() {
-    let fake = failing(wire::insufficient_quota());
+    let fake = failing(Flavor::OpenAi, wire::insufficient_quota());
     let home = home_for(&fake, Flavor::OpenAi);
     let a = run(&home, Flavor::OpenAi, false, &[]).code(4);
     let err = stderr(&a);
@@ -362,7 +382,7 @@ fn openai_insufficient_quota_exits_4() {
 
 #[test]
 fn openai_server_error_exits_6() {
-    let fake = failing(wire::server_error());
+    let fake = failing(Flavor::OpenAi, wire::server_error());
     let home = home_for(&fake, Flavor::OpenAi);
     let a = run(&home, Flavor::OpenAi, false, &[]).code(6);
     let err = stderr(&a);
@@ -373,7 +393,7 @@ fn openai_server_error_exits_6() {
 
 #[test]
 fn openai_rate_limit_exits_6() {
-    let fake = failing(wire::rate_limited(20));
+    let fake = failing(Flavor::OpenAi, wire::rate_limited(20));
     let home = home_for(&fake, Flavor::OpenAi);
     let a = run(&home, Flavor::OpenAi, false, &[]).code(6);
     let err = stderr(&a);
@@ -383,7 +403,7 @@ fn openai_rate_limit_exits_6() {
 
 #[test]
 fn mistral_401_without_an_error_object_exits_4() {
-    let fake = failing(wire::mistral_unauthorized());
+    let fake = expecting_another_key(Flavor::Mistral);
     let home = home_for(&fake, Flavor::Mistral);
     let a = run(&home, Flavor::Mistral, false, &[]).code(4);
     let err = stderr(&a);
@@ -394,11 +414,13 @@ fn mistral_401_without_an_error_object_exits_4() {
 
 #[test]
 fn openrouter_without_credit_exits_4_and_unknown_key_exits_4() {
-    for (reply, needle) in [
-        (wire::openrouter_no_credit(), "Insufficient credits"),
-        (wire::openrouter_unauthorized(), "User not found"),
+    for (fake, needle) in [
+        (
+            failing(Flavor::OpenRouter, wire::openrouter_no_credit()),
+            "Insufficient credits",
+        ),
+        (expecting_another_key(Flavor::OpenRouter), "User not found"),
     ] {
-        let fake = failing(reply);
         let home = home_for(&fake, Flavor::OpenRouter);
         let a = run(&home, Flavor::OpenRouter, false, &[]).code(4);
         let err = stderr(&a);
@@ -409,7 +431,7 @@ fn openrouter_without_credit_exits_4_and_unknown_key_exits_4() {
 
 #[test]
 fn an_unknown_model_exits_6_and_names_it() {
-    let fake = failing(wire::model_not_found("gpt-4o-mini"));
+    let fake = failing(Flavor::OpenAi, wire::model_not_found("gpt-4o-mini"));
     let home = home_for(&fake, Flavor::OpenAi);
     let a = run(&home, Flavor::OpenAi, false, &[]).code(6);
     assert!(stderr(&a).contains("gpt-4o-mini"), "{}", stderr(&a));
@@ -418,38 +440,32 @@ fn an_unknown_model_exits_6_and_names_it() {
 #[test]
 fn a_stream_cut_mid_way_exits_6_keeping_the_text_already_printed() {
     for flavor in FLAVORS {
-        let chat = rich(flavor);
-        let t = target(flavor);
-        // The role chunk, the reasoning chunks and two answer pieces, then nothing.
-        let n = 1 + chat.reasoning.len() + 2;
-        let fake = failing(wire::cut_stream(&chat, t.model, n));
+        // Two answer pieces, then the connection drops inside the next event.
+        let chat = rich(flavor).cut_after(2);
+        let fake = chat.clone().server();
         let home = home_for(&fake, flavor);
         let a = run(&home, flavor, false, &[]).code(6);
-        assert_eq!(
-            stdout(&a),
-            format!("{}{}", chat.pieces[0], chat.pieces[1]),
-            "{flavor:?}"
-        );
+        assert_eq!(stdout(&a), chat.answer.text_through(2), "{flavor:?}");
         let err = stderr(&a);
-        assert!(err.contains(t.id), "{err}");
+        assert!(err.contains(target(flavor).id), "{err}");
     }
 }
 
 #[test]
 fn an_error_event_mid_stream_exits_6_keeping_the_text_already_printed() {
     for flavor in FLAVORS {
-        let chat = rich(flavor);
-        let t = target(flavor);
-        let fake = failing(wire::stream_then_error(
-            &chat,
-            t.model,
+        let chat = rich(flavor).error_after(
             3,
-            "Provider returned error: upstream disconnected",
-            "server_error",
-        ));
+            Failure::new(
+                500,
+                "server_error",
+                "Provider returned error: upstream disconnected",
+            ),
+        );
+        let fake = chat.clone().server();
         let home = home_for(&fake, flavor);
         let a = run(&home, flavor, false, &[]).code(6);
-        assert_eq!(stdout(&a), chat.pieces[..3].concat(), "{flavor:?}");
+        assert_eq!(stdout(&a), chat.answer.text_through(3), "{flavor:?}");
         let err = stderr(&a);
         assert!(err.contains("upstream disconnected"), "{flavor:?}: {err}");
     }

@@ -8,11 +8,12 @@ mod support;
 
 use serde_json::{Value, json};
 use support::byok::{Home, json as stdout_json, stderr, stdout};
-use support::fake::{FakeServer, Reply, Request};
-use support::wire_anthropic::{self, WireUsage};
-use support::wire_gemini::{self, Meta};
-use support::wire_ollama::{self, OllamaChat};
-use support::wire_openai::{self, Flavor, OpenAiChat};
+use support::fake::{FakeServer, Request};
+use support::wire::{Answer, Fake, Usage, sse_event};
+use support::wire_anthropic::{self, Anthropic};
+use support::wire_gemini::{self, Gemini};
+use support::wire_ollama::Ollama;
+use support::wire_openai::OpenAi;
 
 const OPENAI_KEY: &str = "sk-proj-edges0123456789abcdefghijklmnopqrstuvwxyz";
 const OPENROUTER_KEY: &str = "sk-or-v1-edges0123456789abcdef0123456789abcdef0123456789ab";
@@ -52,6 +53,22 @@ fn gemini_home(fake: &FakeServer) -> Home {
     home.env("GEMINI_API_KEY", GEMINI_KEY)
         .env("BYOK_GEMINI_BASE_URL", &fake.url());
     home
+}
+
+fn openai(answer: Answer) -> Fake<OpenAi> {
+    Fake::openai(OPENAI_KEY, answer)
+}
+
+fn anthropic(answer: Answer) -> Fake<Anthropic> {
+    Fake::anthropic(ANTHROPIC_KEY, answer)
+}
+
+fn gemini(answer: Answer) -> Fake<Gemini> {
+    Fake::gemini(GEMINI_KEY, answer)
+}
+
+fn ollama(answer: Answer) -> Fake<Ollama> {
+    Fake::ollama(None, answer)
 }
 
 fn ollama_home(fake: &FakeServer) -> Home {
@@ -124,13 +141,13 @@ fn ledger_calls(home: &Home) -> Vec<CallRow> {
 #[test]
 fn impossible_openai_counts_are_unknown_not_zero_streamed_and_whole() {
     for bad in impossible_counts() {
-        let chat = OpenAiChat::openai(&["Bonjour", " !"])
-            .usage(40, 12)
+        let answer = Answer::text(&["Bonjour", " !"])
+            .usage(Usage::new(40, 12))
             .usage_patch(json!({"completion_tokens": bad}));
-        let fake = chat.clone().server();
+        let fake = openai(answer.clone()).server();
         let home = openai_home(&fake);
         let a = run(&home, "openai:gpt-4o-mini", true, &[]).success();
-        assert_eq!(stdout_json(&a)["text"], chat.text());
+        assert_eq!(stdout_json(&a)["text"], answer.full_text());
         check_unknown(&a, &format!("streamed {bad}"), false);
         let a = run(&home, "openai:gpt-4o-mini", true, &["--no-stream"]).success();
         check_unknown(&a, &format!("whole {bad}"), false);
@@ -143,19 +160,20 @@ fn impossible_openai_counts_are_unknown_not_zero_streamed_and_whole() {
         }
     }
     // An empty answer with an impossible usage is not a refused request costing 0.
-    let chat = OpenAiChat::openai(&[])
+    let fake = openai(Answer::text(&[]).usage_patch(json!({"prompt_tokens": -40})))
         .no_choices()
-        .usage_patch(json!({"prompt_tokens": -40}));
-    let fake = chat.server();
+        .server();
     let home = openai_home(&fake);
     for extra in [&[][..], &["--no-stream"][..]] {
         let a = run(&home, "openai:gpt-4o-mini", true, extra).success();
         check_unknown(&a, &format!("no choices {extra:?}"), false);
     }
     // A count nested in the details is checked too.
-    let chat = OpenAiChat::openai(&["x"])
-        .usage_patch(json!({"prompt_tokens_details": {"cached_tokens": 2_000_000_000u64}}));
-    let fake = chat.server();
+    let fake = openai(
+        Answer::text(&["x"])
+            .usage_patch(json!({"prompt_tokens_details": {"cached_tokens": 2_000_000_000u64}})),
+    )
+    .server();
     let home = openai_home(&fake);
     check_unknown(
         &run(&home, "openai:gpt-4o-mini", true, &[]).success(),
@@ -166,10 +184,12 @@ fn impossible_openai_counts_are_unknown_not_zero_streamed_and_whole() {
 
 #[test]
 fn null_where_a_count_belongs_is_just_absent() {
-    let chat = OpenAiChat::openai(&["ok"])
-        .usage(40, 12)
-        .usage_patch(json!({"completion_tokens": null}));
-    let fake = chat.server();
+    let fake = openai(
+        Answer::text(&["ok"])
+            .usage(Usage::new(40, 12))
+            .usage_patch(json!({"completion_tokens": null})),
+    )
+    .server();
     let home = openai_home(&fake);
     let a = run(&home, "openai:gpt-4o-mini", true, &[]).success();
     let out = stdout_json(&a);
@@ -182,10 +202,10 @@ fn null_where_a_count_belongs_is_just_absent() {
 #[test]
 fn impossible_counts_are_unknown_on_anthropic_gemini_and_ollama() {
     for bad in [json!(-5), json!(2.5), json!("12"), json!(u64::MAX)] {
-        let answer = wire_anthropic::Answer::text(&["Hel", "lo"])
-            .usage(WireUsage::new(25, 12))
+        let answer = Answer::text(&["Hel", "lo"])
+            .usage(Usage::new(25, 12))
             .usage_patch(json!({"output_tokens": bad}));
-        let fake = FakeServer::start(wire_anthropic::handler(ANTHROPIC_KEY, answer.clone()));
+        let fake = anthropic(answer).server();
         let home = anthropic_home(&fake);
         let a = run(&home, "anthropic:claude-haiku-4-5", true, &[]).success();
         assert_eq!(stdout_json(&a)["text"], "Hello");
@@ -193,10 +213,10 @@ fn impossible_counts_are_unknown_on_anthropic_gemini_and_ollama() {
         let a = run(&home, "anthropic:claude-haiku-4-5", true, &["--no-stream"]).success();
         check_unknown(&a, &format!("anthropic whole {bad}"), false);
 
-        let answer = wire_gemini::Answer::new(&["Hel", "lo"])
-            .usage(Meta::new(8, 2))
+        let answer = Answer::text(&["Hel", "lo"])
+            .usage(Usage::new(8, 2))
             .usage_patch(json!({"candidatesTokenCount": bad}));
-        let fake = FakeServer::start(wire_gemini::handler(GEMINI_KEY, answer));
+        let fake = gemini(answer).server();
         let home = gemini_home(&fake);
         let a = run(&home, "gemini:gemini-2.5-flash", true, &[]).success();
         assert_eq!(stdout_json(&a)["text"], "Hello");
@@ -204,8 +224,8 @@ fn impossible_counts_are_unknown_on_anthropic_gemini_and_ollama() {
         let a = run(&home, "gemini:gemini-2.5-flash", true, &["--no-stream"]).success();
         check_unknown(&a, &format!("gemini whole {bad}"), false);
 
-        let chat = OllamaChat::new(&["Hel", "lo"]).counts_patch(json!({"eval_count": bad}));
-        let fake = chat.server();
+        let fake =
+            ollama(Answer::text(&["Hel", "lo"]).usage_patch(json!({"eval_count": bad}))).server();
         let home = ollama_home(&fake);
         let a = run(&home, "ollama:llama3.2", true, &[]).success();
         assert_eq!(stdout_json(&a)["text"], "Hello");
@@ -215,12 +235,12 @@ fn impossible_counts_are_unknown_on_anthropic_gemini_and_ollama() {
     }
     // Counts each below the limit whose normalised sum is above it (Anthropic adds the
     // cache reads back into the input).
-    let answer = wire_anthropic::Answer::text(&["x"]).usage(WireUsage::new(25, 1).cache(
-        900_000_000,
-        900_000_000,
-        0,
-    ));
-    let fake = FakeServer::start(wire_anthropic::handler(ANTHROPIC_KEY, answer));
+    let answer = Answer::text(&["x"]).usage(
+        Usage::new(25 + 1_800_000_000, 1)
+            .cached(900_000_000)
+            .cache_write(900_000_000, 0),
+    );
+    let fake = anthropic(answer).server();
     let home = anthropic_home(&fake);
     let a = run(&home, "anthropic:claude-haiku-4-5", true, &[]).success();
     check_unknown(&a, "anthropic sum", false);
@@ -231,12 +251,12 @@ fn a_u64_max_report_neither_opens_nor_closes_a_budget() {
     let fake = FakeServer::start(|req: &Request| {
         let body = req.body_json();
         let prompt = body["messages"][0]["content"].as_str().unwrap_or("");
-        let chat = OpenAiChat::openai(&["ok"]).usage(20, 10);
+        let answer = Answer::text(&["ok"]).usage(Usage::new(20, 10));
         if prompt.contains("huge") {
-            chat.usage_patch(json!({"prompt_tokens": u64::MAX, "completion_tokens": u64::MAX, "total_tokens": u64::MAX}))
+            openai(answer.usage_patch(json!({"prompt_tokens": u64::MAX, "completion_tokens": u64::MAX, "total_tokens": u64::MAX})))
                 .reply_to(req)
         } else {
-            chat.reply_to(req)
+            openai(answer).reply_to(req)
         }
     });
     let home = openai_home(&fake);
@@ -273,8 +293,11 @@ fn a_u64_max_report_neither_opens_nor_closes_a_budget() {
 #[test]
 fn an_openrouter_cost_that_cannot_be_a_price_is_ignored() {
     for bad in [json!(-0.5), json!(1e6), json!("NaN")] {
-        let chat = OpenAiChat::openrouter(&["Hi"]).usage_patch(json!({ "cost": bad }));
-        let fake = chat.server();
+        let fake = Fake::openrouter(
+            OPENROUTER_KEY,
+            Answer::text(&["Hi"]).usage_patch(json!({ "cost": bad })),
+        )
+        .server();
         let mut home = Home::with_identity();
         home.env("OPENROUTER_API_KEY", OPENROUTER_KEY).env(
             "BYOK_OPENROUTER_BASE_URL",
@@ -293,8 +316,11 @@ fn an_openrouter_cost_that_cannot_be_a_price_is_ignored() {
         assert_eq!(out["usage"]["input_tokens"], 12, "{out:#}");
     }
     // A sane cost is still the provider's.
-    let chat = OpenAiChat::openrouter(&["Hi"]).cost(0.25);
-    let fake = chat.server();
+    let fake = Fake::openrouter(
+        OPENROUTER_KEY,
+        Answer::text(&["Hi"]).usage(Usage::new(12, 1).cost(0.25)),
+    )
+    .server();
     let mut home = Home::with_identity();
     home.env("OPENROUTER_API_KEY", OPENROUTER_KEY).env(
         "BYOK_OPENROUTER_BASE_URL",
@@ -313,16 +339,13 @@ const BIG: usize = 17 * 1024 * 1024;
 fn an_sse_event_over_16_mib_fails_keeping_the_text_so_far() {
     // A well-formed chunk, just too big; the stream then ends normally. Read whole, it
     // would be a success.
-    let fake = FakeServer::start(|req: &Request| {
-        let chat = OpenAiChat::openai(&["Hello", "WORLD"]);
-        let mut events = chat.events("gpt-4o-mini", true);
-        let huge = json!({"id": "c", "object": "chat.completion.chunk", "choices": [
-            {"index": 0, "delta": {"content": "x".repeat(BIG)}, "finish_reason": null}]});
-        // role chunk, "Hello", then the huge one, then "WORLD", the finish and usage.
-        events.insert(2, huge.to_string());
-        let _ = req;
-        wire_openai::stream_reply(Flavor::OpenAi, &events, 0, 0)
-    });
+    let chat = openai(Answer::text(&["Hello", "WORLD"]));
+    let mut events = chat.events("gpt-4o-mini");
+    let huge = json!({"id": "c", "object": "chat.completion.chunk", "choices": [
+        {"index": 0, "delta": {"content": "x".repeat(BIG)}, "finish_reason": null}]});
+    // role chunk, "Hello", then the huge one, then "WORLD", the finish and usage.
+    events.insert(2, sse_event(None, &huge.to_string(), "\n\n"));
+    let fake = chat.send_events(events).server();
     let home = openai_home(&fake);
     let a = run(&home, "openai:gpt-4o-mini", false, &[]).code(6);
     assert_eq!(stdout(&a), "Hello");
@@ -337,17 +360,14 @@ fn an_sse_event_over_16_mib_fails_keeping_the_text_so_far() {
 
 #[test]
 fn an_ndjson_line_over_16_mib_fails_keeping_the_text_so_far() {
-    let fake = FakeServer::start(|req: &Request| {
-        let chat = OllamaChat::new(&["Hello", "WORLD"]);
-        let mut lines = chat.line_bytes("llama3.2");
-        let mut huge = json!({"model": "llama3.2", "message": {"role": "assistant", "content": "x".repeat(BIG)}, "done": false})
-            .to_string()
-            .into_bytes();
-        huge.push(b'\n');
-        lines.insert(1, huge);
-        let _ = req;
-        Reply::stream(200, wire_ollama::NDJSON, lines)
-    });
+    let chat = ollama(Answer::text(&["Hello", "WORLD"]));
+    let mut lines = chat.events("llama3.2");
+    let mut huge = json!({"model": "llama3.2", "message": {"role": "assistant", "content": "x".repeat(BIG)}, "done": false})
+        .to_string()
+        .into_bytes();
+    huge.push(b'\n');
+    lines.insert(1, huge);
+    let fake = chat.send_events(lines).server();
     let home = ollama_home(&fake);
     let a = run(&home, "ollama:llama3.2", false, &[]).code(6);
     assert_eq!(stdout(&a), "Hello");
@@ -361,53 +381,47 @@ fn a_last_event_without_its_blank_line_still_counts_on_every_sse_wire() {
     // OpenAI-compatible: a server that sends no `[DONE]` and closes right after the
     // usage chunk; the usage is in that last event. And one whose `[DONE]` has no blank
     // line after it.
-    for (chat, what) in [
+    let answer = Answer::text(&["Hel", "lo"]).usage(Usage::new(40, 12));
+    for (fake, what) in [
         (
-            OpenAiChat::openai(&["Hel", "lo"])
-                .usage(40, 12)
-                .no_done()
-                .no_final_blank_line(),
+            openai(answer.clone()).no_done().no_final_newline(),
             "no [DONE]",
         ),
-        (
-            OpenAiChat::openai(&["Hel", "lo"])
-                .usage(40, 12)
-                .no_final_blank_line()
-                .split(3, 4),
-            "[DONE]",
-        ),
+        (openai(answer.clone()).no_final_newline().split(4), "[DONE]"),
     ] {
-        let fake = chat.clone().server();
+        let fake = fake.server();
         let home = openai_home(&fake);
         let a = run(&home, "openai:gpt-4o-mini", true, &[]).success();
         let out = stdout_json(&a);
         assert_eq!(out["text"], "Hello", "{what}");
-        assert_eq!(out["usage"], chat.expected_usage(), "{what}: {out:#}");
+        assert_eq!(out["usage"], answer.usage.expected(), "{what}: {out:#}");
         assert!(out["cost_usd"].is_number(), "{what}: {out:#}");
     }
 
     // Anthropic: `message_stop` is the last event.
-    let answer = wire_anthropic::Answer::text(&["Hel", "lo"])
-        .usage(WireUsage::new(25, 12))
-        .no_final_blank_line();
-    for a in [answer.clone(), answer.clone().split(5, 3)] {
-        let fake = FakeServer::start(wire_anthropic::handler(ANTHROPIC_KEY, a.clone()));
+    let answer = Answer::text(&["Hel", "lo"]).usage(Usage::new(25, 12));
+    for fake in [
+        anthropic(answer.clone()).no_final_newline(),
+        anthropic(answer.clone()).no_final_newline().split(3),
+    ] {
+        let fake = fake.server();
         let home = anthropic_home(&fake);
         let out = stdout_json(&run(&home, "anthropic:claude-haiku-4-5", true, &[]).success());
         assert_eq!(out["text"], "Hello");
-        assert_eq!(out["usage"], a.usage.normalised(), "{out:#}");
+        assert_eq!(out["usage"], answer.usage.expected(), "{out:#}");
     }
 
     // Gemini: the chunk with `finishReason` (and the final usage) is the last event.
-    let answer = wire_gemini::Answer::new(&["Hel", "lo"])
-        .usage(Meta::new(8, 20).thoughts(5))
-        .no_final_blank_line();
-    for a in [answer.clone(), answer.clone().split(11, 6)] {
-        let fake = FakeServer::start(wire_gemini::handler(GEMINI_KEY, a.clone()));
+    let answer = Answer::text(&["Hel", "lo"]).usage(Usage::new(8, 25).reasoning(5));
+    for fake in [
+        gemini(answer.clone()).no_final_newline(),
+        gemini(answer.clone()).no_final_newline().split(6),
+    ] {
+        let fake = fake.server();
         let home = gemini_home(&fake);
         let out = stdout_json(&run(&home, "gemini:gemini-2.5-flash", true, &[]).success());
         assert_eq!(out["text"], "Hello");
-        assert_eq!(out["usage"], a.usage.normalised(), "{out:#}");
+        assert_eq!(out["usage"], answer.usage.expected(), "{out:#}");
     }
 }
 
@@ -418,18 +432,19 @@ fn a_bare_gemini_error_mid_stream_fails_keeping_the_text() {
     let message = "The model is overloaded. Please try again later.";
     let pieces = ["The answer ", "is ", "forty", "-two."];
     // Mid-answer, and after the chunk that carried `finishReason`: a failure either way.
-    for (after, split) in [(2, None), (4, None), (4, Some((9, 5)))] {
-        let mut answer = wire_gemini::Answer::new(&pieces)
-            .bare_error_after(after, wire_gemini::overloaded_body());
-        if let Some((seed, max)) = split {
-            answer = answer.split(seed, max);
+    for (after, max) in [(2, None), (4, None), (4, Some(5))] {
+        let mut fake = gemini(Answer::text(&pieces))
+            .bare_errors()
+            .error_after(after, wire_gemini::overloaded());
+        if let Some(max) = max {
+            fake = fake.split(max);
         }
-        let body = String::from_utf8_lossy(&answer.stream_body()).into_owned();
+        let body = String::from_utf8_lossy(&fake.body("gemini-2.5-flash")).into_owned();
         assert!(
             body.contains("\n{\n  \"error\": {\n") && !body.contains("data: {\"error\""),
             "the error is written bare, over several lines: {body}"
         );
-        let fake = FakeServer::start(wire_gemini::handler(GEMINI_KEY, answer));
+        let fake = fake.server();
         let home = gemini_home(&fake);
         let a = run(&home, "gemini:gemini-2.5-flash", false, &[]).code(6);
         assert_eq!(stdout(&a), pieces[..after].concat(), "after {after}");
@@ -443,20 +458,12 @@ fn a_bare_gemini_error_mid_stream_fails_keeping_the_text() {
 fn an_error_object_in_a_200_stream_fails_on_every_wire() {
     // OpenAI-style: `data: {"error": {…}}` after the finish_reason chunk, before the
     // usage and `[DONE]`.
-    let fake = FakeServer::start(|req: &Request| {
-        let chat = OpenAiChat::openai(&["Hel", "lo"]);
-        let mut events = chat.events("gpt-4o-mini", true);
-        let err = wire_openai::error_event(
-            &chat,
-            "gpt-4o-mini",
-            "The server had an error",
-            "server_error",
-        );
-        let at = events.len() - 2;
-        events.insert(at, err.to_string());
-        let _ = req;
-        wire_openai::stream_reply(Flavor::OpenAi, &events, 0, 0)
-    });
+    let chat = openai(Answer::text(&["Hel", "lo"]));
+    let mut events = chat.events("gpt-4o-mini");
+    let err = json!({"error": {"message": "The server had an error", "type": "server_error", "param": null, "code": "server_error"}});
+    let at = events.len() - 2;
+    events.insert(at, sse_event(None, &err.to_string(), "\n\n"));
+    let fake = chat.send_events(events).server();
     let home = openai_home(&fake);
     let a = run(&home, "openai:gpt-4o-mini", false, &[]).code(6);
     assert_eq!(stdout(&a), "Hello");
@@ -467,47 +474,23 @@ fn an_error_object_in_a_200_stream_fails_on_every_wire() {
     );
 
     // Anthropic: an `error` event, and an error object written without a type of its own.
-    let answer = wire_anthropic::Answer::text(&["Hel", "lo", "!"]).error_after(
-        2,
-        "overloaded_error",
-        "Overloaded",
-    );
-    let fake = FakeServer::start(wire_anthropic::handler(ANTHROPIC_KEY, answer));
+    let fake = anthropic(Answer::text(&["Hel", "lo", "!"]))
+        .error_after(2, wire_anthropic::failure("overloaded_error", "Overloaded"))
+        .server();
     let home = anthropic_home(&fake);
     let a = run(&home, "anthropic:claude-haiku-4-5", false, &[]).code(6);
     assert_eq!(stdout(&a), "Hello");
     assert!(stderr(&a).contains("Overloaded"), "{}", stderr(&a));
 
-    let fake = FakeServer::start(|req: &Request| {
-        let answer = wire_anthropic::Answer::text(&["Hel", "lo", "!"]);
-        let mut events: Vec<(Option<String>, String)> = answer
-            .events("claude-haiku-4-5")
-            .into_iter()
-            .map(|(e, d)| (Some(e), d))
-            .collect();
-        let at = events
-            .iter()
-            .position(|(e, _)| e.as_deref() == Some("content_block_stop"))
-            .unwrap();
-        events.insert(
-            at,
-            (
-                None,
-                json!({"error": {"type": "api_error", "message": "Internal upstream failure"}})
-                    .to_string(),
-            ),
-        );
-        let pairs: Vec<(Option<&str>, &str)> = events
-            .iter()
-            .map(|(e, d)| (e.as_deref(), d.as_str()))
-            .collect();
-        let _ = req;
-        Reply::stream(
-            200,
-            wire_anthropic::SSE_CONTENT_TYPE,
-            vec![Reply::sse_body(&pairs, "\n\n")],
-        )
-    });
+    let chat = anthropic(Answer::text(&["Hel", "lo", "!"]));
+    let mut events = chat.events("claude-haiku-4-5");
+    let at = events
+        .iter()
+        .position(|e| String::from_utf8_lossy(e).starts_with("event: content_block_stop"))
+        .unwrap();
+    let untyped = json!({"error": {"type": "api_error", "message": "Internal upstream failure"}});
+    events.insert(at, sse_event(None, &untyped.to_string(), "\n\n"));
+    let fake = chat.send_events(events).server();
     let home = anthropic_home(&fake);
     let a = run(&home, "anthropic:claude-haiku-4-5", false, &[]).code(6);
     assert_eq!(stdout(&a), "Hello!");
@@ -518,11 +501,9 @@ fn an_error_object_in_a_200_stream_fails_on_every_wire() {
     );
 
     // Gemini: an error chunk after the `finishReason` chunk.
-    let answer = wire_gemini::Answer::new(&["Hel", "lo"]).error_after(
-        2,
-        wire_gemini::error(500, "INTERNAL", "An internal error has occurred."),
-    );
-    let fake = FakeServer::start(wire_gemini::handler(GEMINI_KEY, answer));
+    let fake = gemini(Answer::text(&["Hel", "lo"]))
+        .error_after(2, wire_gemini::internal())
+        .server();
     let home = gemini_home(&fake);
     let a = run(&home, "gemini:gemini-2.5-flash", false, &[]).code(6);
     assert_eq!(stdout(&a), "Hello");
@@ -534,17 +515,18 @@ fn an_error_object_in_a_200_stream_fails_on_every_wire() {
 #[test]
 fn interleaved_choices_answer_with_choice_zero_and_sum_the_usage() {
     // Three choices; usage counts all three (OpenAI reports the sum).
-    let chat = OpenAiChat::openai(&["Paris", " is", " the capital."])
-        .choices(3)
-        .usage(30, 3 * 9);
-    for c in [chat.clone(), chat.clone().split(21, 9)] {
-        let fake = c.clone().server();
+    let answer = Answer::text(&["Paris", " is", " the capital."]).usage(Usage::new(30, 3 * 9));
+    for c in [
+        openai(answer.clone()).choices(3),
+        openai(answer.clone()).choices(3).split(9),
+    ] {
+        let fake = c.server();
         let home = openai_home(&fake);
         let a = run(&home, "openai:gpt-4o-mini", false, &[]).success();
         assert_eq!(stdout(&a), "Paris is the capital.");
         let out = stdout_json(&run(&home, "openai:gpt-4o-mini", true, &[]).success());
         assert_eq!(out["text"], "Paris is the capital.");
-        assert_eq!(out["usage"], c.expected_usage(), "{out:#}");
+        assert_eq!(out["usage"], answer.usage.expected(), "{out:#}");
         assert_eq!(out["usage"]["output_tokens"], 27);
         let out = stdout_json(&run(&home, "openai:gpt-4o-mini", true, &["--no-stream"]).success());
         assert_eq!(out["text"], "Paris is the capital.");
@@ -554,19 +536,16 @@ fn interleaved_choices_answer_with_choice_zero_and_sum_the_usage() {
 
 #[test]
 fn anthropic_thinking_tokens_are_reasoning_tokens() {
-    let usage = WireUsage::new(25, 300).cache(100, 0, 0).thinking(220);
-    let answer = wire_anthropic::Answer::text(&["Forty", "-two."])
-        .thinking("Let me count.")
+    let usage = Usage::new(125, 300).cached(100).reasoning(220);
+    let answer = Answer::text(&["Forty", "-two."])
+        .thinking(&["Let me count."])
         .usage(usage);
-    let fake = FakeServer::start(wire_anthropic::handler(
-        ANTHROPIC_KEY,
-        answer.clone().split(3, 7),
-    ));
+    let fake = anthropic(answer).split(7).server();
     let home = anthropic_home(&fake);
     for extra in [&[][..], &["--no-stream"][..]] {
         let out = stdout_json(&run(&home, "anthropic:claude-sonnet-4-5", true, extra).success());
         assert_eq!(out["text"], "Forty-two.");
-        assert_eq!(out["usage"], usage.normalised(), "{extra:?}: {out:#}");
+        assert_eq!(out["usage"], usage.expected(), "{extra:?}: {out:#}");
         assert_eq!(out["usage"]["reasoning_tokens"], 220);
         assert_eq!(out["usage"]["output_tokens"], 300);
     }
@@ -574,8 +553,8 @@ fn anthropic_thinking_tokens_are_reasoning_tokens() {
 
 #[test]
 fn an_answer_with_no_choices_but_usage_is_empty_costed_and_warned() {
-    let chat = OpenAiChat::openai(&[]).usage(40, 0).no_choices();
-    let fake = chat.clone().server();
+    let answer = Answer::text(&[]).usage(Usage::new(40, 0));
+    let fake = openai(answer.clone()).no_choices().server();
     let home = openai_home(&fake);
     for extra in [&[][..], &["--no-stream"][..]] {
         let a = run(&home, "openai:gpt-4o-mini", false, extra).success();
@@ -588,7 +567,7 @@ fn an_answer_with_no_choices_but_usage_is_empty_costed_and_warned() {
         let a = run(&home, "openai:gpt-4o-mini", true, extra).success();
         let out = stdout_json(&a);
         assert_eq!(out["text"], "", "{out:#}");
-        assert_eq!(out["usage"], chat.expected_usage(), "{extra:?}: {out:#}");
+        assert_eq!(out["usage"], answer.usage.expected(), "{extra:?}: {out:#}");
         assert!(out["cost_usd"].as_f64().is_some_and(|c| c > 0.0), "{out:#}");
     }
     for (status, input, _, cost, _) in ledger_calls(&home) {

@@ -303,6 +303,9 @@ type Handler = Box<dyn Fn(&Request) -> Reply + Send + Sync>;
 /// State shared between the server handle, the acceptor and connections.
 struct Shared {
     handler: Handler,
+    /// The name of the test that started the server: its threads carry it, so code
+    /// running in a handler knows which test it serves (see [`test_name`]).
+    test: String,
     stopped: AtomicBool,
     state: Mutex<State>,
     /// Notified whenever `state` changes (for the `wait_for_*` helpers).
@@ -371,6 +374,7 @@ impl FakeServer {
         let addr = listener.local_addr().expect("fake server: local_addr");
         let shared = Arc::new(Shared {
             handler: Box::new(handler),
+            test: test_name(),
             stopped: AtomicBool::new(false),
             state: Mutex::new(State::default()),
             changed: Condvar::new(),
@@ -378,7 +382,7 @@ impl FakeServer {
         });
         let for_acceptor = Arc::clone(&shared);
         let acceptor = thread::Builder::new()
-            .name("fake-server-accept".into())
+            .name(shared.test.clone())
             .spawn(move || accept_loop(listener, for_acceptor))
             .expect("fake server: spawn acceptor");
         FakeServer {
@@ -505,7 +509,7 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         };
         let for_conn = Arc::clone(&shared);
         let handle = thread::Builder::new()
-            .name("fake-server-conn".into())
+            .name(shared.test.clone())
             .spawn(move || Conn::new(stream, for_conn).serve())
             .expect("fake server: spawn connection thread");
         let mut conns = lock(&shared.conns);
@@ -513,6 +517,13 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         conns.retain(|h| !h.is_finished());
         conns.push(handle);
     }
+}
+
+/// The name of the running test: libtest runs each test on a thread named after it, and
+/// a fake server's threads take the name of the test that started it, so a handler
+/// gets the same answer as the test itself.
+pub fn test_name() -> String {
+    thread::current().name().unwrap_or("main").to_owned()
 }
 
 /// Refusal of a port: a port that was free a moment ago and has no listener.

@@ -5,6 +5,7 @@
 pub mod byok;
 pub mod fake;
 pub mod providers;
+pub mod wire;
 pub mod wire_anthropic;
 pub mod wire_gemini;
 pub mod wire_ollama;

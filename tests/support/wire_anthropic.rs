@@ -1,267 +1,180 @@
-//! A faithful fake of Anthropic's messages API (`POST {base}/v1/messages`), for the
-//! std-only server in `fake.rs`. Data-driven: an [`Answer`] says what the model "says"
-//! (text pieces, an optional thinking block, the wire usage, how the stream ends) and
-//! the functions here turn it into the exact bodies Anthropic sends: a `message` JSON
-//! object, or an SSE stream with `message_start` (usage with a placeholder
-//! `output_tokens`), `ping`s between events, a thinking block with its signature, text
-//! deltas, a cumulative `message_delta` usage and `message_stop`.
+//! Anthropic's messages API (`POST {base}/v1/messages`): the renderer behind
+//! `Fake::anthropic` (see `wire.rs` for the answer, chunking, faults and key check) and
+//! Anthropic's error answers. A streamed answer is `message_start` (usage with a
+//! placeholder `output_tokens`), `ping`s between events, a thinking block with its
+//! signature, text deltas, a cumulative `message_delta` usage and `message_stop`; the
+//! wire's `input_tokens` leave out cache reads and writes. The key travels in
+//! `x-api-key` beside `anthropic-version`; a wrong one is a 401 `authentication_error`.
 //!
 //! ```ignore
-//! let answer = Answer::text(&["Hel", "lo"]).usage(WireUsage::new(25, 12).cache(3000, 1200, 1000));
-//! let fake = FakeServer::start(wire_anthropic::handler(KEY, answer.clone().split(7, 5)));
-//! // ... run byok against fake.url(), then compare with answer.full_text() and
-//! // answer.usage.normalised()
+//! let answer = Answer::text(&["Hel", "lo"]).usage(Usage::new(4225, 12).cached(3000).cache_write(1200, 1000));
+//! let fake = Fake::anthropic(KEY, answer.clone()).server();
+//! // … run byok against fake.url(), then compare with answer.usage.expected()
 //! ```
-
-use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use super::fake::{Reply, Request};
+use super::wire::{
+    Answer, Call, Event, Failure, Fake, Wire, foreign_credential, key_in_url, sse_event,
+};
 
 pub const API_VERSION: &str = "2023-06-01";
 pub const SSE_CONTENT_TYPE: &str = "text/event-stream; charset=utf-8";
 
-/// Anthropic's usage counters as the wire carries them: `input` EXCLUDES the cache reads
-/// and writes; `output` includes thinking.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct WireUsage {
-    pub input: u64,
-    pub output: u64,
-    pub cache_read: u64,
-    pub cache_creation: u64,
-    /// The part of `cache_creation` written with a one-hour lifetime.
-    pub cache_creation_1h: u64,
-    /// Thinking tokens, part of `output`, as newer models report them apart in
-    /// `output_tokens_details.thinking_tokens` (0 leaves the field out).
-    pub thinking: u64,
-}
+const MESSAGE_ID: &str = "msg_01XFDUDYJgAACzvnptvVoYEL";
+const REQUEST_ID: &str = "req_011CSHoEeqs5C35K2UUqR7Fy";
+const SIGNATURE: &str = "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds";
 
-impl WireUsage {
-    pub fn new(input: u64, output: u64) -> WireUsage {
-        WireUsage {
-            input,
-            output,
-            ..WireUsage::default()
-        }
-    }
-
-    /// Adds cache reads and writes (`creation_1h` of the writes with a one-hour TTL).
-    pub fn cache(mut self, read: u64, creation: u64, creation_1h: u64) -> WireUsage {
-        assert!(creation_1h <= creation, "1h writes are part of all writes");
-        self.cache_read = read;
-        self.cache_creation = creation;
-        self.cache_creation_1h = creation_1h;
-        self
-    }
-
-    /// `thinking` of the `output` tokens were thinking, reported apart.
-    pub fn thinking(mut self, thinking: u64) -> WireUsage {
-        assert!(thinking <= self.output, "thinking is part of the output");
-        self.thinking = thinking;
-        self
-    }
-
-    /// The `usage` object of a message and of `message_start` (with `output` replaced by
-    /// the placeholder the stream sends).
-    fn object(&self, output: u64) -> Value {
-        let mut u = self.object_without_details(output);
-        if self.thinking > 0 && output == self.output {
-            u["output_tokens_details"] = json!({"thinking_tokens": self.thinking});
-        }
-        u
-    }
-
-    fn object_without_details(&self, output: u64) -> Value {
-        json!({
-            "input_tokens": self.input,
-            "cache_creation_input_tokens": self.cache_creation,
-            "cache_read_input_tokens": self.cache_read,
-            "cache_creation": {
-                "ephemeral_5m_input_tokens": self.cache_creation - self.cache_creation_1h,
-                "ephemeral_1h_input_tokens": self.cache_creation_1h,
-            },
-            "output_tokens": output,
-            "service_tier": "standard",
-        })
-    }
-
-    pub fn to_json(self) -> Value {
-        self.object(self.output)
-    }
-
-    /// What byok must report for this usage (the `usage` of `--json`, DESIGN.md §2):
-    /// every prompt token counted in `input_tokens`; reasoning only as far as the wire
-    /// reports thinking tokens apart.
-    pub fn normalised(&self) -> Value {
-        json!({
-            "input_tokens": self.input + self.cache_read + self.cache_creation,
-            "output_tokens": self.output,
-            "cached_input_tokens": self.cache_read,
-            "cache_write_tokens": self.cache_creation,
-            "reasoning_tokens": self.thinking,
-        })
-    }
-}
-
-/// How a stream ends.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum End {
-    /// `content_block_stop`, `message_delta`, `message_stop`.
-    Normal,
-    /// After this many text deltas, an `error` event (type, message); nothing after it.
-    ErrorAfter(usize, String, String),
-    /// After this many text deltas the body simply ends (cleanly, at the HTTP level)
-    /// without `message_delta` / `message_stop`. For an abrupt TCP cut use
-    /// [`Reply::cut_after`] on [`Answer::stream_reply`] instead.
-    CutAfter(usize),
-}
-
-/// What the fake model answers, and how.
-#[derive(Clone, Debug)]
-pub struct Answer {
-    /// The answer text, as the `text_delta`s that carry it.
-    pub pieces: Vec<String>,
-    /// A thinking block before the text (never answer text).
-    pub thinking: Option<String>,
-    pub usage: WireUsage,
-    pub stop_reason: String,
-    pub end: End,
+/// The renderer, with the option only this wire has.
+#[derive(Clone, Debug, Default)]
+pub struct Anthropic {
     /// `message_delta.usage` with only `output_tokens` (the older shape) instead of every
     /// counter.
     pub output_only_delta: bool,
-    /// Send the stream body in pseudo-random pieces `(seed, max size)` (see
-    /// [`Reply::split_random`]) instead of one HTTP chunk per event.
-    pub split: Option<(u64, usize)>,
-    /// Wait between HTTP chunks of a stream.
-    pub pause: Option<Duration>,
-    /// Fields merged into every `usage` object as they are (e.g. a negative count).
-    pub usage_patch: Option<Value>,
-    /// Whether the last event is followed by its blank line.
-    pub final_blank_line: bool,
 }
 
-impl Answer {
-    /// An answer made of these text deltas, with a small plain usage.
-    pub fn text(pieces: &[&str]) -> Answer {
-        Answer {
-            pieces: pieces.iter().map(|p| p.to_string()).collect(),
-            thinking: None,
-            usage: WireUsage::new(12, pieces.len().max(1) as u64),
-            stop_reason: "end_turn".into(),
-            end: End::Normal,
-            output_only_delta: false,
-            split: None,
-            pause: None,
-            usage_patch: None,
-            final_blank_line: true,
+impl Fake<Anthropic> {
+    pub fn anthropic(key: &str, answer: Answer) -> Self {
+        Fake::build(Anthropic::default(), Some(key), answer)
+    }
+
+    /// See [`Anthropic::output_only_delta`].
+    pub fn output_only_delta(mut self) -> Self {
+        self.wire.output_only_delta = true;
+        self
+    }
+}
+
+impl Anthropic {
+    /// The `usage` object of a message and of `message_start` (`output` is the
+    /// placeholder there): `input_tokens` without the cache, as Anthropic counts.
+    fn usage(&self, answer: &Answer, output: u64, details: bool) -> Value {
+        let u = &answer.usage;
+        u.assert_fits("Anthropic", true, true, true);
+        let mut v = json!({
+            "input_tokens": u.input - u.cached - u.cache_write,
+            "cache_creation_input_tokens": u.cache_write,
+            "cache_read_input_tokens": u.cached,
+            "cache_creation": {
+                "ephemeral_5m_input_tokens": u.cache_write - u.cache_write_1h,
+                "ephemeral_1h_input_tokens": u.cache_write_1h,
+            },
+            "output_tokens": output,
+            "service_tier": "standard",
+        });
+        if details && u.reasoning > 0 {
+            v["output_tokens_details"] = json!({"thinking_tokens": u.reasoning});
         }
+        answer.patched(v)
     }
 
-    pub fn thinking(mut self, thinking: &str) -> Answer {
-        self.thinking = Some(thinking.into());
-        self
+    /// `message_delta`'s usage: cumulative and final.
+    fn delta_usage(&self, answer: &Answer) -> Value {
+        let u = &answer.usage;
+        let mut v = if self.output_only_delta {
+            json!({"output_tokens": u.output})
+        } else {
+            json!({
+                "input_tokens": u.input - u.cached - u.cache_write,
+                "cache_creation_input_tokens": u.cache_write,
+                "cache_read_input_tokens": u.cached,
+                "output_tokens": u.output,
+            })
+        };
+        if u.reasoning > 0 {
+            v["output_tokens_details"] = json!({"thinking_tokens": u.reasoning});
+        }
+        answer.patched(v)
+    }
+}
+
+impl Wire for Anthropic {
+    fn name(&self) -> &'static str {
+        "anthropic"
     }
 
-    pub fn usage(mut self, usage: WireUsage) -> Answer {
-        self.usage = usage;
-        self
-    }
-
-    pub fn stop_reason(mut self, reason: &str) -> Answer {
-        self.stop_reason = reason.into();
-        self
-    }
-
-    /// An `error` event of `kind` (e.g. `overloaded_error`) after `n` text deltas.
-    pub fn error_after(mut self, n: usize, kind: &str, message: &str) -> Answer {
-        self.end = End::ErrorAfter(n, kind.into(), message.into());
-        self
-    }
-
-    /// The body ends after `n` text deltas, without `message_stop`.
-    pub fn cut_after(mut self, n: usize) -> Answer {
-        self.end = End::CutAfter(n);
-        self
-    }
-
-    pub fn output_only_delta(mut self) -> Answer {
-        self.output_only_delta = true;
-        self
-    }
-
-    pub fn split(mut self, seed: u64, max: usize) -> Answer {
-        self.split = Some((seed, max));
-        self
-    }
-
-    pub fn pause(mut self, d: Duration) -> Answer {
-        self.pause = Some(d);
-        self
-    }
-
-    /// Merge `fields` into every usage object (the message's, `message_start`'s and
-    /// `message_delta`'s), e.g. `json!({"output_tokens": -5})`.
-    pub fn usage_patch(mut self, fields: Value) -> Answer {
-        self.usage_patch = Some(fields);
-        self
-    }
-
-    /// The connection closes right after `message_stop`'s data line, with no blank line.
-    pub fn no_final_blank_line(mut self) -> Answer {
-        self.final_blank_line = false;
-        self
-    }
-
-    fn patched(&self, mut usage: Value) -> Value {
-        if let Some(Value::Object(patch)) = &self.usage_patch {
-            for (k, v) in patch {
-                usage[k] = v.clone();
+    /// The version header and exactly `expected` in `x-api-key` are required (a wrong or
+    /// missing key, or a key in another header, gets 401 `authentication_error`); the body
+    /// must have `model`, `max_tokens` ≥ 1 and `messages`, and a string or list `system`.
+    fn check(&self, req: &Request, expected: Option<&str>) -> Result<Call, Reply> {
+        if !is_messages(req) {
+            return Err(error_reply(
+                "not_found_error",
+                &format!("Not found: {}", req.path_only()),
+            ));
+        }
+        if let Some(refusal) = key_in_url(req, expected) {
+            return Err(refusal);
+        }
+        if req.header("anthropic-version") != Some(API_VERSION) {
+            return Err(error_reply(
+                "invalid_request_error",
+                "anthropic-version: header is required",
+            ));
+        }
+        match req.header("x-api-key") {
+            None => {
+                return Err(error_reply(
+                    "authentication_error",
+                    "x-api-key header is required",
+                ));
+            }
+            Some(k) if Some(k) != expected => {
+                return Err(error_reply("authentication_error", "invalid x-api-key"));
+            }
+            Some(_) => {}
+        }
+        if let Some(h) = foreign_credential(req, "x-api-key") {
+            return Err(error_reply(
+                "authentication_error",
+                &format!("{h}: a key where Anthropic takes none"),
+            ));
+        }
+        let Ok(body) = serde_json::from_slice::<Value>(&req.body) else {
+            return Err(error_reply(
+                "invalid_request_error",
+                "There was an issue with the request body: not valid JSON",
+            ));
+        };
+        for field in ["model", "max_tokens", "messages"] {
+            if body.get(field).is_none() {
+                return Err(error_reply(
+                    "invalid_request_error",
+                    &format!("{field}: Field required"),
+                ));
             }
         }
-        usage
-    }
-
-    /// The whole answer text.
-    pub fn full_text(&self) -> String {
-        self.pieces.concat()
-    }
-
-    /// The text a client has received when the stream fails or is cut (the whole text
-    /// for a normal end).
-    pub fn streamed_text(&self) -> String {
-        match &self.end {
-            End::Normal => self.full_text(),
-            End::ErrorAfter(n, ..) | End::CutAfter(n) => {
-                self.pieces.iter().take(*n).map(String::as_str).collect()
-            }
+        if body["max_tokens"].as_u64().is_none_or(|n| n < 1) {
+            return Err(error_reply(
+                "invalid_request_error",
+                "max_tokens: Input should be greater than or equal to 1",
+            ));
         }
-    }
-
-    /// The non-streaming answer: a `message` object.
-    pub fn complete_body(&self, model: &str) -> Value {
-        let mut content = Vec::new();
-        if let Some(t) = &self.thinking {
-            content.push(json!({"type": "thinking", "thinking": t, "signature": SIGNATURE}));
+        if body
+            .get("system")
+            .is_some_and(|s| !s.is_string() && !s.is_array())
+        {
+            return Err(error_reply(
+                "invalid_request_error",
+                "system: Input should be a valid string",
+            ));
         }
-        content.push(json!({"type": "text", "text": self.full_text()}));
-        json!({
-            "id": MESSAGE_ID,
-            "type": "message",
-            "role": "assistant",
-            "model": model,
-            "content": content,
-            "stop_reason": self.stop_reason,
-            "stop_sequence": null,
-            "usage": self.patched(self.usage.to_json()),
+        Ok(Call {
+            model: body["model"].as_str().unwrap_or("").to_string(),
+            stream: body["stream"].as_bool() == Some(true),
+            include_usage: true,
         })
     }
 
-    /// The SSE events `(event name, data)` of the streamed answer.
-    pub fn events(&self, model: &str) -> Vec<(String, String)> {
-        let mut out: Vec<(String, Value)> = Vec::new();
-        let ev = |out: &mut Vec<(String, Value)>, name: &str, data: Value| {
-            out.push((name.to_string(), data))
+    fn events(&self, answer: &Answer, call: &Call, _finished: bool) -> Vec<Event> {
+        let model = answer.model.as_deref().unwrap_or(&call.model);
+        let mut out = Vec::new();
+        let ev = |out: &mut Vec<Event>, name: &str, data: Value, text: Option<usize>| {
+            out.push(Event {
+                bytes: sse_event(Some(name), &data.to_string(), "\n\n"),
+                text,
+            })
         };
         ev(
             &mut out,
@@ -270,37 +183,38 @@ impl Answer {
                 "id": MESSAGE_ID, "type": "message", "role": "assistant", "model": model,
                 "content": [], "stop_reason": null, "stop_sequence": null,
                 // output_tokens here is a placeholder, replaced by message_delta's.
-                "usage": self.patched(self.usage.object(1)),
+                "usage": self.usage(answer, 1, false),
             }}),
+            None,
         );
-        ev(&mut out, "ping", json!({"type": "ping"}));
+        ev(&mut out, "ping", json!({"type": "ping"}), None);
         let mut index = 0;
-        if let Some(t) = &self.thinking {
+        if !answer.thinking.is_empty() {
             ev(
                 &mut out,
                 "content_block_start",
                 json!({"type": "content_block_start", "index": index, "content_block": {"type": "thinking", "thinking": "", "signature": ""}}),
+                None,
             );
-            let mid = t
-                .char_indices()
-                .nth(t.chars().count() / 2)
-                .map_or(0, |(i, _)| i);
-            for part in [&t[..mid], &t[mid..]] {
+            for part in &answer.thinking {
                 ev(
                     &mut out,
                     "content_block_delta",
                     json!({"type": "content_block_delta", "index": index, "delta": {"type": "thinking_delta", "thinking": part}}),
+                    None,
                 );
             }
             ev(
                 &mut out,
                 "content_block_delta",
                 json!({"type": "content_block_delta", "index": index, "delta": {"type": "signature_delta", "signature": SIGNATURE}}),
+                None,
             );
             ev(
                 &mut out,
                 "content_block_stop",
                 json!({"type": "content_block_stop", "index": index}),
+                None,
             );
             index += 1;
         }
@@ -308,124 +222,75 @@ impl Answer {
             &mut out,
             "content_block_start",
             json!({"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}}),
+            None,
         );
-        for (i, piece) in self.pieces.iter().enumerate() {
-            match &self.end {
-                End::ErrorAfter(n, kind, message) if *n == i => {
-                    ev(&mut out, "error", error_body(kind, message));
-                    return strings(out);
-                }
-                End::CutAfter(n) if *n == i => return strings(out),
-                _ => {}
-            }
+        for (i, piece) in answer.text.iter().enumerate() {
             ev(
                 &mut out,
                 "content_block_delta",
                 json!({"type": "content_block_delta", "index": index, "delta": {"type": "text_delta", "text": piece}}),
+                Some(i),
             );
             if i % 2 == 1 {
-                ev(&mut out, "ping", json!({"type": "ping"}));
+                ev(&mut out, "ping", json!({"type": "ping"}), None);
             }
-        }
-        match &self.end {
-            End::ErrorAfter(_, kind, message) => {
-                ev(&mut out, "error", error_body(kind, message));
-                return strings(out);
-            }
-            End::CutAfter(_) => return strings(out),
-            End::Normal => {}
         }
         ev(
             &mut out,
             "content_block_stop",
             json!({"type": "content_block_stop", "index": index}),
+            None,
         );
-        let u = &self.usage;
-        let mut delta_usage = if self.output_only_delta {
-            json!({"output_tokens": u.output})
-        } else {
-            json!({
-                "input_tokens": u.input,
-                "cache_creation_input_tokens": u.cache_creation,
-                "cache_read_input_tokens": u.cache_read,
-                "output_tokens": u.output,
-            })
-        };
-        if u.thinking > 0 {
-            delta_usage["output_tokens_details"] = json!({"thinking_tokens": u.thinking});
-        }
-        let delta_usage = self.patched(delta_usage);
+        let stop_reason = answer.finish.as_deref().unwrap_or("end_turn");
         ev(
             &mut out,
             "message_delta",
-            json!({"type": "message_delta", "delta": {"stop_reason": self.stop_reason, "stop_sequence": null}, "usage": delta_usage}),
+            json!({"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": null}, "usage": self.delta_usage(answer)}),
+            None,
         );
-        ev(&mut out, "message_stop", json!({"type": "message_stop"}));
-        strings(out)
+        ev(
+            &mut out,
+            "message_stop",
+            json!({"type": "message_stop"}),
+            None,
+        );
+        out
     }
 
-    /// The whole SSE body of the streamed answer.
-    pub fn stream_body(&self, model: &str) -> Vec<u8> {
-        self.event_bodies(model).concat()
+    fn error_events(&self, failure: &Failure, _answer: &Answer, _call: &Call) -> Vec<Event> {
+        let data = error_body(&failure.kind, &failure.message).to_string();
+        vec![Event::new(sse_event(Some("error"), &data, "\n\n"))]
     }
 
-    /// The SSE text of each event (the last without its blank line, if so configured).
-    fn event_bodies(&self, model: &str) -> Vec<Vec<u8>> {
-        let mut bodies: Vec<Vec<u8>> = self
-            .events(model)
-            .iter()
-            .map(|(e, d)| Reply::sse_body(&[(Some(e.as_str()), d.as_str())], "\n\n"))
-            .collect();
-        if !self.final_blank_line
-            && let Some(last) = bodies.last_mut()
-        {
-            while last.last() == Some(&b'\n') {
-                last.pop();
-            }
-        }
-        bodies
-    }
-
-    /// The 200 streaming reply: one HTTP chunk per event, or random pieces with `split`.
-    pub fn stream_reply(&self, model: &str) -> Reply {
-        let pieces = match self.split {
-            Some((seed, max)) => Reply::split_random(&self.stream_body(model), seed, max),
-            None => self.event_bodies(model),
-        };
-        let mut reply = Reply::stream(200, SSE_CONTENT_TYPE, pieces)
+    fn stream_reply(&self, pieces: Vec<Vec<u8>>) -> Reply {
+        Reply::stream(200, SSE_CONTENT_TYPE, pieces)
             .header("request-id", REQUEST_ID)
-            .header("cache-control", "no-cache");
-        if let Some(p) = self.pause {
-            reply = reply.pause(p);
+            .header("cache-control", "no-cache")
+    }
+
+    fn complete(&self, answer: &Answer, call: &Call) -> Reply {
+        let mut content = Vec::new();
+        if !answer.thinking.is_empty() {
+            content.push(json!({"type": "thinking", "thinking": answer.thinking.concat(), "signature": SIGNATURE}));
         }
-        reply
+        content.push(json!({"type": "text", "text": answer.full_text()}));
+        let body = json!({
+            "id": MESSAGE_ID,
+            "type": "message",
+            "role": "assistant",
+            "model": answer.model.as_deref().unwrap_or(&call.model),
+            "content": content,
+            "stop_reason": answer.finish.as_deref().unwrap_or("end_turn"),
+            "stop_sequence": null,
+            "usage": self.usage(answer, answer.usage.output, true),
+        });
+        Reply::json(200, body).header("request-id", REQUEST_ID)
     }
 
-    /// The 200 non-streaming reply.
-    pub fn complete_reply(&self, model: &str) -> Reply {
-        Reply::json(200, self.complete_body(model)).header("request-id", REQUEST_ID)
+    fn error_reply(&self, failure: &Failure) -> Reply {
+        Reply::json(failure.status, error_body(&failure.kind, &failure.message))
+            .header("request-id", REQUEST_ID)
     }
-}
-
-const MESSAGE_ID: &str = "msg_01XFDUDYJgAACzvnptvVoYEL";
-const REQUEST_ID: &str = "req_011CSHoEeqs5C35K2UUqR7Fy";
-const SIGNATURE: &str = "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds";
-
-fn strings(events: Vec<(String, Value)>) -> Vec<(String, String)> {
-    events
-        .into_iter()
-        .map(|(e, d)| (e, d.to_string()))
-        .collect()
-}
-
-/// A streamed answer of these text deltas with this usage, as one SSE body.
-pub fn stream_body(text_pieces: &[&str], usage: WireUsage, model: &str) -> Vec<u8> {
-    Answer::text(text_pieces).usage(usage).stream_body(model)
-}
-
-/// A non-streaming answer of this text with this usage.
-pub fn complete_body(text: &str, usage: WireUsage, model: &str) -> Value {
-    Answer::text(&[text]).usage(usage).complete_body(model)
 }
 
 /// `{"type": "error", "error": {"type": kind, "message": message}}`: the body of an error
@@ -451,77 +316,17 @@ pub fn status_for(kind: &str) -> u16 {
     }
 }
 
+/// An error of `kind` with its real status, e.g. `failure("overloaded_error", "Overloaded")`.
+pub fn failure(kind: &str, message: &str) -> Failure {
+    Failure::new(status_for(kind), kind, message)
+}
+
 /// An error response of `kind` with its real status.
 pub fn error_reply(kind: &str, message: &str) -> Reply {
-    Reply::json(status_for(kind), error_body(kind, message)).header("request-id", REQUEST_ID)
+    Anthropic::default().error_reply(&failure(kind, message))
 }
 
 /// The request was for the messages endpoint (under any base-URL prefix).
 pub fn is_messages(req: &Request) -> bool {
     req.method == "POST" && req.path_only().ends_with("/v1/messages")
-}
-
-/// Answers one request as Anthropic would: the version header and `key` in `x-api-key`
-/// are required (a wrong key gets 401 `authentication_error`), the body must have
-/// `model`, `max_tokens` and `messages`; then `answer`, streamed when the body asks for
-/// `stream: true`, for the model the request named.
-pub fn respond(req: &Request, key: &str, answer: &Answer) -> Reply {
-    if !is_messages(req) {
-        return error_reply(
-            "not_found_error",
-            &format!("Not found: {}", req.path_only()),
-        );
-    }
-    if req.header("anthropic-version") != Some(API_VERSION) {
-        return error_reply(
-            "invalid_request_error",
-            "anthropic-version: header is required",
-        );
-    }
-    match req.header("x-api-key") {
-        None => {
-            return error_reply("authentication_error", "x-api-key header is required");
-        }
-        Some(k) if k != key => return error_reply("authentication_error", "invalid x-api-key"),
-        Some(_) => {}
-    }
-    let Ok(body) = serde_json::from_slice::<Value>(&req.body) else {
-        return error_reply(
-            "invalid_request_error",
-            "There was an issue with the request body: not valid JSON",
-        );
-    };
-    for field in ["model", "max_tokens", "messages"] {
-        if body.get(field).is_none() {
-            return error_reply("invalid_request_error", &format!("{field}: Field required"));
-        }
-    }
-    if body["max_tokens"].as_u64().is_none_or(|n| n < 1) {
-        return error_reply(
-            "invalid_request_error",
-            "max_tokens: Input should be greater than or equal to 1",
-        );
-    }
-    if body
-        .get("system")
-        .is_some_and(|s| !s.is_string() && !s.is_array())
-    {
-        return error_reply(
-            "invalid_request_error",
-            "system: Input should be a valid string",
-        );
-    }
-    let model = body["model"].as_str().unwrap_or("");
-    if body.get("stream").and_then(Value::as_bool) == Some(true) {
-        answer.stream_reply(model)
-    } else {
-        answer.complete_reply(model)
-    }
-}
-
-/// A handler for [`super::fake::FakeServer::start`] that answers every request with
-/// [`respond`].
-pub fn handler(key: &str, answer: Answer) -> impl Fn(&Request) -> Reply + Send + Sync + 'static {
-    let key = key.to_string();
-    move |req| respond(req, &key, &answer)
 }
