@@ -696,8 +696,7 @@ fn a_stream_cut_after_the_prompt_was_counted_keeps_its_input_tokens() {
 fn a_call_is_fitted_to_what_a_token_cap_has_left_instead_of_refused() {
     // 14 tokens settled of 1,000: a one-word prompt (66 tokens with the template) and
     // byok's default allowance of 4,096 would not fit, but 920 output tokens do.
-    let fake =
-        FakeServer::start(|req: &Request| OpenAiChat::openai(&["ok"]).usage(10, 4).reply_to(req));
+    let fake = Fake::openai(OPENAI_KEY, Answer::text(&["ok"]).usage(Usage::new(10, 4))).server();
     let home = openai_home(&fake, "[budgets]\nmonthly_tokens = { openai = 1000 }\n");
     home.cmd()
         .args([
@@ -733,9 +732,11 @@ fn a_call_is_fitted_to_what_a_token_cap_has_left_instead_of_refused() {
 
 #[test]
 fn a_refusal_names_the_default_allowance_and_the_flag_that_shrinks_it() {
-    let fake = FakeServer::start(|req: &Request| {
-        OpenAiChat::openai(&["ok"]).usage(800, 100).reply_to(req)
-    });
+    let fake = Fake::openai(
+        OPENAI_KEY,
+        Answer::text(&["ok"]).usage(Usage::new(800, 100)),
+    )
+    .server();
     let home = openai_home(&fake, "[budgets]\nmonthly_tokens = { openai = 1000 }\n");
     home.cmd()
         .args([
@@ -769,9 +770,11 @@ fn a_refusal_names_the_default_allowance_and_the_flag_that_shrinks_it() {
 
 #[test]
 fn small_dollar_caps_keep_their_digits_and_the_warning_says_what_it_counts() {
-    let fake = FakeServer::start(|req: &Request| {
-        OpenAiChat::openai(&["ok"]).usage(10_000, 100).reply_to(req)
-    });
+    let fake = Fake::openai(
+        OPENAI_KEY,
+        Answer::text(&["ok"]).usage(Usage::new(10_000, 100)),
+    )
+    .server();
     // gpt-4o-mini: 10,000 × $0.15 + 100 × $0.60 per million = $0.00156 a call.
     let home = openai_home(&fake, "[budgets]\nmonthly_usd = { openai = 0.002 }\n");
     let first = home
