@@ -346,7 +346,7 @@ _byok() {
             return 0
             ;;
         byok__subcmd__council)
-            opts="-s -q -v -h -V --system --max-tokens --temperature --no-stdin --stats --timeout --members --mode --quorum --chair --profile --json --color --quiet --verbose --help --version"
+            opts="-s -q -v -h -V --system --max-tokens --temperature --no-stdin --stats --key --timeout --members --mode --quorum --chair --profile --json --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -365,6 +365,10 @@ _byok() {
                     return 0
                     ;;
                 --temperature)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -404,7 +408,7 @@ _byok() {
             return 0
             ;;
         byok__subcmd__exec)
-            opts="-r -q -v -h -V --provider --route --profile --json --color --quiet --verbose --help --version"
+            opts="-r -q -v -h -V --provider --route --key --profile --json --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -419,6 +423,10 @@ _byok() {
                     return 0
                     ;;
                 -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1496,7 +1504,7 @@ _byok() {
             return 0
             ;;
         byok__subcmd__run)
-            opts="-s -r -m -q -v -h -V --system --max-tokens --temperature --no-stdin --stats --timeout --route --model --no-stream --profile --json --color --quiet --verbose --help --version"
+            opts="-s -r -m -q -v -h -V --system --max-tokens --temperature --no-stdin --stats --key --timeout --route --model --no-stream --profile --json --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1515,6 +1523,10 @@ _byok() {
                     return 0
                     ;;
                 --temperature)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -48,6 +48,7 @@ complete -c byok -n "__fish_byok_needs_command" -f -a "help" -d 'Print this mess
 complete -c byok -n "__fish_byok_using_subcommand run" -s s -l system -d 'System prompt' -r
 complete -c byok -n "__fish_byok_using_subcommand run" -l max-tokens -d 'Most tokens to generate (per call)' -r
 complete -c byok -n "__fish_byok_using_subcommand run" -l temperature -d 'Sampling temperature' -r
+complete -c byok -n "__fish_byok_using_subcommand run" -l key -d 'Which vault key of each provider to use, by label (default: the route\'s `key`, else `default`)' -r
 complete -c byok -n "__fish_byok_using_subcommand run" -l timeout -d 'Stop the whole call (retries and fallbacks included) after this long: 90s, 2m, 500ms; a cut answer is kept and recorded, and byok exits 6' -r
 complete -c byok -n "__fish_byok_using_subcommand run" -s r -l route -d 'Route of the profile to use: its model, then its fallbacks (default: the route `default`)' -r
 complete -c byok -n "__fish_byok_using_subcommand run" -s m -l model -d 'Model to use, as PROVIDER:MODEL (split at the first colon) or just PROVIDER for its default model' -r
@@ -66,6 +67,7 @@ complete -c byok -n "__fish_byok_using_subcommand run" -s V -l version -d 'Print
 complete -c byok -n "__fish_byok_using_subcommand council" -s s -l system -d 'System prompt' -r
 complete -c byok -n "__fish_byok_using_subcommand council" -l max-tokens -d 'Most tokens to generate (per call)' -r
 complete -c byok -n "__fish_byok_using_subcommand council" -l temperature -d 'Sampling temperature' -r
+complete -c byok -n "__fish_byok_using_subcommand council" -l key -d 'Which vault key of each provider to use, by label (default: the route\'s `key`, else `default`)' -r
 complete -c byok -n "__fish_byok_using_subcommand council" -l timeout -d 'Stop the whole call (retries and fallbacks included) after this long: 90s, 2m, 500ms; a cut answer is kept and recorded, and byok exits 6' -r
 complete -c byok -n "__fish_byok_using_subcommand council" -l members -d 'The members, as PROVIDER:MODEL separated by commas (default: the profile\'s [council] members)' -r
 complete -c byok -n "__fish_byok_using_subcommand council" -l mode -d 'How the council decides (default: the profile\'s, else majority)' -r -f -a "first\t'The first successful answer wins; the other members are cancelled'
@@ -122,6 +124,7 @@ complete -c byok -n "__fish_byok_using_subcommand prices" -s h -l help -d 'Print
 complete -c byok -n "__fish_byok_using_subcommand prices" -s V -l version -d 'Print version'
 complete -c byok -n "__fish_byok_using_subcommand exec" -l provider -d 'A provider whose key the command gets, as PROVIDER or PROVIDER/LABEL (repeat the flag, or give a comma list)' -r
 complete -c byok -n "__fish_byok_using_subcommand exec" -s r -l route -d 'Every provider of this route\'s chain (its model and fallbacks), with the route\'s key label' -r
+complete -c byok -n "__fish_byok_using_subcommand exec" -l key -d 'The vault key to hand over, by label, for every provider given without `/LABEL` (default: the route\'s `key`, else `default`)' -r
 complete -c byok -n "__fish_byok_using_subcommand exec" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
 complete -c byok -n "__fish_byok_using_subcommand exec" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''

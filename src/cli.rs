@@ -455,6 +455,10 @@ pub struct PromptArgs {
     #[arg(long)]
     pub stats: bool,
 
+    /// Which vault key of each provider to use, by label (default: the route's `key`, else `default`)
+    #[arg(long = "key", value_name = "LABEL")]
+    pub key: Option<String>,
+
     /// Stop the whole call (retries and fallbacks included) after this long: 90s, 2m, 500ms;
     /// a cut answer is kept and recorded, and byok exits 6
     #[arg(long, value_name = "DURATION", env = "BYOK_TIMEOUT", value_parser = crate::duration::parse_positive)]
@@ -497,6 +501,10 @@ pub struct ExecArgs {
     /// Every provider of this route's chain (its model and fallbacks), with the route's key label
     #[arg(short, long, value_name = "ROUTE")]
     pub route: Option<String>,
+
+    /// The vault key to hand over, by label, for every provider given without `/LABEL` (default: the route's `key`, else `default`)
+    #[arg(long = "key", value_name = "LABEL")]
+    pub key: Option<String>,
 
     /// The command to run and its arguments (after `--`)
     #[arg(

@@ -114,15 +114,17 @@ pub enum Error {
     #[error("the vault already holds a {provider} key labelled `{label}`.")]
     KeyExists { provider: String, label: String },
 
-    #[error("{}", match route {
+    #[error("{}{}", match route {
         Some(r) => format!("the route `{r}` uses {provider}, but no {provider} key{} is configured.", label_words(label)),
         None => format!("no {provider} key{} is configured.", label_words(label)),
-    })]
+    }, held_words(provider, labelled))]
     NoKey {
         provider: String,
         route: Option<String>,
         label: Option<String>,
         env: Option<String>,
+        /// The labels of the provider's keys the vault does hold.
+        labelled: Vec<String>,
     },
 
     #[error("there is no profile named `{name}`{}.", if known.is_empty() { String::new() } else { format!(" (profiles: {})", known.join(", ")) })]
@@ -266,16 +268,18 @@ pub enum Error {
     )]
     ExecNested,
 
-    #[error("`{command}` was not started: {}", match route {
+    #[error("`{command}` was not started: {}{}", match route {
         Some(r) => format!("the route `{r}` uses {provider}, but no {provider} key{} is configured.", label_words(label)),
         None => format!("no {provider} key{} is configured.", label_words(label)),
-    })]
+    }, held_words(provider, labelled))]
     ExecMissingKey {
         command: String,
         provider: String,
         route: Option<String>,
         label: Option<String>,
         env: Option<String>,
+        /// The labels of the provider's keys the vault does hold.
+        labelled: Vec<String>,
     },
 
     #[error(
@@ -443,7 +447,16 @@ impl Error {
                     "replace it with `byok key rotate {provider}{flag}` (the old key is kept for rollback), or add another with `--label <name>`"
                 )
             }
-            NoKey { provider, route, label, env } => {
+            NoKey { labelled, .. } if !labelled.is_empty() => format!(
+                "choose one with --key {}  (or add the key this needs: {})",
+                labelled[0],
+                match self {
+                    NoKey { provider, label: Some(l), .. } if l != crate::vocab::DEFAULT_LABEL => format!("byok key add {provider} --label {l}"),
+                    NoKey { provider, .. } => format!("byok key add {provider}"),
+                    _ => unreachable!("matched NoKey above"),
+                }
+            ),
+            NoKey { provider, route, label, env, .. } => {
                 let add = match label {
                     Some(l) if l != crate::vocab::DEFAULT_LABEL => format!("byok key add {provider} --label {l}"),
                     _ => format!("byok key add {provider}"),
@@ -507,6 +520,10 @@ impl Error {
                 "open the vault with another recipient's identity (BYOK_IDENTITY=AGE-SECRET-KEY-1… byok vault recipients rm …), or, if you hold another recipient's identity, insist: {retry}"
             ),
             ExecNested => "run the command directly; to hand it other keys, leave the outer `byok exec` first (or unset BYOK_EXEC if nesting is really meant)".into(),
+            ExecMissingKey { provider, labelled, .. } if !labelled.is_empty() => format!(
+                "hand over one of them: --provider {provider}/{}  (or --key {})",
+                labelled[0], labelled[0]
+            ),
             ExecMissingKey { provider, route, label, env, .. } => {
                 let add = match label {
                     Some(l) if l != crate::vocab::DEFAULT_LABEL => format!("byok key add {provider} --label {l}"),
@@ -567,6 +584,21 @@ fn council_message(summary: &str, failures: &[String]) -> String {
         m.push_str(f);
     }
     m
+}
+
+/// ` The vault holds openai keys labelled `work` and `ci`.`
+fn held_words(provider: &str, labelled: &[String]) -> String {
+    match labelled {
+        [] => String::new(),
+        [one] => format!(" The vault holds one {provider} key, labelled `{one}`."),
+        many => format!(
+            " The vault holds {provider} keys labelled {}.",
+            many.iter()
+                .map(|l| format!("`{l}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 fn label_words(label: &Option<String>) -> String {

@@ -49,6 +49,14 @@ pub struct Keys {
 }
 
 impl Keys {
+    /// The labels of `provider`'s keys in the vault, from its plaintext index (no unlock):
+    /// what a missing-key error offers instead.
+    pub fn labels(&self, provider: &str) -> Vec<String> {
+        KeyIndex::read(&self.paths)
+            .map(|index| index.labels(provider))
+            .unwrap_or_default()
+    }
+
     pub fn new(paths: Paths, access: KeyringAccess) -> Keys {
         Keys {
             paths,

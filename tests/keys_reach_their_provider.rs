@@ -246,3 +246,118 @@ fn exec_gives_the_command_exactly_the_two_right_keys() {
         .success();
     assert_eq!(stdout(&a), format!("{OPENAI_KEY}|{ANTHROPIC_KEY}"));
 }
+
+#[test]
+fn key_label_chooses_the_vault_key_for_run_council_and_exec() {
+    const OPENAI_WORK_KEY: &str = "sk-proj-keys-openai-WORK-9876543210zyxwv";
+    let anthropic = Fake::anthropic(ANTHROPIC_WORK_KEY, Answer::text(&["from work"])).server();
+    let openai = Fake::openai(OPENAI_WORK_KEY, Answer::text(&["from work"])).server();
+    let mut home = Home::with_identity();
+    point(&mut home, "anthropic", &anthropic);
+    point(&mut home, "openai", &openai);
+    home.add_key("anthropic", ANTHROPIC_KEY, &["--no-verify"])
+        .success();
+    for (provider, key) in [
+        ("anthropic", ANTHROPIC_WORK_KEY),
+        ("openai", OPENAI_WORK_KEY),
+    ] {
+        home.add_key(provider, key, &["--no-verify", "--label", "work"])
+            .success();
+    }
+    let run = |args: &[&str]| home.cmd().args(args).assert();
+
+    let a = run(&[
+        "run",
+        "-m",
+        "anthropic:claude-haiku-4-5",
+        "--key",
+        "work",
+        "--no-stdin",
+        "hi",
+    ])
+    .success();
+    assert_eq!(stdout(&a), "from work");
+    // Without --key the `default` key goes, and this provider refuses it.
+    run(&[
+        "run",
+        "-m",
+        "anthropic:claude-haiku-4-5",
+        "--no-stdin",
+        "hi",
+    ])
+    .code(4);
+
+    let a = run(&[
+        "council",
+        "--members",
+        "anthropic:claude-haiku-4-5,openai:gpt-4o-mini",
+        "--key",
+        "work",
+        "--no-stdin",
+        "hi",
+    ])
+    .success();
+    assert_eq!(stdout(&a), "from work\n");
+
+    let a = run(&[
+        "exec",
+        "--provider",
+        "openai,anthropic",
+        "--key",
+        "work",
+        "--",
+        "sh",
+        "-c",
+        "printf %s \"$OPENAI_API_KEY|$ANTHROPIC_API_KEY\"",
+    ])
+    .success();
+    assert_eq!(
+        stdout(&a),
+        format!("{OPENAI_WORK_KEY}|{ANTHROPIC_WORK_KEY}")
+    );
+}
+
+#[test]
+fn a_provider_with_only_labelled_keys_names_them_and_the_flag_to_use() {
+    let openai = Fake::openai(OPENAI_KEY, Answer::text(&["from ci"])).server();
+    let mut home = Home::with_identity();
+    point(&mut home, "openai", &openai);
+    home.add_key("openai", OPENAI_KEY, &["--no-verify", "--label", "ci"])
+        .success();
+    let a = home
+        .cmd()
+        .args(["run", "-m", "openai:gpt-4o-mini", "--no-stdin", "hi"])
+        .assert()
+        .code(3);
+    let err = stderr(&a);
+    assert!(
+        err.contains("The vault holds one openai key, labelled `ci`."),
+        "{err}"
+    );
+    assert!(err.contains("hint: choose one with --key ci"), "{err}");
+    // The hinted flag works.
+    let a = home
+        .cmd()
+        .args([
+            "run",
+            "-m",
+            "openai:gpt-4o-mini",
+            "--key",
+            "ci",
+            "--no-stdin",
+            "hi",
+        ])
+        .assert()
+        .success();
+    assert_eq!(stdout(&a), "from ci");
+    let a = home
+        .cmd()
+        .args(["exec", "--provider", "openai", "--", "true"])
+        .assert()
+        .code(3);
+    assert!(
+        stderr(&a).contains("hint: hand over one of them: --provider openai/ci  (or --key ci)"),
+        "{}",
+        stderr(&a)
+    );
+}

@@ -343,10 +343,7 @@ fn show(ctx: &Ctx, name: &str) -> Result<()> {
         let (id, model) = ModelRef::full(spec)
             .ok_or_else(|| Error::Internal(format!("`{spec}` is not PROVIDER:MODEL")))?;
         let provider = registry.resolve(id)?;
-        let allowed = profile
-            .allow
-            .as_ref()
-            .is_none_or(|a| a.iter().any(|p| p == id));
+        let allowed = profile.allows(id);
         let key = keys::status(&provider, route.key.as_deref(), &index);
         let health_record = match &ledger {
             Some(l) => l.health(id).map_err(|e| {

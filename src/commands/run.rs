@@ -15,6 +15,9 @@ use crate::prices::{Cost, CostSource};
 use crate::providers::chat::{Cancel, Usage};
 
 pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
+    if let Some(label) = &args.prompt.key {
+        super::check_label(label)?;
+    }
     let req = super::prompt::request(&args.prompt, "run", !args.no_stream)?;
     let keys = Keys::new(ctx.paths.clone(), ctx.keyring.clone());
     let plan = Plan::for_run(
@@ -22,6 +25,7 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
         &keys,
         args.route.as_deref(),
         args.model.as_deref(),
+        args.prompt.key.as_deref(),
     )?;
 
     let to_stdout = !ctx.ui.json;

@@ -28,9 +28,7 @@ pub struct Plan {
 
 impl Plan {
     pub fn allows(&self, provider: &str) -> bool {
-        self.allow
-            .as_ref()
-            .is_none_or(|a| a.iter().any(|p| p == provider))
+        crate::profile::allowed(self.allow.as_deref(), provider)
     }
 
     /// The plan for `run`: `-m` (one candidate, allowlist applied), `-r` (the route's
@@ -40,6 +38,29 @@ impl Plan {
         keys: &Keys,
         route: Option<&str>,
         model: Option<&str>,
+        key: Option<&str>,
+    ) -> Result<Plan> {
+        let mut plan = Self::chosen(loaded, keys, route, model, key)?;
+        plan.use_key(key);
+        Ok(plan)
+    }
+
+    /// `--key LABEL`: every candidate uses that vault key (a route's `key` is only the
+    /// default).
+    pub fn use_key(&mut self, key: Option<&str>) {
+        if let Some(label) = key {
+            for c in &mut self.candidates {
+                c.key_label = Some(label.to_string());
+            }
+        }
+    }
+
+    fn chosen(
+        loaded: &LoadedProfile,
+        keys: &Keys,
+        route: Option<&str>,
+        model: Option<&str>,
+        key: Option<&str>,
     ) -> Result<Plan> {
         let registry = Registry::new(&loaded.profile);
         let mut plan = Plan {
@@ -77,7 +98,7 @@ impl Plan {
             .filter(|p| p.key == KeyNeed::Required && plan.allows(p.id))
         {
             let provider = registry.resolve(spec.id)?;
-            if keys.lookup(&provider, None)?.is_some() {
+            if keys.lookup(&provider, key)?.is_some() {
                 let model = provider.spec.default_model.to_string();
                 plan.candidates.push(Candidate {
                     provider,

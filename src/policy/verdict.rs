@@ -27,7 +27,11 @@ pub fn call_failed(
 }
 
 /// A route (or `-m`) whose only candidate has no key reads as the message of README "Profiles and routes".
-pub(super) fn single_missing_key(plan: &Plan, attempts: &[Attempt]) -> Option<Error> {
+pub(super) fn single_missing_key(
+    plan: &Plan,
+    attempts: &[Attempt],
+    keys: &crate::keys::Keys,
+) -> Option<Error> {
     if plan.candidates.len() != 1
         || attempts.len() != 1
         || attempts[0].class != Some(AttemptClass::NoKey)
@@ -40,6 +44,7 @@ pub(super) fn single_missing_key(plan: &Plan, attempts: &[Attempt]) -> Option<Er
         route: plan.route.clone(),
         label: c.key_label.clone(),
         env: c.provider.spec.key_env.first().map(|v| v.to_string()),
+        labelled: keys.labels(c.provider.id()),
     })
 }
 
@@ -123,7 +128,7 @@ impl Walker<'_> {
             }
             return e;
         }
-        if let Some(single) = single_missing_key(plan, attempts) {
+        if let Some(single) = single_missing_key(plan, attempts, self.keys) {
             return single;
         }
         if !attempts.is_empty()

@@ -45,6 +45,18 @@ pub struct Profile {
     pub health: HealthConfig,
 }
 
+impl Profile {
+    /// The one allowlist test: a profile without `allow` allows every provider.
+    pub fn allows(&self, provider: &str) -> bool {
+        allowed(self.allow.as_deref(), provider)
+    }
+}
+
+/// Whether an allowlist (absent: everything) lets `provider` through.
+pub fn allowed(allow: Option<&[String]>, provider: &str) -> bool {
+    allow.is_none_or(|a| a.iter().any(|p| p == provider))
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Route {

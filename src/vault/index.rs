@@ -34,4 +34,14 @@ impl KeyIndex {
                 .any(|k| k.provider == provider && k.label == label)
         })
     }
+
+    /// The labels of `provider`'s keys in the vault (none when the index cannot be read).
+    pub fn labels(&self, provider: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .flatten()
+            .filter(|k| k.provider == provider)
+            .map(|k| k.label.clone())
+            .collect()
+    }
 }

@@ -44,6 +44,9 @@ const RANKING_MAX_TOKENS: u32 = 256;
 const CANCEL_GRACE: Duration = Duration::from_millis(250);
 
 pub fn run(ctx: &Ctx, args: CouncilArgs) -> Result<()> {
+    if let Some(label) = &args.prompt.key {
+        super::check_label(label)?;
+    }
     let setup = Setup::resolve(ctx, &args)?;
     let req = prompt::request(&args.prompt, "council", true)?;
 

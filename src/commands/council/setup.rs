@@ -121,13 +121,14 @@ impl Setup {
         let registry = Registry::new(&loaded.profile);
         let plan = |spec: &str| -> Result<Plan> {
             let candidate = parse_model(&registry, spec)?;
-            let plan = Plan {
+            let mut plan = Plan {
                 route: None,
                 candidates: vec![candidate],
                 allow: loaded.profile.allow.clone(),
                 profile_name: loaded.name.clone(),
                 profile_path: loaded.path.clone(),
             };
+            plan.use_key(args.prompt.key.as_deref());
             plan.check_allowed(plan.candidates[0].provider.id())?;
             Ok(plan)
         };

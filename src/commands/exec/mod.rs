@@ -51,7 +51,16 @@ pub fn run(ctx: &Ctx, args: ExecArgs) -> Result<()> {
     // Messages show the command as it was typed; the ledger only its name.
     let shown = program.to_string_lossy().into_owned();
     let registry = ctx.registry()?;
-    let wanted = wanted_providers(ctx, &registry, &args.providers, args.route.as_deref())?;
+    if let Some(label) = &args.key {
+        super::check_label(label)?;
+    }
+    let wanted = wanted_providers(
+        ctx,
+        &registry,
+        &args.providers,
+        args.route.as_deref(),
+        args.key.as_deref(),
+    )?;
 
     // Every key is found before anything runs: a missing one is an error, not a child
     // that starts without it.
@@ -71,6 +80,7 @@ pub fn run(ctx: &Ctx, args: ExecArgs) -> Result<()> {
                     .then(|| w.provider.spec.key_env.first().map(|v| v.to_string()))
                     .flatten(),
                 label: w.label.clone(),
+                labelled: keys.labels(w.provider.id()),
             });
         }
         let h = Handover {
@@ -149,20 +159,15 @@ fn wanted_providers(
     registry: &Registry,
     providers: &[String],
     route: Option<&str>,
+    key: Option<&str>,
 ) -> Result<Vec<Wanted>> {
     let loaded = ctx.profile()?;
-    let allows = |id: &str| {
-        loaded
-            .profile
-            .allow
-            .as_ref()
-            .is_none_or(|a| a.iter().any(|p| p == id))
-    };
+    let allows = |id: &str| loaded.profile.allows(id);
     let mut wanted: Vec<Wanted> = Vec::new();
     for spec in providers {
         let (id, label) = match spec.split_once('/') {
             Some((id, label)) => (id, Some(label.to_string())),
-            None => (spec.as_str(), None),
+            None => (spec.as_str(), key.map(String::from)),
         };
         if label.as_deref().is_some_and(str::is_empty) {
             return Err(Error::Usage(format!(
@@ -207,7 +212,7 @@ fn wanted_providers(
             }
             wanted.push(Wanted {
                 provider: candidate.provider,
-                label: r.key.clone(),
+                label: key.map(String::from).or_else(|| r.key.clone()),
                 route: Some(name.to_string()),
             });
         }
