@@ -114,18 +114,8 @@ pub enum Error {
     #[error("the vault already holds a {provider} key labelled `{label}`.")]
     KeyExists { provider: String, label: String },
 
-    #[error("{}{}", match route {
-        Some(r) => format!("the route `{r}` uses {provider}, but no {provider} key{} is configured.", label_words(label)),
-        None => format!("no {provider} key{} is configured.", label_words(label)),
-    }, held_words(provider, labelled))]
-    NoKey {
-        provider: String,
-        route: Option<String>,
-        label: Option<String>,
-        env: Option<String>,
-        /// The labels of the provider's keys the vault does hold.
-        labelled: Vec<String>,
-    },
+    #[error("{}", .0.what())]
+    NoKey(Box<MissingKey>),
 
     #[error("there is no profile named `{name}`{}.", if known.is_empty() { String::new() } else { format!(" (profiles: {})", known.join(", ")) })]
     UnknownProfile { name: String, known: Vec<String> },
@@ -268,18 +258,10 @@ pub enum Error {
     )]
     ExecNested,
 
-    #[error("`{command}` was not started: {}{}", match route {
-        Some(r) => format!("the route `{r}` uses {provider}, but no {provider} key{} is configured.", label_words(label)),
-        None => format!("no {provider} key{} is configured.", label_words(label)),
-    }, held_words(provider, labelled))]
+    #[error("`{command}` was not started: {}", missing.what())]
     ExecMissingKey {
         command: String,
-        provider: String,
-        route: Option<String>,
-        label: Option<String>,
-        env: Option<String>,
-        /// The labels of the provider's keys the vault does hold.
-        labelled: Vec<String>,
+        missing: Box<MissingKey>,
     },
 
     #[error(
@@ -405,7 +387,7 @@ impl Error {
             CommandNotFound { .. } => exit::NOT_FOUND,
             CommandNotExecutable { .. } => exit::NOT_EXECUTABLE,
             KeyRejected { .. } => exit::KEY_REJECTED,
-            NoKey { .. }
+            NoKey(_)
             | NoProviderKey
             | UnknownProfile { .. }
             | ProfileInvalid { .. }
@@ -447,26 +429,7 @@ impl Error {
                     "replace it with `byok key rotate {provider}{flag}` (the old key is kept for rollback), or add another with `--label <name>`"
                 )
             }
-            NoKey { labelled, .. } if !labelled.is_empty() => format!(
-                "choose one with --key {}  (or add the key this needs: {})",
-                labelled[0],
-                match self {
-                    NoKey { provider, label: Some(l), .. } if l != crate::vocab::DEFAULT_LABEL => format!("byok key add {provider} --label {l}"),
-                    NoKey { provider, .. } => format!("byok key add {provider}"),
-                    _ => unreachable!("matched NoKey above"),
-                }
-            ),
-            NoKey { provider, route, label, env, .. } => {
-                let add = match label {
-                    Some(l) if l != crate::vocab::DEFAULT_LABEL => format!("byok key add {provider} --label {l}"),
-                    _ => format!("byok key add {provider}"),
-                };
-                let env = env.as_ref().map(|e| format!(" (or export {e})")).unwrap_or_default();
-                match route {
-                    Some(r) => format!("add one with `{add}`{env}, or point the route elsewhere: byok route set {r} <provider:model>"),
-                    None => format!("add one with `{add}`{env}, or pick another provider with -m <provider:model>"),
-                }
-            }
+            NoKey(missing) => missing.hint("or pick another provider with -m <provider:model>"),
             NoProviderKey => "add a key: byok key add <provider>  (or export e.g. OPENAI_API_KEY), or run a local model: byok run -m ollama:llama3.2 \"…\"".into(),
             CallFailed { hint, .. } => hint.clone(),
             BudgetSpent { path, .. } => format!(
@@ -520,19 +483,11 @@ impl Error {
                 "open the vault with another recipient's identity (BYOK_IDENTITY=AGE-SECRET-KEY-1… byok vault recipients rm …), or, if you hold another recipient's identity, insist: {retry}"
             ),
             ExecNested => "run the command directly; to hand it other keys, leave the outer `byok exec` first (or unset BYOK_EXEC if nesting is really meant)".into(),
-            ExecMissingKey { provider, labelled, .. } if !labelled.is_empty() => format!(
-                "hand over one of them: --provider {provider}/{}  (or --key {})",
-                labelled[0], labelled[0]
-            ),
-            ExecMissingKey { provider, route, label, env, .. } => {
-                let add = match label {
-                    Some(l) if l != crate::vocab::DEFAULT_LABEL => format!("byok key add {provider} --label {l}"),
-                    _ => format!("byok key add {provider}"),
-                };
-                let env = env.as_ref().map(|e| format!(" (or export {e})")).unwrap_or_default();
-                match route {
-                    Some(r) => format!("add one with `{add}`{env}, or point the route elsewhere: byok route set {r} <provider:model>"),
-                    None => format!("add one with `{add}`{env}, or leave `--provider {provider}` out"),
+            ExecMissingKey { missing, .. } => {
+                let p = &missing.provider;
+                match missing.labelled.first() {
+                    Some(l) => format!("hand over one of them: --provider {p}/{l}  (or --key {l})"),
+                    None => missing.hint(&format!("or leave `--provider {p}` out")),
                 }
             }
             CommandNotFound { .. } => "check the spelling and PATH, or give the command's full path".into(),
@@ -584,6 +539,58 @@ fn council_message(summary: &str, failures: &[String]) -> String {
         m.push_str(f);
     }
     m
+}
+
+/// A provider (and label) with no key, and what the vault holds instead.
+#[derive(Debug)]
+pub struct MissingKey {
+    pub provider: String,
+    /// The route that asked for it.
+    pub route: Option<String>,
+    /// The label asked for (`None`: `default`, then the environment).
+    pub label: Option<String>,
+    /// The environment variable that would do, when no label was asked for.
+    pub env: Option<String>,
+    /// The labels of the provider's keys the vault does hold.
+    pub labelled: Vec<String>,
+}
+
+impl MissingKey {
+    fn what(&self) -> String {
+        let (p, label) = (&self.provider, &self.label);
+        let head = match &self.route {
+            Some(r) => format!(
+                "the route `{r}` uses {p}, but no {p} key{} is configured.",
+                label_words(label)
+            ),
+            None => format!("no {p} key{} is configured.", label_words(label)),
+        };
+        head + &held_words(p, &self.labelled)
+    }
+
+    /// The hint: a labelled key to choose, else the key to add; `elsewhere` is the way
+    /// around it when there is no route to point elsewhere.
+    fn hint(&self, elsewhere: &str) -> String {
+        let p = &self.provider;
+        let add = match &self.label {
+            Some(l) if l != crate::vocab::DEFAULT_LABEL => format!("byok key add {p} --label {l}"),
+            _ => format!("byok key add {p}"),
+        };
+        if let Some(l) = self.labelled.first() {
+            return format!("choose one with --key {l}  (or add the key this needs: {add})");
+        }
+        let env = self
+            .env
+            .as_ref()
+            .map(|e| format!(" (or export {e})"))
+            .unwrap_or_default();
+        match &self.route {
+            Some(r) => format!(
+                "add one with `{add}`{env}, or point the route elsewhere: byok route set {r} <provider:model>"
+            ),
+            None => format!("add one with `{add}`{env}, {elsewhere}"),
+        }
+    }
 }
 
 /// ` The vault holds openai keys labelled `work` and `ci`.`

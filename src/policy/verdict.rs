@@ -39,13 +39,13 @@ pub(super) fn single_missing_key(
         return None;
     }
     let c = &plan.candidates[0];
-    Some(Error::NoKey {
+    Some(Error::NoKey(Box::new(crate::error::MissingKey {
         provider: c.provider.id().to_string(),
         route: plan.route.clone(),
         label: c.key_label.clone(),
         env: c.provider.spec.key_env.first().map(|v| v.to_string()),
         labelled: keys.labels(c.provider.id()),
-    })
+    })))
 }
 
 pub(super) fn skipped(c: &Candidate, class: AttemptClass, why: &str) -> Attempt {

@@ -72,15 +72,17 @@ pub fn run(ctx: &Ctx, args: ExecArgs) -> Result<()> {
         if key.is_none() && w.provider.spec.key == KeyNeed::Required {
             return Err(Error::ExecMissingKey {
                 command: shown.clone(),
-                provider: w.provider.id().to_string(),
-                route: w.route.clone(),
-                env: w
-                    .label
-                    .is_none()
-                    .then(|| w.provider.spec.key_env.first().map(|v| v.to_string()))
-                    .flatten(),
-                label: w.label.clone(),
-                labelled: keys.labels(w.provider.id()),
+                missing: Box::new(crate::error::MissingKey {
+                    provider: w.provider.id().to_string(),
+                    route: w.route.clone(),
+                    env: w
+                        .label
+                        .is_none()
+                        .then(|| w.provider.spec.key_env.first().map(|v| v.to_string()))
+                        .flatten(),
+                    label: w.label.clone(),
+                    labelled: keys.labels(w.provider.id()),
+                }),
             });
         }
         let h = Handover {
