@@ -56,17 +56,22 @@ pub struct Ui {
     pub color_stderr: bool,
     pub stdout_tty: bool,
     pub stderr_tty: bool,
+    /// `TERM=dumb`: a terminal that cannot draw colour or redraw a line.
+    pub dumb_terminal: bool,
 }
 
 impl Ui {
     pub fn new(json: bool, quiet: bool, color: ColorChoice) -> Ui {
         let stdout_tty = std::io::stdout().is_terminal();
         let stderr_tty = std::io::stderr().is_terminal();
+        // One rule for every coloured thing, the `error:` prefix included: --color wins,
+        // else colour on a terminal unless NO_COLOR is set or TERM is dumb.
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let dumb_terminal = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
         let wants = |tty: bool| match color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => tty && !no_color,
+            ColorChoice::Auto => tty && !no_color && !dumb_terminal,
         };
         COLOR_STDERR.store(wants(stderr_tty), Ordering::Relaxed);
         Ui {
@@ -76,6 +81,7 @@ impl Ui {
             color_stderr: wants(stderr_tty),
             stdout_tty,
             stderr_tty,
+            dumb_terminal,
         }
     }
 
@@ -134,7 +140,7 @@ impl Ui {
 
     /// Whether spinners and progress bars may be drawn.
     pub fn progress_allowed(&self) -> bool {
-        self.stderr_tty && !self.quiet && !self.json
+        self.stderr_tty && !self.dumb_terminal && !self.quiet && !self.json
     }
 }
 
@@ -159,6 +165,39 @@ pub fn warn_once(msg: &str) {
     warned.push(msg.to_string());
     drop(warned);
     warning(msg, COLOR_STDERR.load(Ordering::Relaxed));
+}
+
+/// A spinner on stderr, drawn only where progress may be ([`Ui::progress_allowed`]), and
+/// cleared without a trace when dropped or cleared.
+pub struct Spinner(Option<indicatif::ProgressBar>);
+
+impl Spinner {
+    pub fn new(ui: &Ui, message: &str) -> Spinner {
+        Spinner(ui.progress_allowed().then(|| spinner(message)))
+    }
+
+    /// Removes the spinner's line; later calls do nothing.
+    pub fn clear(&self) {
+        if let Some(bar) = &self.0
+            && !bar.is_finished()
+        {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+/// A ticking spinner with `message`, for the caller to place (a council adds one per
+/// member to a `MultiProgress`).
+pub fn spinner(message: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner().with_message(message.to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(80));
+    bar
 }
 
 /// Writes to stdout, turning a closed pipe (`byok … | head -1`) into a quiet stop.

@@ -10,7 +10,7 @@ use std::process::Stdio;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use support::byok::{Home, stdout};
+use support::byok::{Home, printed, stdout};
 use support::fake::{FakeServer, Request};
 use support::wire::{Answer, Fake, Usage};
 use support::wire_openai;
@@ -128,7 +128,7 @@ fn a_stream_cut_mid_way_is_settled_with_what_it_reported() {
         ])
         .assert()
         .code(6);
-    assert_eq!(stdout(&out), "never ");
+    assert_eq!(printed(&out), "never ");
     let rows = rows(&home);
     assert_eq!(
         rows.len(),
@@ -170,7 +170,7 @@ fn a_failed_attempt_then_a_fallback_are_each_settled() {
         .args(["run", "--no-stdin", "hi"])
         .assert()
         .success();
-    assert_eq!(stdout(&out), "fallback answer");
+    assert_eq!(printed(&out), "fallback answer");
     assert_eq!(openai.requests().len(), 3, "one try and two retries");
     let rows = rows(&home);
     assert_eq!(rows.len(), 4, "{rows:?}");

@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use predicates::prelude::*;
-use support::byok::{Home, json, stderr, stdout};
+use support::byok::{Home, json, printed, stderr, stdout};
 use support::fake::{FakeServer, Request};
 use support::wire::{Answer, Fake, Usage};
 
@@ -83,7 +83,7 @@ fn a_ledger_with_a_damaged_schema_refuses_a_capped_call_and_records_nothing_else
     // Without a budget the same ledger does not block the call.
     std::fs::write(home.file("profiles/default.toml"), "").unwrap();
     let out = run_hi(&home).success();
-    assert_eq!(stdout(&out), "ok");
+    assert_eq!(printed(&out), "ok");
     assert_eq!(fake.requests().len(), 2);
 }
 
@@ -214,7 +214,7 @@ fn a_run_killed_mid_stream_does_not_strand_its_reservation() {
     assert_eq!(call_rows(&home)[0].0, "reserved");
 
     let out = run_hi(&home).success();
-    assert_eq!(stdout(&out), "ok");
+    assert_eq!(printed(&out), "ok");
     let rows = call_rows(&home);
     assert_eq!(rows.len(), 2, "{rows:?}");
     // The killed call: its prompt counts, its reserved output is released.

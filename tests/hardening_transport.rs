@@ -436,7 +436,7 @@ fn plain_http_to_another_host_set_in_the_environment_is_sent_with_one_warning() 
             "{err}"
         );
         assert!(w[0].contains("set by BYOK_OPENAI_BASE_URL"), "{err}");
-        assert_eq!(support::byok::stdout(&a), "Paris");
+        assert_eq!(support::byok::printed(&a), "Paris");
     }
     let sent = fake.requests();
     assert_eq!(sent.len(), 2);

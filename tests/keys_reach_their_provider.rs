@@ -6,7 +6,7 @@
 mod support;
 
 use serde_json::Value;
-use support::byok::{Home, json, stderr, stdout};
+use support::byok::{Home, json, printed, stderr, stdout};
 use support::fake::FakeServer;
 use support::wire::{Answer, Fake};
 use support::wire_anthropic;
@@ -193,7 +193,7 @@ fn a_route_with_a_key_label_sends_that_key() {
         .args(["run", "-r", "policy", "--no-stdin", "hi"])
         .assert()
         .success();
-    assert_eq!(stdout(&a), "from work");
+    assert_eq!(printed(&a), "from work");
 
     // Without the route, the `default` key goes, and this provider refuses it.
     let a = home
@@ -276,7 +276,7 @@ fn key_label_chooses_the_vault_key_for_run_council_and_exec() {
         "hi",
     ])
     .success();
-    assert_eq!(stdout(&a), "from work");
+    assert_eq!(printed(&a), "from work");
     // Without --key the `default` key goes, and this provider refuses it.
     run(&[
         "run",
@@ -349,7 +349,7 @@ fn a_provider_with_only_labelled_keys_names_them_and_the_flag_to_use() {
         ])
         .assert()
         .success();
-    assert_eq!(stdout(&a), "from ci");
+    assert_eq!(printed(&a), "from ci");
     let a = home
         .cmd()
         .args(["exec", "--provider", "openai", "--", "true"])

@@ -8,7 +8,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use predicates::prelude::*;
-use support::byok::{Home, json, stderr, stdout};
+use support::byok::{Home, json, printed, stderr, stdout};
 use support::fake::{FakeServer, Request};
 use support::wire::{Answer, Fake, Usage};
 
@@ -502,7 +502,7 @@ fn an_unusable_ledger_blocks_only_calls_under_a_budget() {
         .args(["run", "-m", "openai:gpt-4o-mini", "hi"])
         .assert()
         .success();
-    assert_eq!(stdout(&out), "ok");
+    assert_eq!(printed(&out), "ok");
     assert!(
         stderr(&out).contains("warning: the usage ledger") && stderr(&out).contains("not recorded"),
         "{}",
@@ -715,7 +715,7 @@ fn a_call_is_fitted_to_what_a_token_cap_has_left_instead_of_refused() {
         .args(["run", "-m", "openai:gpt-4o-mini", "--no-stdin", "hi"])
         .assert()
         .success();
-    assert_eq!(stdout(&out), "ok");
+    assert_eq!(printed(&out), "ok");
     let body = fake.requests().last().unwrap().body_json();
     let asked = body
         .get("max_completion_tokens")

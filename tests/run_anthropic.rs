@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::byok::{Home, json, stderr, stdout};
+use support::byok::{Home, json, printed, stderr, stdout};
 use support::fake::{FakeServer, Request};
 use support::wire::{Answer, Fake, Usage};
 use support::wire_anthropic as wire;
@@ -121,7 +121,7 @@ fn streamed_answer_goes_to_stdout_exactly() {
         .arg("What is the capital of France?")
         .assert()
         .success();
-    assert_eq!(stdout(&a), answer.full_text());
+    assert_eq!(printed(&a), answer.full_text());
     assert!(!stderr(&a).contains(KEY));
 }
 
@@ -178,7 +178,7 @@ fn non_streamed_answer_gives_exact_text_and_usage() {
         ])
         .assert()
         .success();
-    assert_eq!(stdout(&a), answer.full_text());
+    assert_eq!(printed(&a), answer.full_text());
 }
 
 #[test]
@@ -196,7 +196,7 @@ fn the_request_carries_key_version_model_max_tokens_and_system() {
         .arg("Name a colour.")
         .assert()
         .success()
-        .stdout("ok");
+        .stdout("ok\n");
     let reqs = messages_requests(&fake);
     assert_eq!(reqs.len(), 1, "{:?}", fake.requests());
     let req = &reqs[0];
@@ -242,7 +242,7 @@ fn an_error_event_mid_stream_exits_6_and_keeps_the_partial_text() {
         ])
         .assert()
         .code(6);
-    assert_eq!(stdout(&a), "Partial answer");
+    assert_eq!(printed(&a), "Partial answer");
     assert_eq!(answer.text_through(2), "Partial answer");
     assert!(!stderr(&a).is_empty(), "the failure is explained on stderr");
     assert!(!stderr(&a).contains(KEY));
@@ -258,8 +258,8 @@ fn a_stream_that_ends_without_message_stop_exits_6() {
         .args(["run", "-m", &format!("anthropic:{MODEL}"), "Hi"])
         .assert()
         .code(6);
-    assert_eq!(stdout(&a), answer.text_through(2));
-    assert_eq!(stdout(&a), "Half an ");
+    assert_eq!(printed(&a), answer.text_through(2));
+    assert_eq!(printed(&a), "Half an ");
 }
 
 #[test]
@@ -273,7 +273,7 @@ fn a_connection_cut_mid_stream_exits_6() {
         .args(["run", "-m", &format!("anthropic:{MODEL}"), "Hi"])
         .assert()
         .code(6);
-    assert_eq!(stdout(&a), "Cut off ");
+    assert_eq!(printed(&a), "Cut off ");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use predicates::prelude::*;
-use support::byok::{Home, json, stderr, stdout};
+use support::byok::{Home, json, printed, stderr, stdout};
 use support::fake::FakeServer;
 use support::wire::{Answer, Fake, Usage};
 use support::wire_openai::OpenAi;
@@ -48,7 +48,7 @@ fn arguments_and_piped_stdin_make_the_prompt() {
         .write_stdin("diff --git a b\n")
         .assert()
         .success()
-        .stdout("ok");
+        .stdout("ok\n");
     assert_eq!(sent_prompt(&fake), "review this\n\ndiff --git a b\n");
     home.cmd()
         .args(["run", "-m", "openai:gpt-4o-mini"])
@@ -86,7 +86,7 @@ fn stdout_has_only_the_answer_and_stats_go_to_stderr() {
         .args(["run", "--stats", "-m", "openai:gpt-4o-mini", "hi"])
         .assert()
         .success();
-    assert_eq!(stdout(&out), "Hello");
+    assert_eq!(printed(&out), "Hello");
     let err = stderr(&out);
     for column in [
         "provider",

@@ -6,7 +6,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::byok::{Home, json as stdout_json, stderr, stdout};
+use support::byok::{Home, json as stdout_json, printed, stderr, stdout};
 use support::fake::FakeServer;
 use support::wire::{Answer, Failure, Fake, Usage};
 use support::wire_gemini::{self, Gemini};
@@ -95,7 +95,7 @@ fn streamed_answer_goes_to_stdout_exactly() {
     let fake = gemini(answer.clone()).split(3).server();
     let home = home_for(&fake, KEY);
     let a = run(&home, &["-m", "gemini:gemini-2.5-flash", "What is 2+2?"]).success();
-    assert_eq!(stdout(&a), answer.full_text());
+    assert_eq!(printed(&a), answer.full_text());
     assert!(!stderr(&a).contains("SECRET-THOUGHT"));
     assert!(!stderr(&a).contains(KEY), "the key was printed");
 }
@@ -127,7 +127,7 @@ fn unstreamed_answer_gives_exact_text_and_usage() {
         &["--no-stream", "-m", "gemini:gemini-2.5-pro", "What is 2+2?"],
     )
     .success();
-    assert_eq!(stdout(&a), answer.full_text());
+    assert_eq!(printed(&a), answer.full_text());
 }
 
 #[test]
@@ -192,7 +192,7 @@ fn google_api_key_is_the_fallback_variable() {
     home.env("GOOGLE_API_KEY", KEY)
         .env("BYOK_GEMINI_BASE_URL", &fake.url());
     let a = run(&home, &["-m", "gemini:gemini-2.5-flash", "hi"]).success();
-    assert_eq!(stdout(&a), thinking_answer().full_text());
+    assert_eq!(printed(&a), thinking_answer().full_text());
     assert_eq!(fake.requests()[0].header("x-goog-api-key"), Some(KEY));
 }
 
@@ -210,7 +210,7 @@ fn an_error_mid_stream_exits_6_keeping_the_partial_text() {
         let home = home_for(&fake, KEY);
         let a = run(&home, &["-m", "gemini:gemini-2.5-flash", "What is 2+2?"]).code(6);
         // The text printed before the failure stays, exactly once.
-        assert_eq!(stdout(&a), "2 + 2 is **4**", "{err:?}");
+        assert_eq!(printed(&a), "2 + 2 is **4**", "{err:?}");
         let e = stderr(&a).to_lowercase();
         assert!(e.contains(says), "stderr should say why ({says}): {e}");
         assert!(!e.contains(&KEY.to_lowercase()), "the key was printed");
@@ -224,13 +224,13 @@ fn a_stream_that_stops_without_finishing_exits_6() {
     let fake = gemini(answer.clone()).end_after(4).server();
     let home = home_for(&fake, KEY);
     let a = run(&home, &["-m", "gemini:gemini-2.5-flash", "What is 2+2?"]).code(6);
-    assert_eq!(stdout(&a), answer.full_text());
+    assert_eq!(printed(&a), answer.full_text());
 
     // The connection drops inside the event after the first text chunk.
     let fake = gemini(answer).cut_after(1).server();
     let home = home_for(&fake, KEY);
     let a = run(&home, &["-m", "gemini:gemini-2.5-flash", "What is 2+2?"]).code(6);
-    assert_eq!(stdout(&a), "2 + 2 ");
+    assert_eq!(printed(&a), "2 + 2 ");
 }
 
 #[test]

@@ -7,7 +7,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::byok::{Home, json, stderr, stdout};
+use support::byok::{Home, json, printed, stderr, stdout};
 use support::fake::{FakeServer, Reply, Request};
 use support::wire::{Answer, Failure, Fake, Usage};
 use support::wire_ollama::{self as wire, Ollama};
@@ -130,7 +130,7 @@ fn streamed_stdout_is_the_answer_exactly_without_thinking() {
     let fake = ollama(answer.clone()).split(3).server();
     let home = home_for(&fake);
     let a = run(&home, MODEL, false, &[]).success();
-    assert_eq!(stdout(&a), answer.full_text());
+    assert_eq!(printed(&a), answer.full_text());
 }
 
 #[test]
@@ -143,7 +143,7 @@ fn non_streamed_sends_stream_false_and_reads_the_single_object() {
     check_request(&chat_requests(&fake)[0], MODEL, false);
 
     let a = run(&home, MODEL, false, &["--no-stream"]).success();
-    assert_eq!(stdout(&a), answer.full_text());
+    assert_eq!(printed(&a), answer.full_text());
 }
 
 #[test]
@@ -204,7 +204,7 @@ fn an_error_line_mid_stream_exits_6_keeping_the_text_already_printed() {
         .server();
     let home = home_for(&fake);
     let a = run(&home, MODEL, false, &[]).code(6);
-    assert_eq!(stdout(&a), answer.text_through(2));
+    assert_eq!(printed(&a), answer.text_through(2));
     assert!(stderr(&a).contains("unexpected EOF"), "{}", stderr(&a));
 }
 
@@ -213,7 +213,7 @@ fn a_stream_cut_mid_way_exits_6_keeping_the_text_already_printed() {
     let fake = ollama(answer()).cut_after(3).server();
     let home = home_for(&fake);
     let a = run(&home, MODEL, false, &[]).code(6);
-    assert_eq!(stdout(&a), answer().text_through(3));
+    assert_eq!(printed(&a), answer().text_through(3));
     assert!(stderr(&a).contains("ollama"), "{}", stderr(&a));
 }
 

@@ -6,7 +6,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::byok::{Home, json, stderr, stdout};
+use support::byok::{Home, json, printed, stderr, stdout};
 use support::fake::{FakeServer, Reply, Request};
 use support::wire::{Answer, Failure, Fake, Usage};
 use support::wire_openai::{self as wire, Flavor, OpenAi};
@@ -214,7 +214,7 @@ fn streamed_stdout_is_the_answer_exactly() {
         let fake = chat.clone().server();
         let home = home_for(&fake, flavor);
         let a = run(&home, flavor, false, &[]).success();
-        assert_eq!(stdout(&a), chat.answer.full_text(), "{flavor:?}");
+        assert_eq!(printed(&a), chat.answer.full_text(), "{flavor:?}");
         // The reasoning deltas (OpenRouter) are never answer text.
         assert!(!stdout(&a).contains("flourish."), "{flavor:?}");
     }
@@ -296,7 +296,7 @@ fn non_streamed_answers_give_exact_text_and_usage() {
 
         // And on stdout, exactly the answer.
         let a = run(&home, flavor, false, &["--no-stream"]).success();
-        assert_eq!(stdout(&a), chat.answer.full_text(), "{flavor:?}");
+        assert_eq!(printed(&a), chat.answer.full_text(), "{flavor:?}");
     }
 }
 
@@ -445,7 +445,7 @@ fn a_stream_cut_mid_way_exits_6_keeping_the_text_already_printed() {
         let fake = chat.clone().server();
         let home = home_for(&fake, flavor);
         let a = run(&home, flavor, false, &[]).code(6);
-        assert_eq!(stdout(&a), chat.answer.text_through(2), "{flavor:?}");
+        assert_eq!(printed(&a), chat.answer.text_through(2), "{flavor:?}");
         let err = stderr(&a);
         assert!(err.contains(target(flavor).id), "{err}");
     }
@@ -465,7 +465,7 @@ fn an_error_event_mid_stream_exits_6_keeping_the_text_already_printed() {
         let fake = chat.clone().server();
         let home = home_for(&fake, flavor);
         let a = run(&home, flavor, false, &[]).code(6);
-        assert_eq!(stdout(&a), chat.answer.text_through(3), "{flavor:?}");
+        assert_eq!(printed(&a), chat.answer.text_through(3), "{flavor:?}");
         let err = stderr(&a);
         assert!(err.contains("upstream disconnected"), "{flavor:?}: {err}");
     }

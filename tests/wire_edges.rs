@@ -7,7 +7,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::byok::{Home, json as stdout_json, stderr, stdout};
+use support::byok::{Home, json as stdout_json, printed, stderr, stdout};
 use support::fake::{FakeServer, Request};
 use support::wire::{Answer, Fake, Usage, sse_event};
 use support::wire_anthropic::{self, Anthropic};
@@ -348,7 +348,7 @@ fn an_sse_event_over_16_mib_fails_keeping_the_text_so_far() {
     let fake = chat.send_events(events).server();
     let home = openai_home(&fake);
     let a = run(&home, "openai:gpt-4o-mini", false, &[]).code(6);
-    assert_eq!(stdout(&a), "Hello");
+    assert_eq!(printed(&a), "Hello");
     let err = stderr(&a);
     assert!(err.contains("16 MiB"), "{err}");
     assert_eq!(
@@ -370,7 +370,7 @@ fn an_ndjson_line_over_16_mib_fails_keeping_the_text_so_far() {
     let fake = chat.send_events(lines).server();
     let home = ollama_home(&fake);
     let a = run(&home, "ollama:llama3.2", false, &[]).code(6);
-    assert_eq!(stdout(&a), "Hello");
+    assert_eq!(printed(&a), "Hello");
     assert!(stderr(&a).contains("16 MiB"), "{}", stderr(&a));
 }
 
@@ -447,7 +447,7 @@ fn a_bare_gemini_error_mid_stream_fails_keeping_the_text() {
         let fake = fake.server();
         let home = gemini_home(&fake);
         let a = run(&home, "gemini:gemini-2.5-flash", false, &[]).code(6);
-        assert_eq!(stdout(&a), pieces[..after].concat(), "after {after}");
+        assert_eq!(printed(&a), pieces[..after].concat(), "after {after}");
         let err = stderr(&a);
         assert!(err.contains(message), "after {after}: {err}");
         assert_eq!(fake.requests().len(), 1);
@@ -466,7 +466,7 @@ fn an_error_object_in_a_200_stream_fails_on_every_wire() {
     let fake = chat.send_events(events).server();
     let home = openai_home(&fake);
     let a = run(&home, "openai:gpt-4o-mini", false, &[]).code(6);
-    assert_eq!(stdout(&a), "Hello");
+    assert_eq!(printed(&a), "Hello");
     assert!(
         stderr(&a).contains("The server had an error"),
         "{}",
@@ -479,7 +479,7 @@ fn an_error_object_in_a_200_stream_fails_on_every_wire() {
         .server();
     let home = anthropic_home(&fake);
     let a = run(&home, "anthropic:claude-haiku-4-5", false, &[]).code(6);
-    assert_eq!(stdout(&a), "Hello");
+    assert_eq!(printed(&a), "Hello");
     assert!(stderr(&a).contains("Overloaded"), "{}", stderr(&a));
 
     let chat = anthropic(Answer::text(&["Hel", "lo", "!"]));
@@ -493,7 +493,7 @@ fn an_error_object_in_a_200_stream_fails_on_every_wire() {
     let fake = chat.send_events(events).server();
     let home = anthropic_home(&fake);
     let a = run(&home, "anthropic:claude-haiku-4-5", false, &[]).code(6);
-    assert_eq!(stdout(&a), "Hello!");
+    assert_eq!(printed(&a), "Hello!");
     assert!(
         stderr(&a).contains("Internal upstream failure"),
         "{}",
@@ -506,7 +506,7 @@ fn an_error_object_in_a_200_stream_fails_on_every_wire() {
         .server();
     let home = gemini_home(&fake);
     let a = run(&home, "gemini:gemini-2.5-flash", false, &[]).code(6);
-    assert_eq!(stdout(&a), "Hello");
+    assert_eq!(printed(&a), "Hello");
     assert!(stderr(&a).contains("An internal error"), "{}", stderr(&a));
 }
 
@@ -523,7 +523,7 @@ fn interleaved_choices_answer_with_choice_zero_and_sum_the_usage() {
         let fake = c.server();
         let home = openai_home(&fake);
         let a = run(&home, "openai:gpt-4o-mini", false, &[]).success();
-        assert_eq!(stdout(&a), "Paris is the capital.");
+        assert_eq!(printed(&a), "Paris is the capital.");
         let out = stdout_json(&run(&home, "openai:gpt-4o-mini", true, &[]).success());
         assert_eq!(out["text"], "Paris is the capital.");
         assert_eq!(out["usage"], answer.usage.expected(), "{out:#}");

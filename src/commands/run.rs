@@ -1,6 +1,6 @@
 //! `byok run`: one prompt to one model, the answer streamed to stdout, the cost on stderr.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use serde::Serialize;
 
@@ -29,9 +29,13 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
     )?;
 
     let to_stdout = !ctx.ui.json;
+    // A spinner on stderr while the first token is awaited, cleared before the answer
+    // starts (and, by the guard, whatever ends the call: an error, Ctrl-C).
+    let waiting = output::Spinner::new(&ctx.ui, "waiting for the answer…");
     let mut ends_with_newline = true;
     let mut sink = |delta: &str| -> std::io::Result<()> {
         if to_stdout && !delta.is_empty() {
+            waiting.clear();
             let mut out = std::io::stdout().lock();
             out.write_all(delta.as_bytes())?;
             out.flush()?;
@@ -61,11 +65,13 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
         &canceller,
         args.prompt.timeout,
     ));
+    waiting.clear();
     for w in walker.warnings.borrow().iter() {
         ctx.ui.warn(w);
     }
-    // On a terminal, end the answer's last line so the shell prompt does not glue onto it.
-    if to_stdout && !ends_with_newline && std::io::stdout().is_terminal() {
+    // The answer always ends its last line, so the stats table and the shell prompt never
+    // glue onto it (in a pipe too, as `llm` and `mods` do).
+    if to_stdout && !ends_with_newline {
         let _ = output::write_stdout(b"\n");
     }
     let success = outcome?;

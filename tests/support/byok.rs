@@ -163,6 +163,18 @@ pub fn new_identity() -> String {
         .to_string()
 }
 
+/// The answer `byok run` printed: its stdout, which always ends its last line, without
+/// that one newline.
+#[allow(dead_code)]
+pub fn printed(a: &assert_cmd::assert::Assert) -> String {
+    let out = stdout(a);
+    match out.strip_suffix('\n') {
+        Some(text) => text.to_string(),
+        None if out.is_empty() => out,
+        None => panic!("the answer does not end its last line: {out:?}"),
+    }
+}
+
 pub fn stdout(a: &assert_cmd::assert::Assert) -> String {
     String::from_utf8_lossy(&a.get_output().stdout).into_owned()
 }

@@ -231,9 +231,7 @@ impl Progress {
 
     pub(super) fn bar(&self, message: &str) -> Option<indicatif::ProgressBar> {
         let multi = self.multi.as_ref()?;
-        let bar = indicatif::ProgressBar::new_spinner().with_message(message.to_string());
-        bar.enable_steady_tick(Duration::from_millis(80));
-        Some(multi.add(bar))
+        Some(multi.add(crate::output::spinner(message)))
     }
 
     pub(super) fn clear(&self) {

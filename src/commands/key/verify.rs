@@ -24,7 +24,7 @@ pub(super) fn verify_one(ctx: &Ctx, provider: &Provider, secret: &str) -> Verdic
     let spinner = ctx
         .ui
         .progress_allowed()
-        .then(|| spinner(&format!("verifying the {} key…", provider.id())));
+        .then(|| crate::output::spinner(&format!("verifying the {} key…", provider.id())));
     let client = http::client_for(&ctx.timeouts, [provider.base_url.as_str()]);
     let verdict = http::runtime().block_on(probe(
         &client,
@@ -68,12 +68,6 @@ async fn probe(
         ));
         tokio::time::sleep(wait).await;
     }
-}
-
-fn spinner(msg: &str) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new_spinner().with_message(msg.to_string());
-    bar.enable_steady_tick(Duration::from_millis(80));
-    bar
 }
 
 pub(super) fn rejection(provider: &Provider, label: &str, verdict: &Verdict) -> Error {
@@ -190,9 +184,13 @@ pub(super) fn verify_keys(ctx: &Ctx, wanted: &[String]) -> Result<()> {
     let retry = RetryPolicy::from_env();
     let verdicts: Vec<Option<Verdict>> = http::runtime().block_on(async {
         let jobs = targets.iter().map(|t| {
-            let bar = bars
-                .as_ref()
-                .map(|m| m.add(spinner(&format!("{} ({})", t.provider.id(), t.label))));
+            let bar = bars.as_ref().map(|m| {
+                m.add(crate::output::spinner(&format!(
+                    "{} ({})",
+                    t.provider.id(),
+                    t.label
+                )))
+            });
             let (client, retry) = (&client, &retry);
             async move {
                 let secret = t.secret.as_ref()?;
