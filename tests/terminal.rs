@@ -73,11 +73,12 @@ fn on_terminal(
             Ok(0) | Err(_) => break, // EIO once the last writer is gone
             Ok(n) => seen.extend_from_slice(&buf[..n]),
         }
-        if !opened && let Some((g, until)) = gate {
-            if String::from_utf8_lossy(&seen).contains(until) {
-                g.open();
-                opened = true;
-            }
+        if !opened
+            && let Some((g, until)) = gate
+            && String::from_utf8_lossy(&seen).contains(until)
+        {
+            g.open();
+            opened = true;
         }
     }
     let status = child.wait().unwrap();
