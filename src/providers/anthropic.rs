@@ -200,12 +200,7 @@ fn error_event(err: &Value) -> Failure {
         })
         .trim()
         .to_string();
-    Failure {
-        class,
-        status: None,
-        message,
-        retry_after: None,
-    }
+    Failure::new(class, message)
 }
 
 /// Streams in the Anthropic shape: `message_start` (usage with a placeholder

@@ -238,12 +238,7 @@ impl Cancel {
 }
 
 fn interrupted() -> Failure {
-    Failure {
-        class: FailureClass::Interrupted,
-        status: None,
-        message: "interrupted".into(),
-        retry_after: None,
-    }
+    Failure::new(FailureClass::Interrupted, "interrupted")
 }
 
 /// Where streamed text goes. Returning an error stops the call (stdout closed, say).
@@ -382,23 +377,13 @@ pub async fn chat(
 
 /// The answer arrived but could not be understood.
 pub fn not_understood(message: String) -> Failure {
-    Failure {
-        class: FailureClass::BadRequest,
-        status: None,
-        message,
-        retry_after: None,
-    }
+    Failure::new(FailureClass::BadRequest, message)
 }
 
 /// The sink refused text (stdout closed): stop, keeping what was produced.
 fn sink_failure(e: std::io::Error, partial: ChatResult) -> ChatFailure {
     ChatFailure {
-        failure: Failure {
-            class: FailureClass::StreamCut,
-            status: None,
-            message: format!("output closed: {e}"),
-            retry_after: None,
-        },
+        failure: Failure::new(FailureClass::StreamCut, format!("output closed: {e}")),
         partial: Box::new(partial),
     }
 }
@@ -408,12 +393,7 @@ pub fn is_sink_closed(f: &ChatFailure) -> bool {
 }
 
 fn cut(message: String) -> Failure {
-    Failure {
-        class: FailureClass::StreamCut,
-        status: None,
-        message,
-        retry_after: None,
-    }
+    Failure::new(FailureClass::StreamCut, message)
 }
 
 /// The most one stream event (an SSE event, an NDJSON line) may hold. A bigger one fails

@@ -1,5 +1,5 @@
 //! What a provider's failure means: one classification for every wire format, so that
-//! verification, retries and exit codes agree (DESIGN.md §2 "Errors", §7).
+//! verification, retries and exit codes agree (README "Exit codes").
 
 use std::time::Duration;
 
@@ -87,6 +87,29 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// A failure of `class` saying `message`, with no HTTP status and no wait.
+    pub fn new(class: FailureClass, message: impl Into<String>) -> Failure {
+        Failure {
+            class,
+            status: None,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// The same failure with the HTTP status it came with (or the one an error object
+    /// names).
+    pub fn with_status(mut self, status: impl Into<Option<u16>>) -> Failure {
+        self.status = status.into();
+        self
+    }
+
+    /// The same failure with the wait the server asked for.
+    pub fn with_retry_after(mut self, retry_after: Option<Duration>) -> Failure {
+        self.retry_after = retry_after;
+        self
+    }
+
     /// Classifies an HTTP error response. `secrets` are redacted from the message.
     pub fn from_response(
         status: u16,
@@ -130,12 +153,9 @@ impl Failure {
         } else {
             message
         };
-        Failure {
-            class,
-            status: Some(status),
-            message,
-            retry_after: retry_after(headers),
-        }
+        Failure::new(class, message)
+            .with_status(status)
+            .with_retry_after(retry_after(headers))
     }
 
     /// A 3xx, with where it pointed (redacted and shortened: it came from the server).
@@ -152,12 +172,7 @@ impl Failure {
             }
             _ => "pointed nowhere (no Location): byok never follows a redirect with a key".into(),
         };
-        Failure {
-            class: FailureClass::Redirected,
-            status: Some(status),
-            message,
-            retry_after: None,
-        }
+        Failure::new(FailureClass::Redirected, message).with_status(status)
     }
 
     /// Classifies a transport error (no HTTP answer at all).
@@ -172,12 +187,7 @@ impl Failure {
         } else {
             root_cause(e)
         };
-        Failure {
-            class,
-            status: None,
-            message: redact(&message, &[]),
-            retry_after: None,
-        }
+        Failure::new(class, redact(&message, &[]))
     }
 
     /// "401: Incorrect API key provided" — the status and what the provider said.
@@ -383,29 +393,15 @@ pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     Some(Duration::try_from(wait).map_or(Duration::ZERO, |w| w.min(RETRY_AFTER_CAP)))
 }
 
+/// The reason phrase of an HTTP status ("Too Many Requests"); Anthropic's 529, which
+/// no standard names, is "Overloaded".
 fn reason_phrase(status: u16) -> &'static str {
     match status {
-        300 => "Multiple Choices",
-        301 => "Moved Permanently",
-        302 => "Found",
-        303 => "See Other",
-        307 => "Temporary Redirect",
-        308 => "Permanent Redirect",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        402 => "Payment Required",
-        403 => "Forbidden",
-        404 => "Not Found",
-        408 => "Request Timeout",
-        413 => "Payload Too Large",
-        422 => "Unprocessable Entity",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
         529 => "Overloaded",
-        _ => "error",
+        _ => reqwest::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("error"),
     }
 }
 
@@ -516,6 +512,17 @@ mod tests {
         let bare = Failure::from_response(302, &HeaderMap::new(), b"moved", &[]);
         assert_eq!(bare.class, FailureClass::Redirected);
         assert!(bare.message.contains("no Location"), "{}", bare.message);
+    }
+
+    #[test]
+    fn reason_phrases_are_the_standard_ones_and_529_is_overloaded() {
+        assert_eq!(reason_phrase(429), "Too Many Requests");
+        assert_eq!(reason_phrase(413), "Payload Too Large");
+        assert_eq!(reason_phrase(529), "Overloaded");
+        assert_eq!(reason_phrase(599), "error");
+        let f = Failure::new(FailureClass::Overloaded, "busy").with_status(529);
+        assert_eq!(f.describe(), "529 Overloaded: busy");
+        assert_eq!(f.retry_after, None);
     }
 
     const KEY: &str = "Zq7Vb3Nn8Kd2Lw5Rt9Hm4Xc6Pf1Gj0";

@@ -203,23 +203,16 @@ fn prompt_blocked(v: &Value) -> Option<Failure> {
     if !flagged.is_empty() {
         message.push_str(&format!(" [{}]", flagged.join(", ")));
     }
-    Some(Failure {
-        class: FailureClass::BadRequest,
-        status: None,
-        message,
-        retry_after: None,
-    })
+    Some(Failure::new(FailureClass::BadRequest, message))
 }
 
 /// An answer withheld by the model's safety or recitation checks: a finish reason that
 /// says so, and no text at all.
 fn answer_blocked(reason: &str) -> Failure {
-    Failure {
-        class: FailureClass::BadRequest,
-        status: None,
-        message: format!("Gemini withheld the answer (finishReason {reason})"),
-        retry_after: None,
-    }
+    Failure::new(
+        FailureClass::BadRequest,
+        format!("Gemini withheld the answer (finishReason {reason})"),
+    )
 }
 
 /// An `error` object in a 200 answer or a stream chunk, shaped like Gemini's HTTP error
@@ -257,12 +250,7 @@ fn error_failure(err: &Value) -> Failure {
         }
         _ => FailureClass::Server,
     };
-    Failure {
-        class,
-        status: code,
-        message,
-        retry_after: None,
-    }
+    Failure::new(class, message).with_status(code)
 }
 
 /// The error object of a 200 answer or a stream chunk, if it is one: `{"error": {…}}`, or

@@ -90,12 +90,7 @@ fn error_of(err: &Value) -> Failure {
     } else {
         FailureClass::Server
     };
-    Failure {
-        class,
-        status: None,
-        message,
-        retry_after: None,
-    }
+    Failure::new(class, message)
 }
 
 fn error_in(v: &Value) -> Option<Failure> {

@@ -48,12 +48,10 @@ fn openrouter_key(body: &Value) -> Result<Probe, Failure> {
         .pointer("/data/limit_remaining")
         .and_then(Value::as_f64);
     if remaining.is_some_and(|r| r <= 0.0) {
-        return Err(Failure {
-            class: FailureClass::NoCredit,
-            status: Some(200),
-            message: "the key's credit limit is used up".into(),
-            retry_after: None,
-        });
+        return Err(
+            Failure::new(FailureClass::NoCredit, "the key's credit limit is used up")
+                .with_status(200),
+        );
     }
     Ok(Probe { models: None })
 }
@@ -202,12 +200,7 @@ fn stream_error(err: &Value) -> Failure {
     } else {
         FailureClass::Server
     };
-    Failure {
-        class,
-        status: None,
-        message,
-        retry_after: None,
-    }
+    Failure::new(class, message)
 }
 
 /// Streams in the OpenAI shape: `choices[].delta.content` pieces of choice 0 (chunks for

@@ -56,15 +56,13 @@ pub async fn count_pages(
 }
 
 pub(super) fn bad_url(provider: &Provider, e: impl std::fmt::Display) -> Failure {
-    Failure {
-        class: FailureClass::BadRequest,
-        status: None,
-        message: format!(
+    Failure::new(
+        FailureClass::BadRequest,
+        format!(
             "the base URL `{}` is not a valid URL ({e})",
             provider.base_url
         ),
-        retry_after: None,
-    }
+    )
 }
 
 /// What a successful probe saw.
@@ -99,16 +97,14 @@ pub async fn verify(
 ) -> Verdict {
     let started = Instant::now();
     if key.is_some() && !provider.may_send_key() {
-        let failure = Failure {
-            class: FailureClass::BadRequest,
-            status: None,
-            message: format!(
+        let failure = Failure::new(
+            FailureClass::BadRequest,
+            format!(
                 "refusing to send a key over plain HTTP to {}; use https, or set BYOK_{}_BASE_URL yourself",
                 provider.base_url,
                 provider.id().to_ascii_uppercase()
             ),
-            retry_after: None,
-        };
+        );
         return Verdict {
             status: VerifyStatus::Error,
             latency: started.elapsed(),
