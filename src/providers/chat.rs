@@ -4,9 +4,11 @@
 
 pub mod sse;
 
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
+use tokio_util::sync::CancellationToken;
 
 use super::failure::{Failure, FailureClass};
 use super::{Provider, Wire};
@@ -180,11 +182,19 @@ pub enum Stop {
 /// Stops calls in flight (a signal, a council that already has its answer, `--timeout`):
 /// a stream ends where it is, keeping what arrived and the usage reported so far.
 #[derive(Clone, Debug)]
-pub struct Cancel(tokio::sync::watch::Receiver<Option<Stop>>);
+pub struct Cancel(Arc<Stopping>);
 
 /// The side that cancels.
 #[derive(Debug)]
-pub struct Canceller(tokio::sync::watch::Sender<Option<Stop>>);
+pub struct Canceller(Arc<Stopping>);
+
+/// A token that wakes every call waiting on it, and the reason it was cancelled for. The
+/// reason is set before the token is cancelled, so a call woken by it always finds one.
+#[derive(Debug, Default)]
+struct Stopping {
+    token: CancellationToken,
+    reason: OnceLock<Stop>,
+}
 
 impl Canceller {
     pub fn cancel(&self) {
@@ -193,20 +203,16 @@ impl Canceller {
 
     /// Stops the calls for `reason`; the first reason given is the one that stays.
     pub fn stop(&self, reason: Stop) {
-        self.0.send_if_modified(|current| {
-            if current.is_some() {
-                return false;
-            }
-            *current = Some(reason);
-            true
-        });
+        if self.0.reason.set(reason).is_ok() {
+            self.0.token.cancel();
+        }
     }
 }
 
 impl Cancel {
     pub fn new() -> (Canceller, Cancel) {
-        let (tx, rx) = tokio::sync::watch::channel(None);
-        (Canceller(tx), Cancel(rx))
+        let stopping = Arc::new(Stopping::default());
+        (Canceller(stopping.clone()), Cancel(stopping))
     }
 
     /// A token nobody cancels.
@@ -215,25 +221,17 @@ impl Cancel {
     }
 
     pub fn is_cancelled(&self) -> bool {
-        self.0.borrow().is_some()
+        self.0.reason.get().is_some()
     }
 
     /// Why the calls were stopped, once they were.
     pub fn reason(&self) -> Option<Stop> {
-        *self.0.borrow()
+        self.0.reason.get().copied()
     }
 
     /// Resolves when cancelled; never, if the canceller is gone without cancelling.
     pub async fn cancelled(&self) {
-        let mut rx = self.0.clone();
-        loop {
-            if rx.borrow_and_update().is_some() {
-                return;
-            }
-            if rx.changed().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        }
+        self.0.token.cancelled().await;
     }
 }
 
@@ -701,6 +699,36 @@ mod tests {
     use super::*;
     use crate::providers::{ollama, openai};
     use serde_json::json;
+
+    #[test]
+    fn the_first_reason_to_stop_stays_and_wakes_every_waiter() {
+        let (canceller, cancel) = Cancel::new();
+        let other = cancel.clone();
+        assert!(!cancel.is_cancelled() && cancel.reason().is_none());
+        crate::http::runtime().block_on(async {
+            let waiter = tokio::spawn(async move {
+                other.cancelled().await;
+                other.reason()
+            });
+            tokio::task::yield_now().await;
+            canceller.stop(Stop::Signal(2));
+            canceller.stop(Stop::Deadline(Duration::from_secs(1)));
+            canceller.cancel();
+            assert_eq!(waiter.await.unwrap(), Some(Stop::Signal(2)));
+            cancel.cancelled().await;
+        });
+        assert!(cancel.is_cancelled());
+        assert_eq!(cancel.reason(), Some(Stop::Signal(2)));
+        // Nobody cancels `never`, and a dropped canceller cancels nothing.
+        let never = Cancel::never();
+        assert!(!never.is_cancelled() && never.reason().is_none());
+        let (canceller, cancel) = Cancel::new();
+        drop(canceller);
+        let waited = crate::http::runtime().block_on(async {
+            tokio::time::timeout(Duration::from_millis(20), cancel.cancelled()).await
+        });
+        assert!(waited.is_err());
+    }
 
     #[test]
     fn one_rule_for_every_token_count() {
