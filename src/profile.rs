@@ -1,4 +1,4 @@
-//! Profiles (DESIGN.md §4): `profiles/<name>.toml`, holding routes, the provider
+//! Profiles (README "Profiles and routes"): `profiles/<name>.toml`, holding routes, the provider
 //! allowlist, custom providers, budgets, council defaults and price overrides.
 //!
 //! Loading is strict: an unknown key, an unknown provider or a malformed model is an
@@ -14,6 +14,8 @@ use crate::error::{Error, Result};
 use crate::paths::Paths;
 use crate::prices::Price;
 use crate::providers;
+/// A `[providers.<id>]` table; it lives with the providers, which read it.
+pub use crate::providers::ProviderConfig;
 
 pub const DEFAULT_PROFILE: &str = "default";
 /// The route `run` uses when none is named.
@@ -39,6 +41,14 @@ pub struct Profile {
     pub health: HealthConfig,
 }
 
+/// What the provider registry reads of a profile: its `[providers.*]` tables, so that
+/// `Registry::new(&profile)` works without the providers knowing what a profile is.
+impl AsRef<BTreeMap<String, ProviderConfig>> for Profile {
+    fn as_ref(&self) -> &BTreeMap<String, ProviderConfig> {
+        &self.providers
+    }
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Route {
@@ -59,22 +69,6 @@ impl Route {
     pub fn chain(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.model.as_str()).chain(self.fallback.iter().map(String::as_str))
     }
-}
-
-/// A base URL override for a built-in provider, or a custom OpenAI-compatible one.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProviderConfig {
-    /// Wire format of a custom provider: `openai` (default), `anthropic`, `gemini`, `ollama`.
-    #[serde(default)]
-    pub kind: Option<String>,
-    #[serde(default)]
-    pub base_url: Option<String>,
-    /// Environment variable holding a custom provider's key.
-    #[serde(default)]
-    pub key_env: Option<String>,
-    #[serde(default)]
-    pub default_model: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -106,7 +100,7 @@ pub struct CouncilConfig {
     pub chair: Option<String>,
 }
 
-/// When a provider counts as degraded (DESIGN.md §4).
+/// When a provider counts as degraded.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HealthConfig {
