@@ -43,8 +43,35 @@ pub struct ProviderSpec {
     pub key: KeyNeed,
     /// The model `byok run` uses when none is named.
     pub default_model: &'static str,
-    /// OpenRouter's model list is public and proves nothing about a key; `/key` does.
+    /// What `key verify` asks for: the model list, except where that proves nothing
+    /// about a key (see [`Quirks::probe_reads_key`]).
     pub probe_path: &'static str,
+    pub quirks: Quirks,
+}
+
+/// What one provider does differently from the rest of its wire format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quirks {
+    /// Sends the output limit as `max_completion_tokens`: OpenAI's reasoning models refuse
+    /// `max_tokens`, the only one the other OpenAI-compatible servers know.
+    pub max_completion_tokens: bool,
+    /// Names the calling app in `X-Title` (OpenRouter's attribution).
+    pub app_title: bool,
+    /// The probe path answers with the key's credit left (OpenRouter's `/key`), not a
+    /// model list: OpenRouter's model list is public and proves nothing about a key.
+    pub probe_reads_key: bool,
+    /// Model names may carry a `models/` prefix and a `-001` version suffix that the price
+    /// table leaves out (Gemini).
+    pub versioned_model_names: bool,
+}
+
+impl Quirks {
+    pub const NONE: Quirks = Quirks {
+        max_completion_tokens: false,
+        app_title: false,
+        probe_reads_key: false,
+        versioned_model_names: false,
+    };
 }
 
 /// Every built-in provider, in the order `run` looks for a key when no model is named.
@@ -58,6 +85,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::Required,
         default_model: "claude-haiku-4-5",
         probe_path: "/v1/models",
+        quirks: Quirks::NONE,
     },
     ProviderSpec {
         id: "openai",
@@ -68,6 +96,10 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::Required,
         default_model: "gpt-4o-mini",
         probe_path: "/models",
+        quirks: Quirks {
+            max_completion_tokens: true,
+            ..Quirks::NONE
+        },
     },
     ProviderSpec {
         id: "gemini",
@@ -78,6 +110,10 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::Required,
         default_model: "gemini-2.5-flash",
         probe_path: "/models",
+        quirks: Quirks {
+            versioned_model_names: true,
+            ..Quirks::NONE
+        },
     },
     ProviderSpec {
         id: "mistral",
@@ -88,6 +124,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::Required,
         default_model: "mistral-small-latest",
         probe_path: "/models",
+        quirks: Quirks::NONE,
     },
     ProviderSpec {
         id: "openrouter",
@@ -98,6 +135,11 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::Required,
         default_model: "openai/gpt-4o-mini",
         probe_path: "/key",
+        quirks: Quirks {
+            app_title: true,
+            probe_reads_key: true,
+            ..Quirks::NONE
+        },
     },
     ProviderSpec {
         id: "groq",
@@ -108,6 +150,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::Required,
         default_model: "llama-3.3-70b-versatile",
         probe_path: "/models",
+        quirks: Quirks::NONE,
     },
     ProviderSpec {
         id: "deepseek",
@@ -118,6 +161,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::Required,
         default_model: "deepseek-chat",
         probe_path: "/models",
+        quirks: Quirks::NONE,
     },
     ProviderSpec {
         id: "xai",
@@ -128,6 +172,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::Required,
         default_model: "grok-3-mini",
         probe_path: "/models",
+        quirks: Quirks::NONE,
     },
     ProviderSpec {
         id: "together",
@@ -138,6 +183,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::Required,
         default_model: "meta-llama/Llama-3.3-70B-Instruct-Turbo",
         probe_path: "/models",
+        quirks: Quirks::NONE,
     },
     ProviderSpec {
         id: "ollama",
@@ -148,6 +194,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::None,
         default_model: "llama3.2",
         probe_path: "/api/tags",
+        quirks: Quirks::NONE,
     },
     ProviderSpec {
         id: "lmstudio",
@@ -158,6 +205,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::Optional,
         default_model: "local-model",
         probe_path: "/models",
+        quirks: Quirks::NONE,
     },
     ProviderSpec {
         id: "llamacpp",
@@ -168,6 +216,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::Optional,
         default_model: "local-model",
         probe_path: "/models",
+        quirks: Quirks::NONE,
     },
     ProviderSpec {
         id: "vllm",
@@ -178,6 +227,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::Optional,
         default_model: "local-model",
         probe_path: "/models",
+        quirks: Quirks::NONE,
     },
 ];
 

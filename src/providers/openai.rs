@@ -32,7 +32,7 @@ pub async fn probe(
         &secrets,
     )
     .await?;
-    if provider.spec.probe_path == "/key" {
+    if provider.spec.quirks.probe_reads_key {
         return openrouter_key(&body);
     }
     let models = body
@@ -71,8 +71,7 @@ pub fn chat_request(
     messages.push(json!({"role": "user", "content": req.prompt}));
     let mut body = json!({"model": req.model, "messages": messages});
     if let Some(n) = req.max_tokens {
-        // OpenAI's reasoning models refuse `max_tokens`; the others know only it.
-        let field = if provider.id() == "openai" {
+        let field = if provider.spec.quirks.max_completion_tokens {
             "max_completion_tokens"
         } else {
             "max_tokens"
@@ -90,7 +89,7 @@ pub fn chat_request(
     if let Some(k) = key {
         http = crate::http::secret_header(http, "authorization", "Bearer ", k);
     }
-    if provider.id() == "openrouter" {
+    if provider.spec.quirks.app_title {
         http = http.header("X-Title", "byok");
     }
     http
@@ -473,6 +472,33 @@ mod tests {
             decode_pieces(vec![body.as_bytes().to_vec()], Decoder::default(), false).unwrap_err();
         assert_eq!(f.failure.class, FailureClass::RateLimited);
         assert_eq!(f.partial.text, "a");
+    }
+
+    #[test]
+    fn each_providers_quirks_shape_its_request() {
+        let client = crate::http::client(&crate::http::Timeouts::from_env());
+        let req = ChatRequest {
+            model: "m".into(),
+            system: None,
+            prompt: "hi".into(),
+            max_tokens: Some(64),
+            temperature: None,
+            stream: false,
+        };
+        for (id, field, title) in [
+            ("openai", "max_completion_tokens", None),
+            ("mistral", "max_tokens", None),
+            ("openrouter", "max_tokens", Some("byok")),
+        ] {
+            let p = Provider::resolve(id).unwrap();
+            let built = chat_request(&client, &p, None, &req).build().unwrap();
+            let body: Value =
+                serde_json::from_slice(built.body().unwrap().as_bytes().unwrap()).unwrap();
+            assert_eq!(body[field], 64, "{id}");
+            assert_eq!(body.as_object().unwrap().len(), 3, "{id}: {body}");
+            let sent = built.headers().get("x-title").map(|t| t.to_str().unwrap());
+            assert_eq!(sent, title, "{id}");
+        }
     }
 
     proptest! {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{KeyNeed, Provider, ProviderSpec, Wire, base_url_var, known_ids, spec};
+use super::{KeyNeed, Provider, ProviderSpec, Quirks, Wire, base_url_var, known_ids, spec};
 
 /// A base URL override for a built-in provider, or a custom OpenAI-compatible one.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -120,6 +120,7 @@ fn custom_spec(id: &str, c: &ProviderConfig) -> &'static ProviderSpec {
             Wire::Ollama => "/api/tags",
             _ => "/models",
         },
+        quirks: Quirks::NONE,
     })
 }
 
