@@ -301,7 +301,7 @@ fn validate(profile: &Profile) -> std::result::Result<(), (String, String)> {
     for (id, cfg) in &profile.providers {
         let builtin = providers::spec(id).is_some();
         if let Some(kind) = &cfg.kind
-            && !matches!(kind.as_str(), "openai" | "anthropic" | "gemini" | "ollama")
+            && providers::Wire::from_kind(kind).is_none()
         {
             return Err((
                 kind.clone(),

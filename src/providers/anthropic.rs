@@ -2,20 +2,71 @@
 
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
 use super::Provider;
 use super::chat::{ChatRequest, ChatResult, StreamDecoder, Usage, UsageReader, not_understood};
 use super::failure::{Failure, FailureClass};
 use super::verify::{Pages, Probe, count_pages};
+use super::wire::{Framing, WireFormat};
 
 pub const API_VERSION: &str = "2023-06-01";
 /// Anthropic refuses a request without `max_tokens`; this is asked for when the caller
 /// sets no limit.
 pub const DEFAULT_MAX_TOKENS: u32 = 4096;
 
+/// The Anthropic messages wire format.
+pub struct Anthropic;
+
+impl WireFormat for Anthropic {
+    fn kind(&self) -> &'static str {
+        "anthropic"
+    }
+
+    fn chat_request(
+        &self,
+        client: &reqwest::Client,
+        provider: &Provider,
+        key: Option<&str>,
+        req: &ChatRequest,
+    ) -> reqwest::RequestBuilder {
+        chat_request(client, provider, key, req)
+    }
+
+    fn framing(&self) -> Framing {
+        Framing::Sse
+    }
+
+    fn stream_decoder(&self) -> Box<dyn StreamDecoder + Send> {
+        Box::<Decoder>::default()
+    }
+
+    fn parse_complete(&self, body: &Value) -> Result<ChatResult, Failure> {
+        parse_complete(body)
+    }
+
+    fn error_object(&self, err: &Value) -> Failure {
+        error_event(err)
+    }
+
+    fn models_path(&self) -> &'static str {
+        "/v1/models"
+    }
+
+    fn probe<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        provider: &'a Provider,
+        key: Option<&'a str>,
+        timeout: Duration,
+    ) -> BoxFuture<'a, Result<Probe, Failure>> {
+        Box::pin(probe(client, provider, key, timeout))
+    }
+}
+
 /// The free probe: `GET {base}/v1/models`, following `has_more` / `last_id` pages.
-pub async fn probe(
+async fn probe(
     client: &reqwest::Client,
     provider: &Provider,
     key: Option<&str>,
@@ -23,7 +74,7 @@ pub async fn probe(
 ) -> Result<Probe, Failure> {
     let key = key.unwrap_or("");
     let pages = Pages {
-        path: "/v1/models",
+        path: provider.spec.probe_path,
         size: ("limit", "1000"),
         list: "data",
         cursor: "after_id",
@@ -50,7 +101,7 @@ pub async fn probe(
 /// `POST {base}/v1/messages` with `x-api-key` and `anthropic-version`. `max_tokens` is
 /// required by Anthropic, so a default is sent when the caller sets none; the system
 /// prompt is a top-level field, not a message.
-pub fn chat_request(
+fn chat_request(
     client: &reqwest::Client,
     provider: &Provider,
     key: Option<&str>,
@@ -149,7 +200,7 @@ pub fn usage_of(u: &Value) -> Result<Usage, String> {
 
 /// The answer text of a message: its `text` blocks, in order. `thinking` and
 /// `redacted_thinking` blocks (and tool use) are never answer text.
-pub fn parse_complete(v: &Value) -> Result<ChatResult, Failure> {
+fn parse_complete(v: &Value) -> Result<ChatResult, Failure> {
     if v.get("type").and_then(Value::as_str) == Some("error") || v.get("error").is_some() {
         return Err(error_event(v.get("error").unwrap_or(v)));
     }

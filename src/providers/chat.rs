@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 use super::failure::{Failure, FailureClass};
-use super::{Provider, Wire};
+use super::{Framing, Provider};
 use crate::output;
 
 /// What to ask: one user prompt, an optional system prompt, and sampling limits.
@@ -260,6 +260,27 @@ pub trait StreamDecoder {
     fn result(&self) -> ChatResult;
 }
 
+/// A wire format's decoder, chosen at run time ([`WireFormat::stream_decoder`]).
+///
+/// [`WireFormat::stream_decoder`]: super::WireFormat::stream_decoder
+impl<D: StreamDecoder + ?Sized> StreamDecoder for Box<D> {
+    fn event(&mut self, event: &str, data: &str) -> Result<Vec<String>, Failure> {
+        (**self).event(event, data)
+    }
+
+    fn finished(&self) -> bool {
+        (**self).finished()
+    }
+
+    fn complete(&self) -> bool {
+        (**self).complete()
+    }
+
+    fn result(&self) -> ChatResult {
+        (**self).result()
+    }
+}
+
 /// Sends `request`; on success returns the answer, streamed through `sink` as it arrives
 /// when `req.stream` is set (and in one piece otherwise).
 pub async fn chat(
@@ -271,12 +292,8 @@ pub async fn chat(
     cancel: &Cancel,
 ) -> Result<ChatResult, ChatFailure> {
     let secrets: Vec<&str> = key.into_iter().collect();
-    let http = match provider.spec.wire {
-        Wire::OpenAi => super::openai::chat_request(client, provider, key, req),
-        Wire::Anthropic => super::anthropic::chat_request(client, provider, key, req),
-        Wire::Gemini => super::gemini::chat_request(client, provider, key, req),
-        Wire::Ollama => super::ollama::chat_request(client, provider, key, req),
-    };
+    let wire = provider.spec.wire.adapter();
+    let http = wire.chat_request(client, provider, key, req);
     let started = Instant::now();
     let url = http
         .try_clone()
@@ -310,13 +327,7 @@ pub async fn chat(
         let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
             ChatFailure::before_answer(not_understood(format!("the answer was not JSON ({e})")))
         })?;
-        let mut result = match provider.spec.wire {
-            Wire::OpenAi => super::openai::parse_complete(&value),
-            Wire::Anthropic => super::anthropic::parse_complete(&value),
-            Wire::Gemini => super::gemini::parse_complete(&value),
-            Wire::Ollama => super::ollama::parse_complete(&value),
-        }
-        .map_err(|mut f| {
+        let mut result = wire.parse_complete(&value).map_err(|mut f| {
             f.message = super::failure::provider_text(&f.message, &secrets);
             ChatFailure::before_answer(f)
         })?;
@@ -325,47 +336,10 @@ pub async fn chat(
         return Ok(result);
     }
     let body = response.bytes_stream();
-    let outcome = match provider.spec.wire {
-        Wire::OpenAi => {
-            drive_sse(
-                body,
-                super::openai::Decoder::default(),
-                sink,
-                started,
-                cancel,
-            )
-            .await
-        }
-        Wire::Anthropic => {
-            drive_sse(
-                body,
-                super::anthropic::Decoder::default(),
-                sink,
-                started,
-                cancel,
-            )
-            .await
-        }
-        Wire::Gemini => {
-            drive_sse(
-                body,
-                super::gemini::Decoder::default(),
-                sink,
-                started,
-                cancel,
-            )
-            .await
-        }
-        Wire::Ollama => {
-            drive_ndjson(
-                body,
-                super::ollama::Decoder::default(),
-                sink,
-                started,
-                cancel,
-            )
-            .await
-        }
+    let decoder = wire.stream_decoder();
+    let outcome = match wire.framing() {
+        Framing::Sse => drive_sse(body, decoder, sink, started, cancel).await,
+        Framing::Ndjson => drive_ndjson(body, decoder, sink, started, cancel).await,
     };
     outcome.map_err(|mut f| {
         f.failure.message = super::failure::provider_text(&f.failure.message, &secrets);

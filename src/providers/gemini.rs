@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
 use super::Provider;
@@ -11,9 +12,59 @@ use super::chat::{
 };
 use super::failure::{Failure, FailureClass};
 use super::verify::{Pages, Probe, count_pages};
+use super::wire::{Framing, WireFormat};
+
+/// The Gemini generateContent wire format.
+pub struct Gemini;
+
+impl WireFormat for Gemini {
+    fn kind(&self) -> &'static str {
+        "gemini"
+    }
+
+    fn chat_request(
+        &self,
+        client: &reqwest::Client,
+        provider: &Provider,
+        key: Option<&str>,
+        req: &ChatRequest,
+    ) -> reqwest::RequestBuilder {
+        chat_request(client, provider, key, req)
+    }
+
+    fn framing(&self) -> Framing {
+        Framing::Sse
+    }
+
+    fn stream_decoder(&self) -> Box<dyn StreamDecoder + Send> {
+        Box::<Decoder>::default()
+    }
+
+    fn parse_complete(&self, body: &Value) -> Result<ChatResult, Failure> {
+        parse_complete(body)
+    }
+
+    fn error_object(&self, err: &Value) -> Failure {
+        error_failure(err)
+    }
+
+    fn models_path(&self) -> &'static str {
+        "/models"
+    }
+
+    fn probe<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        provider: &'a Provider,
+        key: Option<&'a str>,
+        timeout: Duration,
+    ) -> BoxFuture<'a, Result<Probe, Failure>> {
+        Box::pin(probe(client, provider, key, timeout))
+    }
+}
 
 /// The free probe: `GET {base}/models`, following `nextPageToken`.
-pub async fn probe(
+async fn probe(
     client: &reqwest::Client,
     provider: &Provider,
     key: Option<&str>,
@@ -21,7 +72,7 @@ pub async fn probe(
 ) -> Result<Probe, Failure> {
     let key = key.unwrap_or("");
     let pages = Pages {
-        path: "/models",
+        path: provider.spec.probe_path,
         size: ("pageSize", "1000"),
         list: "models",
         cursor: "pageToken",
@@ -61,7 +112,7 @@ const BLOCKED_FINISH: &[&str] = &[
 /// `POST {base}/models/{model}:generateContent`, or `:streamGenerateContent?alt=sse`
 /// when streaming (without `alt=sse` Gemini streams one JSON array, not SSE). The key
 /// goes in `x-goog-api-key` only.
-pub fn chat_request(
+fn chat_request(
     client: &reqwest::Client,
     provider: &Provider,
     key: Option<&str>,
@@ -264,7 +315,7 @@ fn error_in(v: &Value) -> Option<&Value> {
     single.get("error").filter(|e| !e.is_null())
 }
 
-pub fn parse_complete(v: &Value) -> Result<ChatResult, Failure> {
+fn parse_complete(v: &Value) -> Result<ChatResult, Failure> {
     if let Some(err) = error_in(v) {
         return Err(error_failure(err));
     }

@@ -9,17 +9,10 @@ pub mod ollama;
 pub mod openai;
 mod registry;
 pub mod verify;
+pub mod wire;
 
 pub use registry::{ProviderConfig, Registry};
-
-/// The four wire formats every provider speaks one of.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Wire {
-    OpenAi,
-    Anthropic,
-    Gemini,
-    Ollama,
-}
+pub use wire::{Framing, Wire, WireFormat};
 
 /// Whether a provider needs a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
 use super::Provider;
@@ -11,11 +12,61 @@ use super::chat::{
 };
 use super::failure::{Failure, FailureClass};
 use super::verify::Probe;
+use super::wire::{Framing, WireFormat};
 use crate::http;
+
+/// The OpenAI chat-completions wire format.
+pub struct OpenAi;
+
+impl WireFormat for OpenAi {
+    fn kind(&self) -> &'static str {
+        "openai"
+    }
+
+    fn chat_request(
+        &self,
+        client: &reqwest::Client,
+        provider: &Provider,
+        key: Option<&str>,
+        req: &ChatRequest,
+    ) -> reqwest::RequestBuilder {
+        chat_request(client, provider, key, req)
+    }
+
+    fn framing(&self) -> Framing {
+        Framing::Sse
+    }
+
+    fn stream_decoder(&self) -> Box<dyn StreamDecoder + Send> {
+        Box::<Decoder>::default()
+    }
+
+    fn parse_complete(&self, body: &Value) -> Result<ChatResult, Failure> {
+        parse_complete(body)
+    }
+
+    fn error_object(&self, err: &Value) -> Failure {
+        stream_error(err)
+    }
+
+    fn models_path(&self) -> &'static str {
+        "/models"
+    }
+
+    fn probe<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        provider: &'a Provider,
+        key: Option<&'a str>,
+        timeout: Duration,
+    ) -> BoxFuture<'a, Result<Probe, Failure>> {
+        Box::pin(probe(client, provider, key, timeout))
+    }
+}
 
 /// The free probe: `GET {base}/models` (OpenRouter: `GET {base}/key`, because its model
 /// list is public and proves nothing about a key).
-pub async fn probe(
+async fn probe(
     client: &reqwest::Client,
     provider: &Provider,
     key: Option<&str>,
@@ -58,7 +109,7 @@ fn openrouter_key(body: &Value) -> Result<Probe, Failure> {
 
 /// `POST {base}/chat/completions`. Streaming asks for usage (`stream_options`), which
 /// OpenAI-style servers otherwise leave out of streams.
-pub fn chat_request(
+fn chat_request(
     client: &reqwest::Client,
     provider: &Provider,
     key: Option<&str>,
@@ -138,7 +189,7 @@ fn answer_choice(v: &Value) -> Option<&Value> {
 const NO_CHOICES: &str =
     "the provider's answer had no choices, only its usage: the answer is empty";
 
-pub fn parse_complete(v: &Value) -> Result<ChatResult, Failure> {
+fn parse_complete(v: &Value) -> Result<ChatResult, Failure> {
     if let Some(err) = v.get("error").filter(|e| !e.is_null()) {
         return Err(stream_error(err));
     }

@@ -93,12 +93,12 @@ impl Registry {
 /// one is built once per invocation and leaked, which costs a few bytes in a short-lived
 /// process and keeps every other part of byok free of lifetimes.
 fn custom_spec(id: &str, c: &ProviderConfig) -> &'static ProviderSpec {
-    let wire = match c.kind.as_deref() {
-        Some("anthropic") => Wire::Anthropic,
-        Some("gemini") => Wire::Gemini,
-        Some("ollama") => Wire::Ollama,
-        _ => Wire::OpenAi,
-    };
+    // The profile's kind was checked when it was loaded.
+    let wire = c
+        .kind
+        .as_deref()
+        .and_then(Wire::from_kind)
+        .unwrap_or_default();
     let key_env: &'static [&'static str] = match &c.key_env {
         Some(var) => Box::leak(vec![leak_str(var)].into_boxed_slice()),
         None => &[],
@@ -115,11 +115,7 @@ fn custom_spec(id: &str, c: &ProviderConfig) -> &'static ProviderSpec {
             KeyNeed::Optional
         },
         default_model: leak_str(c.default_model.as_deref().unwrap_or("default")),
-        probe_path: match wire {
-            Wire::Anthropic => "/v1/models",
-            Wire::Ollama => "/api/tags",
-            _ => "/models",
-        },
+        probe_path: wire.adapter().models_path(),
         quirks: Quirks::NONE,
     })
 }

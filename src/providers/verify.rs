@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use super::Provider;
 use super::failure::{Failure, FailureClass};
-use super::{Provider, Wire};
 use crate::vault::VerifyStatus;
 
 /// A model list served in pages (Anthropic `after_id`, Gemini `nextPageToken`).
@@ -112,12 +112,12 @@ pub async fn verify(
             failure: Some(failure),
         };
     }
-    let outcome = match provider.spec.wire {
-        Wire::OpenAi => super::openai::probe(client, provider, key, timeout).await,
-        Wire::Anthropic => super::anthropic::probe(client, provider, key, timeout).await,
-        Wire::Gemini => super::gemini::probe(client, provider, key, timeout).await,
-        Wire::Ollama => super::ollama::probe(client, provider, key, timeout).await,
-    };
+    let outcome = provider
+        .spec
+        .wire
+        .adapter()
+        .probe(client, provider, key, timeout)
+        .await;
     let latency = started.elapsed();
     match outcome {
         Ok(probe) => Verdict {
@@ -155,8 +155,8 @@ fn status_of(class: FailureClass) -> VerifyStatus {
 
 #[cfg(test)]
 mod tests {
+    use super::super::Provider;
     use super::super::chat::ChatRequest;
-    use super::super::{Provider, Wire, anthropic, gemini, ollama, openai};
     use super::*;
 
     #[test]
@@ -178,12 +178,7 @@ mod tests {
             ("ollama", "authorization"),
         ] {
             let p = Provider::resolve(id).unwrap();
-            let builder = match p.spec.wire {
-                Wire::OpenAi => openai::chat_request(&client, &p, key, &req),
-                Wire::Anthropic => anthropic::chat_request(&client, &p, key, &req),
-                Wire::Gemini => gemini::chat_request(&client, &p, key, &req),
-                Wire::Ollama => ollama::chat_request(&client, &p, key, &req),
-            };
+            let builder = p.spec.wire.adapter().chat_request(&client, &p, key, &req);
             let built = builder.build().unwrap();
             let value = &built.headers()[header];
             assert!(
