@@ -1,4 +1,4 @@
-//! The embedded price table (DESIGN.md §6): list prices in USD per million tokens from
+//! The embedded price table (README "Running prompts"): list prices in USD per million tokens from
 //! `prices.toml`, overridable per model in a profile, and the arithmetic that turns a
 //! call's normalised [`Usage`] into what it cost.
 //!
