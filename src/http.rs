@@ -144,11 +144,12 @@ pub async fn get_json(
         "GET {url} → {status} ({} ms)",
         started.elapsed().as_millis()
     ));
-    serde_json::from_slice(&body).map_err(|e| Failure {
-        class: crate::providers::failure::FailureClass::BadRequest,
-        status: Some(status),
-        message: format!("the answer was not JSON ({e}); is the base URL right?"),
-        retry_after: None,
+    serde_json::from_slice(&body).map_err(|e| {
+        Failure::new(
+            crate::providers::failure::FailureClass::BadRequest,
+            format!("the answer was not JSON ({e}); is the base URL right?"),
+        )
+        .with_status(status)
     })
 }
 

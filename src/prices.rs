@@ -195,8 +195,10 @@ impl PriceTable {
         if let Some(hit) = get(model) {
             return Some(hit);
         }
+        let versioned =
+            || providers::spec(provider).is_some_and(|s| s.quirks.versioned_model_names);
         let model = match model.strip_prefix("models/") {
-            Some(rest) if provider == "gemini" => {
+            Some(rest) if versioned() => {
                 if let Some(hit) = get(rest) {
                     return Some(hit);
                 }
@@ -204,11 +206,8 @@ impl PriceTable {
             }
             _ => model,
         };
-        let base = strip_snapshot(model).or_else(|| {
-            (provider == "gemini")
-                .then(|| strip_version(model))
-                .flatten()
-        })?;
+        let base = strip_snapshot(model)
+            .or_else(|| versioned().then(|| strip_version(model)).flatten())?;
         get(base)
     }
 

@@ -17,6 +17,8 @@ use crate::error::{Error, Result};
 use crate::paths::Paths;
 use crate::prices::Price;
 use crate::providers;
+/// A `[providers.<id>]` table; it lives with the providers, which read it.
+pub use crate::providers::ProviderConfig;
 
 pub mod edit;
 mod validate;
@@ -57,6 +59,14 @@ pub fn allowed(allow: Option<&[String]>, provider: &str) -> bool {
     allow.is_none_or(|a| a.iter().any(|p| p == provider))
 }
 
+/// What the provider registry reads of a profile: its `[providers.*]` tables, so that
+/// `Registry::new(&profile)` works without the providers knowing what a profile is.
+impl AsRef<BTreeMap<String, ProviderConfig>> for Profile {
+    fn as_ref(&self) -> &BTreeMap<String, ProviderConfig> {
+        &self.providers
+    }
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Route {
@@ -77,22 +87,6 @@ impl Route {
     pub fn chain(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.model.as_str()).chain(self.fallback.iter().map(String::as_str))
     }
-}
-
-/// A base URL override for a built-in provider, or a custom OpenAI-compatible one.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProviderConfig {
-    /// Wire format of a custom provider: `openai` (default), `anthropic`, `gemini`, `ollama`.
-    #[serde(default)]
-    pub kind: Option<String>,
-    #[serde(default)]
-    pub base_url: Option<String>,
-    /// Environment variable holding a custom provider's key.
-    #[serde(default)]
-    pub key_env: Option<String>,
-    #[serde(default)]
-    pub default_model: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

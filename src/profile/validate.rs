@@ -23,7 +23,7 @@ pub(super) fn validate(profile: &Profile) -> std::result::Result<(), (String, St
     for (id, cfg) in &profile.providers {
         let builtin = providers::spec(id).is_some();
         if let Some(kind) = &cfg.kind
-            && !matches!(kind.as_str(), "openai" | "anthropic" | "gemini" | "ollama")
+            && providers::Wire::from_kind(kind).is_none()
         {
             return Err((
                 kind.clone(),

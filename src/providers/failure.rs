@@ -1,5 +1,11 @@
 //! What a provider's failure means: one classification for every wire format, so that
-//! verification, retries and exit codes agree (DESIGN.md §2 "Errors", §7).
+//! verification, retries and exit codes agree (README "Exit codes").
+//!
+//! What to tell a person about one is in `explain`; how long a server asked to wait, in
+//! `retry_after`.
+
+mod explain;
+mod retry_after;
 
 use std::time::Duration;
 
@@ -7,6 +13,7 @@ use serde_json::Value;
 
 use crate::error::exit;
 use crate::secret::redact;
+pub use retry_after::{RETRY_AFTER_CAP, retry_after};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FailureClass {
@@ -87,6 +94,29 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// A failure of `class` saying `message`, with no HTTP status and no wait.
+    pub fn new(class: FailureClass, message: impl Into<String>) -> Failure {
+        Failure {
+            class,
+            status: None,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// The same failure with the HTTP status it came with (or the one an error object
+    /// names).
+    pub fn with_status(mut self, status: impl Into<Option<u16>>) -> Failure {
+        self.status = status.into();
+        self
+    }
+
+    /// The same failure with the wait the server asked for.
+    pub fn with_retry_after(mut self, retry_after: Option<Duration>) -> Failure {
+        self.retry_after = retry_after;
+        self
+    }
+
     /// Classifies an HTTP error response. `secrets` are redacted from the message.
     pub fn from_response(
         status: u16,
@@ -130,12 +160,9 @@ impl Failure {
         } else {
             message
         };
-        Failure {
-            class,
-            status: Some(status),
-            message,
-            retry_after: retry_after(headers),
-        }
+        Failure::new(class, message)
+            .with_status(status)
+            .with_retry_after(retry_after(headers))
     }
 
     /// A 3xx, with where it pointed (redacted and shortened: it came from the server).
@@ -152,12 +179,7 @@ impl Failure {
             }
             _ => "pointed nowhere (no Location): byok never follows a redirect with a key".into(),
         };
-        Failure {
-            class: FailureClass::Redirected,
-            status: Some(status),
-            message,
-            retry_after: None,
-        }
+        Failure::new(FailureClass::Redirected, message).with_status(status)
     }
 
     /// Classifies a transport error (no HTTP answer at all).
@@ -172,12 +194,7 @@ impl Failure {
         } else {
             root_cause(e)
         };
-        Failure {
-            class,
-            status: None,
-            message: redact(&message, &[]),
-            retry_after: None,
-        }
+        Failure::new(class, redact(&message, &[]))
     }
 
     /// "401: Incorrect API key provided" — the status and what the provider said.
@@ -185,87 +202,6 @@ impl Failure {
         match self.status {
             Some(s) => format!("{s} {}: {}", reason_phrase(s), self.message),
             None => self.message.clone(),
-        }
-    }
-}
-
-impl Failure {
-    /// What went wrong with a call, for a person, and what to do next.
-    pub fn explain(
-        &self,
-        provider: &super::Provider,
-        model: &str,
-        label: Option<&str>,
-    ) -> (String, String) {
-        let p = provider.id();
-        let what = self.describe();
-        let key = match label {
-            Some(l) if l != crate::vocab::DEFAULT_LABEL => format!("the {p} key `{l}`"),
-            _ => format!("the {p} key"),
-        };
-        let other = "or send it elsewhere with -m <provider:model>".to_string();
-        match self.class {
-            FailureClass::KeyRejected => (
-                format!("{p} rejected {key} ({what})."),
-                format!("check it with `byok key verify {p}`, or replace it: byok key rotate {p}"),
-            ),
-            FailureClass::NoCredit => (
-                format!("the {p} account behind {key} is out of credit ({what})."),
-                format!("add credit in the {p} console, {other}"),
-            ),
-            FailureClass::RateLimited => (
-                format!("{p} is rate-limiting {key} ({what})."),
-                format!("wait a moment and try again, {other}"),
-            ),
-            FailureClass::Overloaded => (
-                format!("{p} is overloaded and could not take the request ({what})."),
-                format!("try again shortly, {other}"),
-            ),
-            FailureClass::Server => (
-                format!("{p} failed with a server error ({what})."),
-                format!("try again, {other}"),
-            ),
-            FailureClass::NotFound => (
-                format!("{p} does not know the model `{model}` ({what})."),
-                format!(
-                    "`byok key verify {p}` shows how many models your key can see; check the name, e.g. -m {p}:{}",
-                    provider.spec.default_model
-                ),
-            ),
-            FailureClass::BadRequest => (
-                format!("{p} refused the request for `{model}` ({what})."),
-                "check the model name and flags such as --max-tokens and --temperature".into(),
-            ),
-            FailureClass::Network => (
-                format!("could not reach {p} at {} ({what}).", provider.base_url),
-                format!(
-                    "check the network and the base URL ({}), {other}",
-                    super::base_url_var(p)
-                ),
-            ),
-            FailureClass::Redirected => (
-                format!(
-                    "{p} answered {} and {}.",
-                    self.status.unwrap_or_default(),
-                    self.message
-                ),
-                format!(
-                    "check the base URL ({} or the profile's [providers.{p}] base_url)",
-                    super::base_url_var(p)
-                ),
-            ),
-            FailureClass::Timeout => (
-                format!("{p} did not answer in time ({what})."),
-                "raise BYOK_READ_TIMEOUT or BYOK_CONNECT_TIMEOUT, or try again".into(),
-            ),
-            FailureClass::StreamCut => (
-                format!("the answer from {p} broke off mid-way ({what})."),
-                format!("run it again, or use --no-stream, {other}"),
-            ),
-            FailureClass::Interrupted => (
-                format!("the call to {p} was interrupted."),
-                "run it again".into(),
-            ),
         }
     }
 }
@@ -353,59 +289,15 @@ fn error_codes(v: &Value) -> Vec<String> {
     }
     out
 }
-
-/// The longest wait a Retry-After is read as. The retry policy honours at most 30 s and
-/// moves on for anything longer, so a bigger (or infinite) value only has to stay bigger.
-pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(60 * 60);
-
-/// `retry-after-ms` first (OpenAI and Anthropic send it), then `retry-after` in seconds
-/// or as an HTTP date. Whatever the server sends, the result is at most
-/// [`RETRY_AFTER_CAP`]; a value that is not a wait (negative, NaN, garbage) is ignored.
-pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let get = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    };
-    if let Some(wait) = get("retry-after-ms")
-        .and_then(|v| v.parse::<f64>().ok())
-        .and_then(|ms| crate::http::seconds(ms / 1000.0, RETRY_AFTER_CAP))
-    {
-        return Some(wait);
-    }
-    let value = get("retry-after")?;
-    if let Ok(secs) = value.parse::<f64>() {
-        return crate::http::seconds(secs, RETRY_AFTER_CAP);
-    }
-    let when = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
-    let wait = when.duration_since(jiff::Timestamp::now());
-    Some(Duration::try_from(wait).map_or(Duration::ZERO, |w| w.min(RETRY_AFTER_CAP)))
-}
-
+/// The reason phrase of an HTTP status ("Too Many Requests"); Anthropic's 529, which
+/// no standard names, is "Overloaded".
 fn reason_phrase(status: u16) -> &'static str {
     match status {
-        300 => "Multiple Choices",
-        301 => "Moved Permanently",
-        302 => "Found",
-        303 => "See Other",
-        307 => "Temporary Redirect",
-        308 => "Permanent Redirect",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        402 => "Payment Required",
-        403 => "Forbidden",
-        404 => "Not Found",
-        408 => "Request Timeout",
-        413 => "Payload Too Large",
-        422 => "Unprocessable Entity",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
         529 => "Overloaded",
-        _ => "error",
+        _ => reqwest::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("error"),
     }
 }
 
@@ -518,6 +410,17 @@ mod tests {
         assert!(bare.message.contains("no Location"), "{}", bare.message);
     }
 
+    #[test]
+    fn reason_phrases_are_the_standard_ones_and_529_is_overloaded() {
+        assert_eq!(reason_phrase(429), "Too Many Requests");
+        assert_eq!(reason_phrase(413), "Payload Too Large");
+        assert_eq!(reason_phrase(529), "Overloaded");
+        assert_eq!(reason_phrase(599), "error");
+        let f = Failure::new(FailureClass::Overloaded, "busy").with_status(529);
+        assert_eq!(f.describe(), "529 Overloaded: busy");
+        assert_eq!(f.retry_after, None);
+    }
+
     const KEY: &str = "Zq7Vb3Nn8Kd2Lw5Rt9Hm4Xc6Pf1Gj0";
 
     #[test]
@@ -563,94 +466,5 @@ mod tests {
         assert!(f.message.ends_with('…'));
         let blank = Failure::from_response(503, &HeaderMap::new(), b" \n\t ", &[]);
         assert_eq!(blank.message, "Service Unavailable");
-    }
-
-    #[test]
-    fn retry_after_prefers_milliseconds() {
-        let mut h = HeaderMap::new();
-        h.insert("retry-after", HeaderValue::from_static("7"));
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
-        h.insert("retry-after-ms", HeaderValue::from_static("250"));
-        assert_eq!(retry_after(&h), Some(Duration::from_millis(250)));
-    }
-
-    fn retry_after_of(name: &'static str, value: &str) -> Option<Duration> {
-        let mut h = HeaderMap::new();
-        h.insert(name, HeaderValue::from_str(value).unwrap());
-        retry_after(&h)
-    }
-
-    #[test]
-    fn retry_after_survives_what_a_server_may_send() {
-        for huge in ["inf", "1e20", "+inf", "18446744073709551616", "1e308"] {
-            assert_eq!(
-                retry_after_of("retry-after", huge),
-                Some(RETRY_AFTER_CAP),
-                "{huge}"
-            );
-        }
-        assert_eq!(
-            retry_after_of("retry-after-ms", "1e30"),
-            Some(RETRY_AFTER_CAP)
-        );
-        assert_eq!(retry_after_of("retry-after", "-0"), Some(Duration::ZERO));
-        for not_a_wait in ["-1", "NaN", "-inf", "soon", ""] {
-            assert_eq!(
-                retry_after_of("retry-after", not_a_wait),
-                None,
-                "{not_a_wait}"
-            );
-        }
-        // A bad milliseconds value falls back to the seconds header.
-        let mut h = HeaderMap::new();
-        h.insert("retry-after-ms", HeaderValue::from_static("-5"));
-        h.insert("retry-after", HeaderValue::from_static("2"));
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(2)));
-        // A date far in the future is a long wait, capped.
-        let in_ten_days = jiff::Timestamp::now()
-            .checked_add(jiff::SignedDuration::from_hours(240))
-            .unwrap();
-        let date = jiff::fmt::rfc2822::DateTimePrinter::new()
-            .timestamp_to_rfc9110_string(&in_ten_days)
-            .unwrap();
-        assert_eq!(retry_after_of("retry-after", &date), Some(RETRY_AFTER_CAP));
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn retry_after_never_panics(
-            name in proptest::sample::select(vec!["retry-after", "retry-after-ms"]),
-            value in proptest::prop_oneof![
-                "\\PC{0,40}",
-                " ?[-+]?([0-9]{0,30}(\\.[0-9]{0,6})?([eE][-+]?[0-9]{1,3})?|inf|infinity|NaN) ?",
-            ],
-            other in proptest::option::of("[-+0-9.eEinfatyNI ]{0,24}"),
-        ) {
-            let mut h = HeaderMap::new();
-            if let Ok(v) = HeaderValue::from_str(&value) {
-                h.insert(name, v);
-            }
-            if let Some(o) = other.and_then(|o| HeaderValue::from_str(&o).ok()) {
-                h.insert(if name == "retry-after" { "retry-after-ms" } else { "retry-after" }, o);
-            }
-            if let Some(wait) = retry_after(&h) {
-                proptest::prop_assert!(wait <= RETRY_AFTER_CAP);
-            }
-        }
-
-        #[test]
-        fn numeric_retry_after_never_panics(
-            name in proptest::sample::select(vec!["retry-after", "retry-after-ms"]),
-            n in proptest::num::f64::ANY,
-        ) {
-            let text = n.to_string();
-            let wait = retry_after_of(name, &text);
-            if let Some(w) = wait {
-                proptest::prop_assert!(w <= RETRY_AFTER_CAP);
-            }
-            if n.is_nan() || n < 0.0 {
-                proptest::prop_assert_eq!(wait, None);
-            }
-        }
     }
 }

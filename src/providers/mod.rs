@@ -1,5 +1,5 @@
-//! The provider registry (DESIGN.md §2): every built-in provider, its wire format,
-//! default base URL, key variables and free verification probe.
+//! The provider registry: every built-in provider, its wire format, default base URL,
+//! key variables and free verification probe.
 
 pub mod anthropic;
 pub mod chat;
@@ -7,16 +7,12 @@ pub mod failure;
 pub mod gemini;
 pub mod ollama;
 pub mod openai;
+mod registry;
 pub mod verify;
+pub mod wire;
 
-/// The four wire formats every provider speaks one of.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Wire {
-    OpenAi,
-    Anthropic,
-    Gemini,
-    Ollama,
-}
+pub use registry::{ProviderConfig, Registry};
+pub use wire::{Framing, Wire, WireFormat};
 
 /// Whether a provider needs a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,8 +36,35 @@ pub struct ProviderSpec {
     pub key: KeyNeed,
     /// The model `byok run` uses when none is named.
     pub default_model: &'static str,
-    /// OpenRouter's model list is public and proves nothing about a key; `/key` does.
+    /// What `key verify` asks for: the model list, except where that proves nothing
+    /// about a key (see [`Quirks::probe_reads_key`]).
     pub probe_path: &'static str,
+    pub quirks: Quirks,
+}
+
+/// What one provider does differently from the rest of its wire format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quirks {
+    /// Sends the output limit as `max_completion_tokens`: OpenAI's reasoning models refuse
+    /// `max_tokens`, the only one the other OpenAI-compatible servers know.
+    pub max_completion_tokens: bool,
+    /// Names the calling app in `X-Title` (OpenRouter's attribution).
+    pub app_title: bool,
+    /// The probe path answers with the key's credit left (OpenRouter's `/key`), not a
+    /// model list: OpenRouter's model list is public and proves nothing about a key.
+    pub probe_reads_key: bool,
+    /// Model names may carry a `models/` prefix and a `-001` version suffix that the price
+    /// table leaves out (Gemini).
+    pub versioned_model_names: bool,
+}
+
+impl Quirks {
+    pub const NONE: Quirks = Quirks {
+        max_completion_tokens: false,
+        app_title: false,
+        probe_reads_key: false,
+        versioned_model_names: false,
+    };
 }
 
 /// Every built-in provider, in the order `run` looks for a key when no model is named.
@@ -55,6 +78,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::Required,
         default_model: "claude-haiku-4-5",
         probe_path: "/v1/models",
+        quirks: Quirks::NONE,
     },
     ProviderSpec {
         id: "openai",
@@ -65,6 +89,10 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::Required,
         default_model: "gpt-4o-mini",
         probe_path: "/models",
+        quirks: Quirks {
+            max_completion_tokens: true,
+            ..Quirks::NONE
+        },
     },
     ProviderSpec {
         id: "gemini",
@@ -75,6 +103,10 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::Required,
         default_model: "gemini-2.5-flash",
         probe_path: "/models",
+        quirks: Quirks {
+            versioned_model_names: true,
+            ..Quirks::NONE
+        },
     },
     ProviderSpec {
         id: "mistral",
@@ -85,6 +117,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::Required,
         default_model: "mistral-small-latest",
         probe_path: "/models",
+        quirks: Quirks::NONE,
     },
     ProviderSpec {
         id: "openrouter",
@@ -95,6 +128,11 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::Required,
         default_model: "openai/gpt-4o-mini",
         probe_path: "/key",
+        quirks: Quirks {
+            app_title: true,
+            probe_reads_key: true,
+            ..Quirks::NONE
+        },
     },
     ProviderSpec {
         id: "groq",
@@ -105,6 +143,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::Required,
         default_model: "llama-3.3-70b-versatile",
         probe_path: "/models",
+        quirks: Quirks::NONE,
     },
     ProviderSpec {
         id: "deepseek",
@@ -115,6 +154,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::Required,
         default_model: "deepseek-chat",
         probe_path: "/models",
+        quirks: Quirks::NONE,
     },
     ProviderSpec {
         id: "xai",
@@ -125,6 +165,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::Required,
         default_model: "grok-3-mini",
         probe_path: "/models",
+        quirks: Quirks::NONE,
     },
     ProviderSpec {
         id: "together",
@@ -135,6 +176,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::Required,
         default_model: "meta-llama/Llama-3.3-70B-Instruct-Turbo",
         probe_path: "/models",
+        quirks: Quirks::NONE,
     },
     ProviderSpec {
         id: "ollama",
@@ -145,6 +187,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::None,
         default_model: "llama3.2",
         probe_path: "/api/tags",
+        quirks: Quirks::NONE,
     },
     ProviderSpec {
         id: "lmstudio",
@@ -155,6 +198,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::Optional,
         default_model: "local-model",
         probe_path: "/models",
+        quirks: Quirks::NONE,
     },
     ProviderSpec {
         id: "llamacpp",
@@ -165,6 +209,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::Optional,
         default_model: "local-model",
         probe_path: "/models",
+        quirks: Quirks::NONE,
     },
     ProviderSpec {
         id: "vllm",
@@ -175,6 +220,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         key: KeyNeed::Optional,
         default_model: "local-model",
         probe_path: "/models",
+        quirks: Quirks::NONE,
     },
 ];
 
@@ -260,119 +306,12 @@ impl Provider {
     }
 }
 
-/// Resolves provider ids with a profile's `[providers.*]` applied: base URL overrides of
-/// built-in providers and custom OpenAI-compatible (or other wire) providers.
-#[derive(Clone, Debug, Default)]
-pub struct Registry {
-    configs: std::collections::BTreeMap<String, crate::profile::ProviderConfig>,
-}
-
-impl Registry {
-    pub fn builtin() -> Registry {
-        Registry::default()
-    }
-
-    pub fn new(profile: &crate::profile::Profile) -> Registry {
-        Registry {
-            configs: profile.providers.clone(),
-        }
-    }
-
-    /// Every id this registry resolves: the built-in ones, then the custom ones.
-    pub fn known_ids(&self) -> Vec<String> {
-        let mut ids = known_ids();
-        ids.extend(self.configs.keys().filter(|k| spec(k).is_none()).cloned());
-        ids
-    }
-
-    /// The provider `id` with its base URL in force: `BYOK_<ID>_BASE_URL`, then the
-    /// profile's `base_url`, then the built-in default.
-    pub fn resolve(&self, id: &str) -> crate::error::Result<Provider> {
-        let config = self.configs.get(id);
-        let spec = match spec(id) {
-            Some(builtin) => match config.and_then(|c| c.default_model.as_deref()) {
-                Some(model) => leak(ProviderSpec {
-                    default_model: leak_str(model),
-                    ..*builtin
-                }),
-                None => builtin,
-            },
-            None => match config {
-                Some(c) => custom_spec(id, c),
-                None => {
-                    return Err(crate::error::Error::UnknownProvider {
-                        given: id.to_string(),
-                        known: self.known_ids(),
-                    });
-                }
-            },
-        };
-        let var = base_url_var(id);
-        let from_env = std::env::var(&var).ok().filter(|v| !v.trim().is_empty());
-        let from_profile = config.and_then(|c| c.base_url.clone());
-        Ok(match from_env.or(from_profile) {
-            Some(url) => Provider {
-                spec,
-                base_url: url.trim().trim_end_matches('/').to_string(),
-                base_url_from_user: true,
-            },
-            None => Provider {
-                spec,
-                base_url: spec.base_url.to_string(),
-                base_url_from_user: false,
-            },
-        })
-    }
-}
-
 /// The environment variable that overrides provider `id`'s base URL: `BYOK_<ID>_BASE_URL`.
 pub fn base_url_var(id: &str) -> String {
     format!(
         "BYOK_{}_BASE_URL",
         id.to_ascii_uppercase().replace('-', "_")
     )
-}
-
-/// A custom provider's spec. Specs are `'static` because the built-in table is; a custom
-/// one is built once per invocation and leaked, which costs a few bytes in a short-lived
-/// process and keeps every other part of byok free of lifetimes.
-fn custom_spec(id: &str, c: &crate::profile::ProviderConfig) -> &'static ProviderSpec {
-    let wire = match c.kind.as_deref() {
-        Some("anthropic") => Wire::Anthropic,
-        Some("gemini") => Wire::Gemini,
-        Some("ollama") => Wire::Ollama,
-        _ => Wire::OpenAi,
-    };
-    let key_env: &'static [&'static str] = match &c.key_env {
-        Some(var) => Box::leak(vec![leak_str(var)].into_boxed_slice()),
-        None => &[],
-    };
-    leak(ProviderSpec {
-        id: leak_str(id),
-        name: leak_str(id),
-        wire,
-        base_url: leak_str(c.base_url.as_deref().unwrap_or("")),
-        key_env,
-        key: if c.key_env.is_some() {
-            KeyNeed::Required
-        } else {
-            KeyNeed::Optional
-        },
-        default_model: leak_str(c.default_model.as_deref().unwrap_or("default")),
-        probe_path: match wire {
-            Wire::Anthropic => "/v1/models",
-            Wire::Ollama => "/api/tags",
-            _ => "/models",
-        },
-    })
-}
-
-fn leak(spec: ProviderSpec) -> &'static ProviderSpec {
-    Box::leak(Box::new(spec))
-}
-
-fn leak_str(s: &str) -> &'static str {
-    Box::leak(s.to_string().into_boxed_str())
 }
 
 /// Warns (once per run, on stderr, even with `-q`) before a key goes over plain HTTP to
@@ -412,6 +351,7 @@ pub fn is_loopback_url(url: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::registry::{leak, leak_str};
     use super::*;
 
     #[test]

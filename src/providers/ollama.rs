@@ -2,22 +2,74 @@
 
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
 use super::Provider;
 use super::chat::{ChatRequest, ChatResult, StreamDecoder, Usage, UsageReader, not_understood};
 use super::failure::{Failure, FailureClass};
 use super::verify::Probe;
+use super::wire::{Framing, WireFormat};
 use crate::http;
 
+/// Ollama's native chat wire format.
+pub struct Ollama;
+
+impl WireFormat for Ollama {
+    fn kind(&self) -> &'static str {
+        "ollama"
+    }
+
+    fn chat_request(
+        &self,
+        client: &reqwest::Client,
+        provider: &Provider,
+        key: Option<&str>,
+        req: &ChatRequest,
+    ) -> reqwest::RequestBuilder {
+        chat_request(client, provider, key, req)
+    }
+
+    fn framing(&self) -> Framing {
+        Framing::Ndjson
+    }
+
+    fn stream_decoder(&self) -> Box<dyn StreamDecoder + Send> {
+        Box::<Decoder>::default()
+    }
+
+    fn parse_complete(&self, body: &Value) -> Result<ChatResult, Failure> {
+        parse_complete(body)
+    }
+
+    fn error_object(&self, err: &Value) -> Failure {
+        error_of(err)
+    }
+
+    fn models_path(&self) -> &'static str {
+        "/api/tags"
+    }
+
+    fn probe<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        provider: &'a Provider,
+        key: Option<&'a str>,
+        timeout: Duration,
+    ) -> BoxFuture<'a, Result<Probe, Failure>> {
+        Box::pin(probe(client, provider, key, timeout))
+    }
+}
+
 /// The probe: `GET {base}/api/tags`, the locally pulled models.
-pub async fn probe(
+async fn probe(
     client: &reqwest::Client,
     provider: &Provider,
     _key: Option<&str>,
     timeout: Duration,
 ) -> Result<Probe, Failure> {
-    let body = http::get_json(client, &provider.url("/api/tags"), &[], timeout, &[]).await?;
+    let url = provider.url(provider.spec.probe_path);
+    let body = http::get_json(client, &url, &[], timeout, &[]).await?;
     Ok(Probe {
         models: body
             .get("models")
@@ -29,7 +81,7 @@ pub async fn probe(
 /// `POST {base}/api/chat`. `stream` is always sent: Ollama streams unless told not to.
 /// Ollama needs no key; one given anyway (Ollama behind an authenticating proxy) goes in
 /// `Authorization: Bearer`.
-pub fn chat_request(
+fn chat_request(
     client: &reqwest::Client,
     provider: &Provider,
     key: Option<&str>,
@@ -90,12 +142,7 @@ fn error_of(err: &Value) -> Failure {
     } else {
         FailureClass::Server
     };
-    Failure {
-        class,
-        status: None,
-        message,
-        retry_after: None,
-    }
+    Failure::new(class, message)
 }
 
 fn error_in(v: &Value) -> Option<Failure> {
@@ -104,7 +151,7 @@ fn error_in(v: &Value) -> Option<Failure> {
 
 /// The answer of a `stream: false` call: one object with `message.content`, `done: true`
 /// and the counts.
-pub fn parse_complete(v: &Value) -> Result<ChatResult, Failure> {
+fn parse_complete(v: &Value) -> Result<ChatResult, Failure> {
     if let Some(f) = error_in(v) {
         return Err(f);
     }

@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use super::Provider;
 use super::failure::{Failure, FailureClass};
-use super::{Provider, Wire};
 use crate::vault::VerifyStatus;
 
 /// A model list served in pages (Anthropic `after_id`, Gemini `nextPageToken`).
@@ -56,15 +56,13 @@ pub async fn count_pages(
 }
 
 pub(super) fn bad_url(provider: &Provider, e: impl std::fmt::Display) -> Failure {
-    Failure {
-        class: FailureClass::BadRequest,
-        status: None,
-        message: format!(
+    Failure::new(
+        FailureClass::BadRequest,
+        format!(
             "the base URL `{}` is not a valid URL ({e})",
             provider.base_url
         ),
-        retry_after: None,
-    }
+    )
 }
 
 /// What a successful probe saw.
@@ -99,16 +97,14 @@ pub async fn verify(
 ) -> Verdict {
     let started = Instant::now();
     if key.is_some() && !provider.may_send_key() {
-        let failure = Failure {
-            class: FailureClass::BadRequest,
-            status: None,
-            message: format!(
+        let failure = Failure::new(
+            FailureClass::BadRequest,
+            format!(
                 "refusing to send a key over plain HTTP to {}; use https, or set BYOK_{}_BASE_URL yourself",
                 provider.base_url,
                 provider.id().to_ascii_uppercase()
             ),
-            retry_after: None,
-        };
+        );
         return Verdict {
             status: VerifyStatus::Error,
             latency: started.elapsed(),
@@ -116,12 +112,12 @@ pub async fn verify(
             failure: Some(failure),
         };
     }
-    let outcome = match provider.spec.wire {
-        Wire::OpenAi => super::openai::probe(client, provider, key, timeout).await,
-        Wire::Anthropic => super::anthropic::probe(client, provider, key, timeout).await,
-        Wire::Gemini => super::gemini::probe(client, provider, key, timeout).await,
-        Wire::Ollama => super::ollama::probe(client, provider, key, timeout).await,
-    };
+    let outcome = provider
+        .spec
+        .wire
+        .adapter()
+        .probe(client, provider, key, timeout)
+        .await;
     let latency = started.elapsed();
     match outcome {
         Ok(probe) => Verdict {
@@ -159,8 +155,8 @@ fn status_of(class: FailureClass) -> VerifyStatus {
 
 #[cfg(test)]
 mod tests {
+    use super::super::Provider;
     use super::super::chat::ChatRequest;
-    use super::super::{Provider, Wire, anthropic, gemini, ollama, openai};
     use super::*;
 
     #[test]
@@ -182,12 +178,7 @@ mod tests {
             ("ollama", "authorization"),
         ] {
             let p = Provider::resolve(id).unwrap();
-            let builder = match p.spec.wire {
-                Wire::OpenAi => openai::chat_request(&client, &p, key, &req),
-                Wire::Anthropic => anthropic::chat_request(&client, &p, key, &req),
-                Wire::Gemini => gemini::chat_request(&client, &p, key, &req),
-                Wire::Ollama => ollama::chat_request(&client, &p, key, &req),
-            };
+            let builder = p.spec.wire.adapter().chat_request(&client, &p, key, &req);
             let built = builder.build().unwrap();
             let value = &built.headers()[header];
             assert!(
