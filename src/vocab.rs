@@ -2,7 +2,7 @@
 //! them (docs/architecture.md): key labels and their rule, `provider:model` references,
 //! and one normalised token usage.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The label of a key added without `--label`.
 pub const DEFAULT_LABEL: &str = "default";
@@ -110,6 +110,53 @@ impl Usage {
             None => Ok(self),
         }
     }
+}
+
+/// Outcome of the last verification of a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerifyStatus {
+    /// The provider accepted the key.
+    Ok,
+    /// The provider rejected it (401/403, Gemini API_KEY_INVALID).
+    Invalid,
+    /// The key is valid but the account has no credit (402, insufficient_quota).
+    NoCredit,
+    /// No answer came from the provider (connect error, timeout), retries included.
+    Unreachable,
+    /// The provider answered with an error: a 5xx, 529 or rate limit once retries are
+    /// spent, or something unexpected (a wrong base URL, a redirect).
+    Error,
+    /// Never verified (`--no-verify`).
+    Unverified,
+    /// Asked for, but no key is configured.
+    Missing,
+}
+
+impl VerifyStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerifyStatus::Ok => "ok",
+            VerifyStatus::Invalid => "invalid",
+            VerifyStatus::NoCredit => "no_credit",
+            VerifyStatus::Unreachable => "unreachable",
+            VerifyStatus::Error => "error",
+            VerifyStatus::Unverified => "unverified",
+            VerifyStatus::Missing => "missing",
+        }
+    }
+
+    /// The provider said no to the key itself (exit 4).
+    pub fn is_rejection(self) -> bool {
+        matches!(self, VerifyStatus::Invalid | VerifyStatus::NoCredit)
+    }
+}
+
+/// A random id (16 hex digits) for a group of rows, such as a council's calls.
+pub fn new_id() -> String {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).expect("the OS random number generator failed");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

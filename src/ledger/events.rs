@@ -5,6 +5,8 @@
 use rusqlite::params;
 
 use super::owner::Owner;
+pub use crate::vocab::new_id;
+
 use super::{Ledger, now_secs};
 use crate::error::Result;
 use crate::prices::Cost;
@@ -64,13 +66,6 @@ const MAX_STORED: u64 = 1 << 40;
 /// give a budget back.
 fn tokens(n: u64) -> i64 {
     n.min(MAX_STORED) as i64
-}
-
-/// A random id (16 hex digits) for a group of rows, such as a council's calls.
-pub fn new_id() -> String {
-    let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes).expect("the OS random number generator failed");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// `2026-11` and `2026-11-23` in the local time zone: budgets follow the user's calendar.

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use super::Provider;
 use super::failure::{Failure, FailureClass};
-use crate::vault::VerifyStatus;
+use crate::vocab::VerifyStatus;
 
 /// A model list served in pages (Anthropic `after_id`, Gemini `nextPageToken`).
 pub struct Pages {

@@ -85,6 +85,6 @@ impl VaultMeta {
     }
 
     pub fn new_id() -> String {
-        crate::ledger::events::new_id()
+        crate::vocab::new_id()
     }
 }

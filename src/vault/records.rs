@@ -3,6 +3,8 @@
 use jiff::Timestamp;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+pub use crate::vocab::VerifyStatus;
 use zeroize::Zeroizing;
 
 /// A provider key, zeroed when dropped, serialised only into the encrypted document.
@@ -33,46 +35,6 @@ impl<'de> Deserialize<'de> for Secret {
         // converting the String itself could reallocate and leave a copy behind.
         let s = Zeroizing::new(String::deserialize(d)?);
         Ok(Secret(SecretString::from(s.as_str())))
-    }
-}
-
-/// Outcome of the last verification of a key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VerifyStatus {
-    /// The provider accepted the key.
-    Ok,
-    /// The provider rejected it (401/403, Gemini API_KEY_INVALID).
-    Invalid,
-    /// The key is valid but the account has no credit (402, insufficient_quota).
-    NoCredit,
-    /// No answer came from the provider (connect error, timeout), retries included.
-    Unreachable,
-    /// The provider answered with an error: a 5xx, 529 or rate limit once retries are
-    /// spent, or something unexpected (a wrong base URL, a redirect).
-    Error,
-    /// Never verified (`--no-verify`).
-    Unverified,
-    /// Asked for, but no key is configured.
-    Missing,
-}
-
-impl VerifyStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            VerifyStatus::Ok => "ok",
-            VerifyStatus::Invalid => "invalid",
-            VerifyStatus::NoCredit => "no_credit",
-            VerifyStatus::Unreachable => "unreachable",
-            VerifyStatus::Error => "error",
-            VerifyStatus::Unverified => "unverified",
-            VerifyStatus::Missing => "missing",
-        }
-    }
-
-    /// The provider said no to the key itself (exit 4).
-    pub fn is_rejection(self) -> bool {
-        matches!(self, VerifyStatus::Invalid | VerifyStatus::NoCredit)
     }
 }
 
