@@ -403,6 +403,10 @@ fn main() {
         Some(run),
     );
 
+    // The same run with the key in a vault: opened by BYOK_IDENTITY (the identity path),
+    // by the passphrase each time (scrypt), and after `vault unlock` (the kernel keyring).
+    session_unlock_rows(n, tmp.path(), &fake.url());
+
     // Streaming: first byte on stdout after the provider's first byte.
     for (kind, label) in [(Out::Pipe, "pipe"), (Out::Pty, "pty")] {
         let firsts: Vec<Duration> = (0..n.min(15))
@@ -593,6 +597,98 @@ fn main() {
         None,
         "≤ 260 ms",
         None,
+    );
+}
+
+/// `byok run --no-stream` with its key in a vault, against the fake at `url`: a vault
+/// opened by BYOK_IDENTITY, a passphrase vault given BYOK_PASSPHRASE each time, and the
+/// same passphrase vault after `byok vault unlock` with no passphrase at all.
+fn session_unlock_rows(n: usize, tmp: &Path, url: &str) {
+    let run_in = |home: &Path| {
+        let mut c = byok(home);
+        c.env("BYOK_OPENAI_BASE_URL", format!("{url}/v1")).args([
+            "run",
+            "--no-stream",
+            "--no-stdin",
+            "-m",
+            "openai:gpt-4o-mini",
+            "hi",
+        ]);
+        c
+    };
+
+    let id_home = tmp.join("vault-identity");
+    std::fs::create_dir_all(&id_home).unwrap();
+    let id = identity();
+    vault_with_keys(&id_home, &id, 1);
+    let by_identity = time_cmd(n, || {
+        let mut c = run_in(&id_home);
+        c.env("BYOK_IDENTITY", &id);
+        c
+    });
+
+    let pass_home = tmp.join("vault-passphrase");
+    std::fs::create_dir_all(&pass_home).unwrap();
+    let pass = "bench passphrase";
+    let mut child = byok(&pass_home)
+        .env("BYOK_PASSPHRASE", pass)
+        .args(["key", "add", "openai", "--no-verify"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"sk-bench-0000000000000000\n")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    // scrypt costs ~0.3 s a run: fewer samples say the same.
+    let by_passphrase = time_cmd(n.min(10), || {
+        let mut c = run_in(&pass_home);
+        c.env("BYOK_PASSPHRASE", pass);
+        c
+    });
+    row(
+        "`byok run --no-stream`, passphrase vault, passphrase each run",
+        ms(by_passphrase),
+        Some(("vault opened by BYOK_IDENTITY", by_identity)),
+        "report",
+        Some(by_passphrase),
+    );
+
+    let unlocked = byok(&pass_home)
+        .env("BYOK_PASSPHRASE", pass)
+        .args(["vault", "unlock", "--for", "10m"])
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    if !unlocked.status.success() {
+        row(
+            "`byok run --no-stream`, passphrase vault, after `vault unlock`",
+            format!(
+                "skipped: {}",
+                String::from_utf8_lossy(&unlocked.stderr)
+                    .lines()
+                    .next()
+                    .unwrap_or("unlock failed")
+            ),
+            None,
+            "≤ identity path + 10 ms",
+            None,
+        );
+        return;
+    }
+    // No BYOK_PASSPHRASE and no terminal: only the session unlock can open the vault.
+    let after_unlock = time_cmd(n, || run_in(&pass_home));
+    let _ = byok(&pass_home).args(["vault", "lock"]).output();
+    row(
+        "`byok run --no-stream`, passphrase vault, after `vault unlock`",
+        ms(after_unlock),
+        Some(("vault opened by BYOK_IDENTITY", by_identity)),
+        "≤ identity path + 10 ms",
+        Some(after_unlock),
     );
 }
 

@@ -302,6 +302,8 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create the vault: unlocked by the OS keyring, or by a passphrase with --passphrase')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Where the vault is, how it is unlocked, its recipients and key count')
+            [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Ask a passphrase vault''s passphrase once and keep it open for this login session')
+            [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Forget the identity `vault unlock` kept for this session (exit 0 if there was none)')
             [CompletionResult]::new('recipients', 'recipients', [CompletionResultType]::ParameterValue, 'List, add and remove the public keys the vault is encrypted to (team and CI sharing)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -322,6 +324,35 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
             break
         }
         'byok;vault;status' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the answer and errors: no progress, no confirmations')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the answer and errors: no progress, no confirmations')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each request (method, URL, status, time) on stderr; never a key')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each request (method, URL, status, time) on stderr; never a key')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'byok;vault;unlock' {
+            [CompletionResult]::new('--for', '--for', [CompletionResultType]::ParameterName, 'How long the vault stays unlocked: 30m, 8h, 90 (seconds); at most a week')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the answer and errors: no progress, no confirmations')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the answer and errors: no progress, no confirmations')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each request (method, URL, status, time) on stderr; never a key')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each request (method, URL, status, time) on stderr; never a key')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'byok;vault;lock' {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
@@ -435,6 +466,8 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
         'byok;vault;help' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create the vault: unlocked by the OS keyring, or by a passphrase with --passphrase')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Where the vault is, how it is unlocked, its recipients and key count')
+            [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Ask a passphrase vault''s passphrase once and keep it open for this login session')
+            [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Forget the identity `vault unlock` kept for this session (exit 0 if there was none)')
             [CompletionResult]::new('recipients', 'recipients', [CompletionResultType]::ParameterValue, 'List, add and remove the public keys the vault is encrypted to (team and CI sharing)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -443,6 +476,12 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
             break
         }
         'byok;vault;help;status' {
+            break
+        }
+        'byok;vault;help;unlock' {
+            break
+        }
+        'byok;vault;help;lock' {
             break
         }
         'byok;vault;help;recipients' {
@@ -730,6 +769,8 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
         'byok;help;vault' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create the vault: unlocked by the OS keyring, or by a passphrase with --passphrase')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Where the vault is, how it is unlocked, its recipients and key count')
+            [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Ask a passphrase vault''s passphrase once and keep it open for this login session')
+            [CompletionResult]::new('lock', 'lock', [CompletionResultType]::ParameterValue, 'Forget the identity `vault unlock` kept for this session (exit 0 if there was none)')
             [CompletionResult]::new('recipients', 'recipients', [CompletionResultType]::ParameterValue, 'List, add and remove the public keys the vault is encrypted to (team and CI sharing)')
             break
         }
@@ -737,6 +778,12 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
             break
         }
         'byok;help;vault;status' {
+            break
+        }
+        'byok;help;vault;unlock' {
+            break
+        }
+        'byok;help;vault;lock' {
             break
         }
         'byok;help;vault;recipients' {

@@ -127,11 +127,17 @@ _byok() {
             byok__subcmd__help__subcmd__vault,init)
                 cmd="byok__subcmd__help__subcmd__vault__subcmd__init"
                 ;;
+            byok__subcmd__help__subcmd__vault,lock)
+                cmd="byok__subcmd__help__subcmd__vault__subcmd__lock"
+                ;;
             byok__subcmd__help__subcmd__vault,recipients)
                 cmd="byok__subcmd__help__subcmd__vault__subcmd__recipients"
                 ;;
             byok__subcmd__help__subcmd__vault,status)
                 cmd="byok__subcmd__help__subcmd__vault__subcmd__status"
+                ;;
+            byok__subcmd__help__subcmd__vault,unlock)
+                cmd="byok__subcmd__help__subcmd__vault__subcmd__unlock"
                 ;;
             byok__subcmd__help__subcmd__vault__subcmd__recipients,add)
                 cmd="byok__subcmd__help__subcmd__vault__subcmd__recipients__subcmd__add"
@@ -241,11 +247,17 @@ _byok() {
             byok__subcmd__vault,init)
                 cmd="byok__subcmd__vault__subcmd__init"
                 ;;
+            byok__subcmd__vault,lock)
+                cmd="byok__subcmd__vault__subcmd__lock"
+                ;;
             byok__subcmd__vault,recipients)
                 cmd="byok__subcmd__vault__subcmd__recipients"
                 ;;
             byok__subcmd__vault,status)
                 cmd="byok__subcmd__vault__subcmd__status"
+                ;;
+            byok__subcmd__vault,unlock)
+                cmd="byok__subcmd__vault__subcmd__unlock"
                 ;;
             byok__subcmd__vault__subcmd__help,help)
                 cmd="byok__subcmd__vault__subcmd__help__subcmd__help"
@@ -253,11 +265,17 @@ _byok() {
             byok__subcmd__vault__subcmd__help,init)
                 cmd="byok__subcmd__vault__subcmd__help__subcmd__init"
                 ;;
+            byok__subcmd__vault__subcmd__help,lock)
+                cmd="byok__subcmd__vault__subcmd__help__subcmd__lock"
+                ;;
             byok__subcmd__vault__subcmd__help,recipients)
                 cmd="byok__subcmd__vault__subcmd__help__subcmd__recipients"
                 ;;
             byok__subcmd__vault__subcmd__help,status)
                 cmd="byok__subcmd__vault__subcmd__help__subcmd__status"
+                ;;
+            byok__subcmd__vault__subcmd__help,unlock)
+                cmd="byok__subcmd__vault__subcmd__help__subcmd__unlock"
                 ;;
             byok__subcmd__vault__subcmd__help__subcmd__recipients,add)
                 cmd="byok__subcmd__vault__subcmd__help__subcmd__recipients__subcmd__add"
@@ -782,7 +800,7 @@ _byok() {
             return 0
             ;;
         byok__subcmd__help__subcmd__vault)
-            opts="init status recipients"
+            opts="init status unlock lock recipients"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -796,6 +814,20 @@ _byok() {
             return 0
             ;;
         byok__subcmd__help__subcmd__vault__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__help__subcmd__vault__subcmd__lock)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -866,6 +898,20 @@ _byok() {
             return 0
             ;;
         byok__subcmd__help__subcmd__vault__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__help__subcmd__vault__subcmd__unlock)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1622,7 +1668,7 @@ _byok() {
             return 0
             ;;
         byok__subcmd__vault)
-            opts="-q -v -h -V --profile --json --color --quiet --verbose --help --version init status recipients help"
+            opts="-q -v -h -V --profile --json --color --quiet --verbose --help --version init status unlock lock recipients help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1644,7 +1690,7 @@ _byok() {
             return 0
             ;;
         byok__subcmd__vault__subcmd__help)
-            opts="init status recipients help"
+            opts="init status unlock lock recipients help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1672,6 +1718,20 @@ _byok() {
             return 0
             ;;
         byok__subcmd__vault__subcmd__help__subcmd__init)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__vault__subcmd__help__subcmd__lock)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1755,8 +1815,44 @@ _byok() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        byok__subcmd__vault__subcmd__help__subcmd__unlock)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         byok__subcmd__vault__subcmd__init)
             opts="-q -v -h -V --passphrase --profile --json --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__vault__subcmd__lock)
+            opts="-q -v -h -V --profile --json --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1946,6 +2042,32 @@ _byok() {
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__vault__subcmd__unlock)
+            opts="-q -v -h -V --for --profile --json --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -279,6 +279,8 @@ set edit:completion:arg-completer[byok] = {|@words|
             cand --version 'Print version'
             cand init 'Create the vault: unlocked by the OS keyring, or by a passphrase with --passphrase'
             cand status 'Where the vault is, how it is unlocked, its recipients and key count'
+            cand unlock 'Ask a passphrase vault''s passphrase once and keep it open for this login session'
+            cand lock 'Forget the identity `vault unlock` kept for this session (exit 0 if there was none)'
             cand recipients 'List, add and remove the public keys the vault is encrypted to (team and CI sharing)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -297,6 +299,33 @@ set edit:completion:arg-completer[byok] = {|@words|
             cand --version 'Print version'
         }
         &'byok;vault;status'= {
+            cand --profile 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)'
+            cand --color 'When to colour output'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print only the answer and errors: no progress, no confirmations'
+            cand --quiet 'Print only the answer and errors: no progress, no confirmations'
+            cand -v 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand --verbose 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'byok;vault;unlock'= {
+            cand --for 'How long the vault stays unlocked: 30m, 8h, 90 (seconds); at most a week'
+            cand --profile 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)'
+            cand --color 'When to colour output'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print only the answer and errors: no progress, no confirmations'
+            cand --quiet 'Print only the answer and errors: no progress, no confirmations'
+            cand -v 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand --verbose 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'byok;vault;lock'= {
             cand --profile 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)'
             cand --color 'When to colour output'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
@@ -399,12 +428,18 @@ set edit:completion:arg-completer[byok] = {|@words|
         &'byok;vault;help'= {
             cand init 'Create the vault: unlocked by the OS keyring, or by a passphrase with --passphrase'
             cand status 'Where the vault is, how it is unlocked, its recipients and key count'
+            cand unlock 'Ask a passphrase vault''s passphrase once and keep it open for this login session'
+            cand lock 'Forget the identity `vault unlock` kept for this session (exit 0 if there was none)'
             cand recipients 'List, add and remove the public keys the vault is encrypted to (team and CI sharing)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'byok;vault;help;init'= {
         }
         &'byok;vault;help;status'= {
+        }
+        &'byok;vault;help;unlock'= {
+        }
+        &'byok;vault;help;lock'= {
         }
         &'byok;vault;help;recipients'= {
             cand list 'List the recipients from vault.toml, without unlocking the vault'
@@ -651,11 +686,17 @@ set edit:completion:arg-completer[byok] = {|@words|
         &'byok;help;vault'= {
             cand init 'Create the vault: unlocked by the OS keyring, or by a passphrase with --passphrase'
             cand status 'Where the vault is, how it is unlocked, its recipients and key count'
+            cand unlock 'Ask a passphrase vault''s passphrase once and keep it open for this login session'
+            cand lock 'Forget the identity `vault unlock` kept for this session (exit 0 if there was none)'
             cand recipients 'List, add and remove the public keys the vault is encrypted to (team and CI sharing)'
         }
         &'byok;help;vault;init'= {
         }
         &'byok;help;vault;status'= {
+        }
+        &'byok;help;vault;unlock'= {
+        }
+        &'byok;help;vault;lock'= {
         }
         &'byok;help;vault;recipients'= {
             cand list 'List the recipients from vault.toml, without unlocking the vault'

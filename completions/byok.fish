@@ -207,19 +207,21 @@ complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcomman
 complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "rotate" -d 'Replace a key with a new one, keeping the old one as "previous" for rollback'
 complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Remove a key (or only its previous version) from the vault'
 complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status recipients help" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
-complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status recipients help" -l color -d 'When to colour output' -r -f -a "auto\t''
+complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status unlock lock recipients help" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
+complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status unlock lock recipients help" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status recipients help" -l json -d 'Print machine-readable JSON on stdout instead of tables'
-complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status recipients help" -s q -l quiet -d 'Print only the answer and errors: no progress, no confirmations'
-complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status recipients help" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
-complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status recipients help" -s h -l help -d 'Print help'
-complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status recipients help" -s V -l version -d 'Print version'
-complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status recipients help" -f -a "init" -d 'Create the vault: unlocked by the OS keyring, or by a passphrase with --passphrase'
-complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status recipients help" -f -a "status" -d 'Where the vault is, how it is unlocked, its recipients and key count'
-complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status recipients help" -f -a "recipients" -d 'List, add and remove the public keys the vault is encrypted to (team and CI sharing)'
-complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status recipients help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status unlock lock recipients help" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status unlock lock recipients help" -s q -l quiet -d 'Print only the answer and errors: no progress, no confirmations'
+complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status unlock lock recipients help" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
+complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status unlock lock recipients help" -s h -l help -d 'Print help'
+complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status unlock lock recipients help" -s V -l version -d 'Print version'
+complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status unlock lock recipients help" -f -a "init" -d 'Create the vault: unlocked by the OS keyring, or by a passphrase with --passphrase'
+complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status unlock lock recipients help" -f -a "status" -d 'Where the vault is, how it is unlocked, its recipients and key count'
+complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status unlock lock recipients help" -f -a "unlock" -d 'Ask a passphrase vault\'s passphrase once and keep it open for this login session'
+complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status unlock lock recipients help" -f -a "lock" -d 'Forget the identity `vault unlock` kept for this session (exit 0 if there was none)'
+complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status unlock lock recipients help" -f -a "recipients" -d 'List, add and remove the public keys the vault is encrypted to (team and CI sharing)'
+complete -c byok -n "__fish_byok_using_subcommand vault; and not __fish_seen_subcommand_from init status unlock lock recipients help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from init" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
 complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from init" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
@@ -239,6 +241,25 @@ complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcomm
 complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
 complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
 complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from unlock" -l for -d 'How long the vault stays unlocked: 30m, 8h, 90 (seconds); at most a week' -r
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from unlock" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from unlock" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from unlock" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from unlock" -s q -l quiet -d 'Print only the answer and errors: no progress, no confirmations'
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from unlock" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from unlock" -s h -l help -d 'Print help'
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from unlock" -s V -l version -d 'Print version'
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from lock" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from lock" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from lock" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from lock" -s q -l quiet -d 'Print only the answer and errors: no progress, no confirmations'
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from lock" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from lock" -s h -l help -d 'Print help'
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from lock" -s V -l version -d 'Print version'
 complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from recipients" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
 complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from recipients" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
@@ -255,6 +276,8 @@ complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcomm
 complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from recipients" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "init" -d 'Create the vault: unlocked by the OS keyring, or by a passphrase with --passphrase'
 complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "status" -d 'Where the vault is, how it is unlocked, its recipients and key count'
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "unlock" -d 'Ask a passphrase vault\'s passphrase once and keep it open for this login session'
+complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "lock" -d 'Forget the identity `vault unlock` kept for this session (exit 0 if there was none)'
 complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "recipients" -d 'List, add and remove the public keys the vault is encrypted to (team and CI sharing)'
 complete -c byok -n "__fish_byok_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c byok -n "__fish_byok_using_subcommand route; and not __fish_seen_subcommand_from set list show rm remove help" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
@@ -396,6 +419,8 @@ complete -c byok -n "__fish_byok_using_subcommand help; and __fish_seen_subcomma
 complete -c byok -n "__fish_byok_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "revoke" -d 'Remove a key (or only its previous version) from the vault'
 complete -c byok -n "__fish_byok_using_subcommand help; and __fish_seen_subcommand_from vault" -f -a "init" -d 'Create the vault: unlocked by the OS keyring, or by a passphrase with --passphrase'
 complete -c byok -n "__fish_byok_using_subcommand help; and __fish_seen_subcommand_from vault" -f -a "status" -d 'Where the vault is, how it is unlocked, its recipients and key count'
+complete -c byok -n "__fish_byok_using_subcommand help; and __fish_seen_subcommand_from vault" -f -a "unlock" -d 'Ask a passphrase vault\'s passphrase once and keep it open for this login session'
+complete -c byok -n "__fish_byok_using_subcommand help; and __fish_seen_subcommand_from vault" -f -a "lock" -d 'Forget the identity `vault unlock` kept for this session (exit 0 if there was none)'
 complete -c byok -n "__fish_byok_using_subcommand help; and __fish_seen_subcommand_from vault" -f -a "recipients" -d 'List, add and remove the public keys the vault is encrypted to (team and CI sharing)'
 complete -c byok -n "__fish_byok_using_subcommand help; and __fish_seen_subcommand_from route" -f -a "set" -d 'Create or replace a route in the active profile (comments and layout are kept)'
 complete -c byok -n "__fish_byok_using_subcommand help; and __fish_seen_subcommand_from route" -f -a "list" -d 'List the active profile\'s routes'

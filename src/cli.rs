@@ -270,8 +270,33 @@ Examples:
   byok vault status
   byok --json vault status | jq .unlock
 
-Counts keys only when that needs no prompt (keyring, BYOK_IDENTITY or BYOK_PASSPHRASE).")]
+Counts keys only when that needs no prompt (keyring, BYOK_IDENTITY, BYOK_PASSPHRASE, or a
+vault unlocked for the session). Says whether the vault is unlocked for the session, and until when.")]
     Status,
+
+    /// Ask a passphrase vault's passphrase once and keep it open for this login session
+    #[command(after_help = "\
+Examples:
+  byok vault unlock                     # asks the passphrase (or reads BYOK_PASSPHRASE); 8 hours
+  byok vault unlock --for 30m
+  byok vault lock                       # forget it now
+
+The vault's identity is kept in the Linux kernel keyring (the session keyring, readable only by
+this session's processes) until the time is up or `byok vault lock`; it is never written to a
+file. Later commands in the session open the vault without a passphrase. A keyring vault, or
+another platform than Linux, has nothing to unlock: the command says so and exits 0.")]
+    Unlock {
+        /// How long the vault stays unlocked: 30m, 8h, 90 (seconds); at most a week
+        #[arg(long = "for", value_name = "DURATION", default_value = "8h", value_parser = crate::duration::parse_positive)]
+        lasting: std::time::Duration,
+    },
+
+    /// Forget the identity `vault unlock` kept for this session (exit 0 if there was none)
+    #[command(after_help = "\
+Examples:
+  byok vault lock
+  byok vault status                     # session: locked")]
+    Lock,
 
     /// List, add and remove the public keys the vault is encrypted to (team and CI sharing)
     #[command(subcommand)]

@@ -201,6 +201,9 @@ pub enum Error {
     #[error("the passphrase does not open {}.", path.display())]
     WrongPassphrase { path: PathBuf },
 
+    #[error("the vault cannot be unlocked for the session: {detail}.")]
+    SessionKeyringUnavailable { detail: String },
+
     #[error(
         "no OS keyring answered ({reason}) and there is no passphrase to protect a new vault with: BYOK_PASSPHRASE is not set and there is no terminal to ask on."
     )]
@@ -373,6 +376,7 @@ impl Error {
             | KeyringOff
             | PassphraseRequired
             | WrongPassphrase { .. }
+            | SessionKeyringUnavailable { .. }
             | NoUnlockMethod { .. }
             | BadIdentity { .. }
             | VaultUndecryptable { .. }
@@ -459,8 +463,9 @@ impl Error {
                 "open the vault with another of its recipients (BYOK_IDENTITY=AGE-SECRET-KEY-1…), or move it aside and start again: byok key add <provider>".into()
             }
             KeyringOff => "unset BYOK_KEYRING, or set BYOK_IDENTITY to an identity that is one of the vault's recipients".into(),
-            PassphraseRequired => "set BYOK_PASSPHRASE in the environment (from your CI's secret store), or run the command in a terminal".into(),
+            PassphraseRequired => "set BYOK_PASSPHRASE in the environment (from your CI's secret store), or run the command in a terminal (where `byok vault unlock` asks once for the session)".into(),
             WrongPassphrase { .. } => "try again; in scripts check the BYOK_PASSPHRASE variable".into(),
+            SessionKeyringUnavailable { .. } => "without the kernel keyring each command asks for the passphrase (or reads BYOK_PASSPHRASE); outside such a sandbox `byok vault unlock` works".into(),
             NoUnlockMethod { .. } => {
                 "create a passphrase vault: BYOK_PASSPHRASE=… byok vault init --passphrase  (or run it in a terminal), or set BYOK_IDENTITY to an age identity (age-keygen)".into()
             }

@@ -1,4 +1,4 @@
-//! `byok vault init | status | recipients list|add|rm`.
+//! `byok vault init | status | unlock | lock | recipients list|add|rm`.
 
 use serde::Serialize;
 
@@ -7,13 +7,16 @@ use crate::cli::{RecipientsCommand, VaultCommand};
 use crate::error::{Error, Result};
 use crate::output;
 use crate::vault::{
-    InitPreference, RecipientEntry, UnlockMethod, Vault, VaultMeta, identity, keyring,
+    InitPreference, RecipientEntry, SessionState, SessionUnlock, UnlockMethod, Vault, VaultMeta,
+    identity, keyring,
 };
 
 pub fn run(ctx: &Ctx, cmd: VaultCommand) -> Result<()> {
     match cmd {
         VaultCommand::Init { passphrase } => init(ctx, passphrase),
         VaultCommand::Status => status(ctx),
+        VaultCommand::Unlock { lasting } => unlock(ctx, lasting),
+        VaultCommand::Lock => lock(ctx),
         VaultCommand::Recipients(cmd) => match cmd {
             RecipientsCommand::List => recipients_list(ctx),
             RecipientsCommand::Add { recipient, name } => recipients_add(ctx, &recipient, name),
@@ -248,6 +251,50 @@ fn warn_all(ctx: &Ctx, vault: &Vault) {
     }
 }
 
+/// `unlock`: the passphrase once, then the identity in the kernel keyring for `lasting`.
+fn unlock(ctx: &Ctx, lasting: std::time::Duration) -> Result<()> {
+    match crate::vault::unlock_session(&ctx.paths, lasting)? {
+        SessionUnlock::Cached {
+            vault_id,
+            expires_at,
+        } => {
+            if ctx.ui.json {
+                return ctx.ui.print_json(&serde_json::json!({
+                    "unlocked": true, "id": vault_id, "until": expires_at,
+                }));
+            }
+            ctx.ui.info(&format!(
+                "vault unlocked for this session until {} ({}): later commands open it without the passphrase; `byok vault lock` locks it now",
+                output::local_time(expires_at),
+                crate::duration::format(lasting)
+            ));
+        }
+        SessionUnlock::NotNeeded { why } => {
+            if ctx.ui.json {
+                return ctx
+                    .ui
+                    .print_json(&serde_json::json!({ "unlocked": false, "why": why }));
+            }
+            ctx.ui.info(&format!("nothing to unlock: {why}"));
+        }
+    }
+    Ok(())
+}
+
+/// `lock`: forgets the cached identity; fine when there was none.
+fn lock(ctx: &Ctx) -> Result<()> {
+    let had = crate::vault::lock_session(&ctx.paths)?;
+    if ctx.ui.json {
+        return ctx.ui.print_json(&serde_json::json!({ "locked": had }));
+    }
+    ctx.ui.info(if had {
+        "vault locked: the identity kept for this session is gone; the next command asks for the passphrase"
+    } else {
+        "nothing to lock: the vault was not unlocked for this session"
+    });
+    Ok(())
+}
+
 fn init(ctx: &Ctx, passphrase: bool) -> Result<()> {
     let pref = if passphrase {
         InitPreference::Passphrase
@@ -281,6 +328,15 @@ struct StatusJson<'a> {
     keyring_backend: &'static str,
     opened_by: Option<String>,
     error: Option<String>,
+    /// A passphrase vault's session unlock (`vault unlock`); absent for other vaults.
+    session: Option<SessionJson>,
+}
+
+#[derive(Serialize)]
+struct SessionJson {
+    unlocked: bool,
+    until: Option<jiff::Timestamp>,
+    error: Option<String>,
 }
 
 fn status(ctx: &Ctx) -> Result<()> {
@@ -298,6 +354,7 @@ fn status(ctx: &Ctx) -> Result<()> {
                 keyring_backend: keyring::backend_name(),
                 opened_by: None,
                 error: None,
+                session: None,
             });
         }
         output::write_stdout(
@@ -310,8 +367,11 @@ fn status(ctx: &Ctx) -> Result<()> {
         return Ok(());
     }
     let meta = VaultMeta::load(&ctx.paths.vault_meta())?;
+    let session =
+        (meta.unlock == UnlockMethod::Passphrase).then(|| crate::vault::session_state(&meta));
     // Count keys only when that needs no prompt: status must be safe to run anywhere.
     let needs_prompt = meta.unlock == UnlockMethod::Passphrase
+        && !matches!(session, Some(SessionState::Unlocked { .. }))
         && std::env::var_os("BYOK_PASSPHRASE").is_none()
         && std::env::var_os("BYOK_IDENTITY").is_none()
         && std::env::var_os("BYOK_IDENTITY_FILE").is_none();
@@ -336,6 +396,23 @@ fn status(ctx: &Ctx) -> Result<()> {
             keyring_backend: keyring::backend_name(),
             opened_by,
             error,
+            session: session.as_ref().map(|s| match s {
+                SessionState::Unlocked { expires_at } => SessionJson {
+                    unlocked: true,
+                    until: Some(*expires_at),
+                    error: None,
+                },
+                SessionState::Locked => SessionJson {
+                    unlocked: false,
+                    until: None,
+                    error: None,
+                },
+                SessionState::Unavailable(e) => SessionJson {
+                    unlocked: false,
+                    until: None,
+                    error: Some(e.clone()),
+                },
+            }),
         });
     }
     let mut text = String::new();
@@ -366,11 +443,32 @@ fn status(ctx: &Ctx) -> Result<()> {
         (None, Some(e)) => text.push_str(&format!("keys:       ? — {e}\n")),
         _ => {}
     }
+    match &session {
+        Some(SessionState::Unlocked { expires_at }) => text.push_str(&format!(
+            "session:    unlocked until {} ({} left; `byok vault lock` locks it)\n",
+            output::local_time(*expires_at),
+            time_left(*expires_at)
+        )),
+        Some(SessionState::Locked) => text.push_str(
+            "session:    locked (`byok vault unlock` asks the passphrase once for the session)\n",
+        ),
+        Some(SessionState::Unavailable(e)) => {
+            text.push_str(&format!("session:    cannot be unlocked — {e}\n"))
+        }
+        None => {}
+    }
     text.push_str(&format!("recipients: {}\n", meta.recipients.len()));
     for r in &meta.recipients {
         text.push_str(&format!("  {}  {}\n", short_recipient(&r.key), r.name));
     }
     output::write_stdout(text.as_bytes())
+}
+
+/// `7h59m`: what is left of a session unlock, to the minute above a minute.
+fn time_left(until: jiff::Timestamp) -> String {
+    let secs = (until.as_second() - jiff::Timestamp::now().as_second()).max(0) as u64;
+    let rounded = if secs >= 60 { secs - secs % 60 } else { secs };
+    crate::duration::format(std::time::Duration::from_secs(rounded))
 }
 
 fn describe(e: &Error) -> String {

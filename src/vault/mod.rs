@@ -10,9 +10,11 @@ pub mod keyring;
 pub mod meta;
 pub mod passphrase;
 pub mod records;
+pub mod session;
 
 use std::io::{Read, Write};
 use std::sync::Arc;
+use std::time::Duration;
 
 use ::keyring_core::CredentialStore;
 use jiff::Timestamp;
@@ -250,15 +252,25 @@ impl Vault {
                 vault_path.display()
             ));
         }
-        let (id, opened_from_env) = unlock(paths, &meta, access)?;
-        let doc = decrypt(paths, &*id.identity, &id.source_name)?;
+        let (mut id, mut source) = unlock(paths, &meta, access)?;
+        let doc = match decrypt(paths, &*id.identity, &id.source_name) {
+            // A cached identity that no longer opens the vault (it was re-encrypted without
+            // it): forgotten, and the vault's own method asked instead.
+            Err(Undecrypted::NotARecipient(_)) if source == Source::Session => {
+                let _ = session::remove(&meta.id);
+                id = by_method(paths, &meta, access)?;
+                source = Source::Method;
+                decrypt(paths, &*id.identity, &id.source_name).map_err(Error::from)?
+            }
+            other => other?,
+        };
         Ok(Vault {
             paths: paths.clone(),
             meta,
             doc,
             opened_recipient: identity::canonical_recipient(&id.recipient).unwrap_or(id.recipient),
             opened_by: id.source_name,
-            opened_from_env,
+            opened_from_env: source == Source::Env,
             warnings,
             _lock: lock,
         })
@@ -368,22 +380,78 @@ impl Vault {
             return Err(e);
         }
         self.write_vault()?;
+        // A session unlock of the removed identity is forgotten now rather than at its
+        // timeout: it no longer opens the vault (only old copies of it).
+        let _ = session_identity(&self.meta);
         Ok(removed)
     }
 }
 
+/// Where the identity that opened a vault came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    /// BYOK_IDENTITY / BYOK_IDENTITY_FILE.
+    Env,
+    /// `byok vault unlock`'s cached identity in the kernel keyring.
+    Session,
+    /// The vault's own method: the OS keyring or the passphrase.
+    Method,
+}
+
 /// Finds the identity that opens this vault: BYOK_IDENTITY / BYOK_IDENTITY_FILE first,
-/// then the vault's own method. The flag says whether it came from the environment.
+/// then (for a passphrase vault) the identity `byok vault unlock` cached for this session,
+/// then the vault's own method.
 fn unlock(
     paths: &Paths,
     meta: &VaultMeta,
     access: &KeyringAccess,
-) -> Result<(LoadedIdentity, bool)> {
+) -> Result<(LoadedIdentity, Source)> {
     crate::memory::protect();
     if let Some(id) = identity::from_env()? {
-        return Ok((id, true));
+        return Ok((id, Source::Env));
     }
-    let id = match meta.unlock {
+    if meta.unlock == UnlockMethod::Passphrase
+        && let Some(id) = session_identity(meta)
+    {
+        return Ok((id, Source::Session));
+    }
+    Ok((by_method(paths, meta, access)?, Source::Method))
+}
+
+/// The identity cached by `byok vault unlock`, when there is one and the vault still lists
+/// it as a recipient; one it no longer lists is removed. A kernel keyring that cannot be
+/// used is no error here: the vault's own method follows.
+fn session_identity(meta: &VaultMeta) -> Option<LoadedIdentity> {
+    let cached = match session::load(&meta.id) {
+        Ok(cached) => cached?,
+        Err(e) => {
+            crate::output::verbose(&format!("session unlock not used: {e}"));
+            return None;
+        }
+    };
+    let id = identity::parse(&cached.identity, session::SOURCE_NAME).ok();
+    match id {
+        Some(id) if lists(meta, &id.recipient) => Some(id),
+        _ => {
+            let _ = session::remove(&meta.id);
+            None
+        }
+    }
+}
+
+/// Whether `recipient` is one of the vault's recipients.
+fn lists(meta: &VaultMeta, recipient: &str) -> bool {
+    let Ok(canonical) = identity::canonical_recipient(recipient) else {
+        return false;
+    };
+    meta.recipients
+        .iter()
+        .any(|r| identity::canonical_recipient(&r.key).is_ok_and(|k| k == canonical))
+}
+
+/// The vault's own method: the OS keyring or the passphrase.
+fn by_method(paths: &Paths, meta: &VaultMeta, access: &KeyringAccess) -> Result<LoadedIdentity> {
+    match meta.unlock {
         UnlockMethod::Keyring => {
             let store = access.store().map_err(keyring_error)?;
             let text = IdentitySlot::new(store, &meta.id).get().map_err(|e| match e {
@@ -393,18 +461,112 @@ fn unlock(
             identity::parse(&text, "the OS keyring")
         }
         UnlockMethod::Passphrase => {
-            // A missing identity.age is said before a passphrase is asked for in vain.
-            passphrase::require_identity_file(&paths.identity())?;
-            let pass = passphrase::obtain(false)?;
-            let text = passphrase::unwrap_identity(&paths.identity(), &pass)?;
+            let text = unwrap_passphrase_identity(paths)?;
             identity::parse(&text, "identity.age")
         }
         UnlockMethod::Identity => Err(Error::BadIdentity {
             source_name: "BYOK_IDENTITY".into(),
             detail: "this vault is opened only with an identity from the environment, and neither BYOK_IDENTITY nor BYOK_IDENTITY_FILE is set".into(),
         }),
-    }?;
-    Ok((id, false))
+    }
+}
+
+/// identity.age opened with the passphrase (BYOK_PASSPHRASE or a hidden prompt).
+fn unwrap_passphrase_identity(paths: &Paths) -> Result<zeroize::Zeroizing<String>> {
+    // A missing identity.age is said before a passphrase is asked for in vain.
+    passphrase::require_identity_file(&paths.identity())?;
+    let pass = passphrase::obtain(false)?;
+    passphrase::unwrap_identity(&paths.identity(), &pass)
+}
+
+/// What `byok vault unlock` did.
+pub enum SessionUnlock {
+    /// The identity is cached in the kernel keyring until then.
+    Cached {
+        vault_id: String,
+        expires_at: Timestamp,
+    },
+    /// Nothing to do, and why.
+    NotNeeded { why: String },
+}
+
+/// Whether a vault is unlocked for this session.
+pub enum SessionState {
+    Unlocked {
+        expires_at: Timestamp,
+    },
+    Locked,
+    /// No kernel keyring to unlock into (not Linux), or the kernel refused: the words.
+    Unavailable(String),
+}
+
+/// `byok vault unlock`: asks the passphrase once, proves that the identity opens the vault,
+/// and caches it in the session keyring for `lasting`.
+pub fn unlock_session(paths: &Paths, lasting: Duration) -> Result<SessionUnlock> {
+    if !Vault::exists(paths) {
+        return Err(Error::NoVault {
+            path: paths.vault(),
+        });
+    }
+    let meta = VaultMeta::load(&paths.vault_meta())?;
+    let why = match meta.unlock {
+        UnlockMethod::Keyring => Some(
+            "this vault is unlocked by the OS keyring, which asks for no passphrase".to_string(),
+        ),
+        UnlockMethod::Identity => Some(
+            "this vault is opened with BYOK_IDENTITY or BYOK_IDENTITY_FILE, which asks for no passphrase".to_string(),
+        ),
+        UnlockMethod::Passphrase if !session::supported() => Some(
+            "unlocking for a session uses the Linux kernel keyring; on this platform a vault kept in the OS keyring (`byok vault init`) opens without a passphrase".to_string(),
+        ),
+        UnlockMethod::Passphrase => None,
+    };
+    if let Some(why) = why {
+        return Ok(SessionUnlock::NotNeeded { why });
+    }
+    session::probe().map_err(session_error)?;
+    crate::memory::protect();
+    let _lock = FileLock::shared(&paths.vault_lock())?;
+    let text = unwrap_passphrase_identity(paths)?;
+    let id = identity::parse(&text, "identity.age")?;
+    // Proves that it opens the vault now, so nothing useless is cached.
+    decrypt(paths, &*id.identity, &id.source_name)?;
+    let expires_at = session::store(&meta.id, &text, lasting).map_err(session_error)?;
+    Ok(SessionUnlock::Cached {
+        vault_id: meta.id,
+        expires_at,
+    })
+}
+
+/// `byok vault lock`: forgets the cached identity. Says whether there was one.
+pub fn lock_session(paths: &Paths) -> Result<bool> {
+    if !Vault::exists(paths) {
+        return Ok(false);
+    }
+    let meta = VaultMeta::load(&paths.vault_meta())?;
+    match session::remove(&meta.id) {
+        Ok(had) => Ok(had),
+        // Nothing can have been cached where there is no kernel keyring.
+        Err(session::SessionError::Unsupported) => Ok(false),
+        Err(e) => Err(session_error(e)),
+    }
+}
+
+/// Whether this vault is unlocked for the session (`vault status`).
+pub fn session_state(meta: &VaultMeta) -> SessionState {
+    match session::load(&meta.id) {
+        Ok(Some(cached)) => SessionState::Unlocked {
+            expires_at: cached.expires_at,
+        },
+        Ok(None) => SessionState::Locked,
+        Err(e) => SessionState::Unavailable(e.to_string()),
+    }
+}
+
+fn session_error(e: session::SessionError) -> Error {
+    Error::SessionKeyringUnavailable {
+        detail: e.to_string(),
+    }
 }
 
 fn keyring_error(e: KeyringError) -> Error {
@@ -416,7 +578,32 @@ fn keyring_error(e: KeyringError) -> Error {
     }
 }
 
-fn decrypt(paths: &Paths, identity: &dyn age::Identity, source: &str) -> Result<VaultDoc> {
+/// Why a vault did not decrypt: the identity is not one of its recipients (another may
+/// be), or anything else.
+enum Undecrypted {
+    NotARecipient(Error),
+    Other(Error),
+}
+
+impl From<Undecrypted> for Error {
+    fn from(u: Undecrypted) -> Error {
+        match u {
+            Undecrypted::NotARecipient(e) | Undecrypted::Other(e) => e,
+        }
+    }
+}
+
+impl From<Error> for Undecrypted {
+    fn from(e: Error) -> Undecrypted {
+        Undecrypted::Other(e)
+    }
+}
+
+fn decrypt(
+    paths: &Paths,
+    identity: &dyn age::Identity,
+    source: &str,
+) -> std::result::Result<VaultDoc, Undecrypted> {
     let path = paths.vault();
     let backup = Some(paths.vault_backup()).filter(|b| b.exists());
     let bytes = std::fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
@@ -430,10 +617,10 @@ fn decrypt(paths: &Paths, identity: &dyn age::Identity, source: &str) -> Result<
     let mut reader = decryptor
         .decrypt(std::iter::once(identity))
         .map_err(|e| match e {
-            age::DecryptError::NoMatchingKeys => undecryptable(format!(
-                "the identity from {source} is not one of its recipients"
+            age::DecryptError::NoMatchingKeys => Undecrypted::NotARecipient(undecryptable(
+                format!("the identity from {source} is not one of its recipients"),
             )),
-            other => undecryptable(format!("{other}")),
+            other => Undecrypted::Other(undecryptable(format!("{other}"))),
         })?;
     // The plaintext is shorter than the armored ciphertext: sized up front, the buffer
     // never grows, so no freed copy of the keys is left behind by a reallocation.
@@ -441,14 +628,15 @@ fn decrypt(paths: &Paths, identity: &dyn age::Identity, source: &str) -> Result<
     reader
         .read_to_string(&mut plain)
         .map_err(|e| undecryptable(format!("its content is damaged ({e})")))?;
-    toml::from_str(&plain).map_err(|e| Error::VaultDamaged {
+    let doc = toml::from_str(&plain).map_err(|e| Error::VaultDamaged {
         path: path.clone(),
         detail: format!(
             "it decrypts, but its content is not a key list ({})",
             e.message()
         ),
         backup,
-    })
+    })?;
+    Ok(doc)
 }
 
 #[cfg(test)]
