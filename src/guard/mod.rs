@@ -178,6 +178,17 @@ pub enum Action {
     Allow,
 }
 
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Refuse => "refuse",
+            Action::Redact => "redact",
+            Action::Warn => "warn",
+            Action::Allow => "allow",
+        }
+    }
+}
+
 /// One finding: where (the part of the request, its 1-based line), what, and what
 /// happens to it. Never the matched text.
 #[derive(Clone, Debug)]
