@@ -197,12 +197,28 @@ fn token_end(b: &[u8], i: usize) -> bool {
     i >= b.len() || !is_tok(b[i])
 }
 
+/// The bytes a shape can start at (or, `:` and `=`, be found from).
+const TRIGGERS: [bool; 256] = {
+    let mut t = [false; 256];
+    let bytes = b"Agxsrhe-:=";
+    let mut k = 0;
+    while k < bytes.len() {
+        t[bytes[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
 /// Every credential in `text`, in order, not overlapping.
 pub fn find(text: &str) -> Vec<Span> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
+        if !TRIGGERS[b[i] as usize] {
+            i += 1;
+            continue;
+        }
         let found = match b[i] {
             b'A' | b'g' | b'x' | b's' | b'r' | b'h' if token_start(b, i) => prefixed(b, i),
             b'e' if token_start(b, i) => jwt(b, i),
@@ -239,8 +255,10 @@ pub fn redact(text: &str, spans: &[&Span]) -> String {
 }
 
 fn prefixed(b: &[u8], i: usize) -> Option<Span> {
+    let second = *b.get(i + 1)?;
     for r in RULES {
-        if !b[i..].starts_with(r.prefix) {
+        // Two bytes first: most tokens starting with these letters are ordinary words.
+        if r.prefix[0] != b[i] || r.prefix[1] != second || !b[i..].starts_with(r.prefix) {
             continue;
         }
         let body = i + r.prefix.len();
@@ -388,15 +406,21 @@ fn aws_secret(b: &[u8], i: usize) -> Option<Span> {
     while k > 0 && matches!(b[k - 1], b' ' | b'\t' | b'"' | b'\'') {
         k -= 1;
     }
-    let name_end = k;
-    while k > 0 && (is_tok(b[k - 1]) || b[k - 1] == b'.') && name_end - k < 64 {
+    // The name's last letters and digits, lower-cased, read backwards (no allocation:
+    // this runs at every `=` and `:`).
+    const LONGEST: usize = b"secretaccesskey".len();
+    let mut tail = [0u8; LONGEST];
+    let mut n = 0;
+    let mut seen = 0;
+    while k > 0 && (is_tok(b[k - 1]) || b[k - 1] == b'.') && seen < 64 {
         k -= 1;
+        seen += 1;
+        if b[k].is_ascii_alphanumeric() && n < LONGEST {
+            tail[LONGEST - 1 - n] = b[k].to_ascii_lowercase();
+            n += 1;
+        }
     }
-    let name: Vec<u8> = b[k..name_end]
-        .iter()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(u8::to_ascii_lowercase)
-        .collect();
+    let name = &tail[LONGEST - n..];
     if !(name.ends_with(b"secretaccesskey")
         || name.ends_with(b"awssecretkey")
         || name.ends_with(b"awssecret"))
