@@ -598,6 +598,72 @@ fn main() {
         "≤ 260 ms",
         None,
     );
+
+    // The outbound guard over a 5 MB piped diff, 10 own keys: in-process, the scan only.
+    let (guard, text) = guard_case(10, 5 << 20);
+    let scan = median(
+        (0..n)
+            .map(|_| {
+                let t = Instant::now();
+                let checked = guard.check("standard input", &text);
+                let d = t.elapsed();
+                assert_eq!(checked.findings.len(), 2, "the planted key and credential");
+                d
+            })
+            .collect(),
+    );
+    row(
+        "outbound guard: 5 MB prompt, 10 own keys and every credential shape",
+        ms(scan),
+        None,
+        "≤ 50 ms",
+        None,
+    );
+}
+
+/// A guard for `keys` own keys and a diff-like text of `bytes` bytes holding one run of
+/// one key and one credential.
+fn guard_case(keys: usize, bytes: usize) -> (byok::guard::Guard, String) {
+    use byok::guard::{Guard, OwnSecret, Owner, Policy};
+    // Keys as random as real ones (xorshift): no two share a run of 16 characters.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let secrets = (0..keys)
+        .map(|i| {
+            let body: String = (0..40)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    alphabet[(x % 62) as usize] as char
+                })
+                .collect();
+            let value = if i == 0 {
+                "sk-proj-Zq7Vb3Nn8Kd2Lw5Rt9Hm4Xc6Pf1Gj0Yt5KsQa".to_string()
+            } else {
+                format!("sk-proj-{body}")
+            };
+            OwnSecret {
+                owner: Owner::Vault {
+                    provider: "openai".into(),
+                    label: format!("k{i}"),
+                    previous: false,
+                },
+                value: zeroize::Zeroizing::new(value),
+            }
+        })
+        .collect();
+    let guard = Guard::new(secrets, Vec::new(), Policy::Redact);
+    let line = "+    let total = items.iter().map(|i| i.price * i.quantity).sum::<f64>(); // see https://example.com/docs?id=42\n";
+    let mut text = String::with_capacity(bytes + 200);
+    while text.len() < bytes / 2 {
+        text.push_str(line);
+    }
+    text.push_str("+    const KEY: &str = \"Zq7Vb3Nn8Kd2Lw5Rt9Hm4X\";\n+    token = \"ghp_aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dE3fG5\"\n");
+    while text.len() < bytes {
+        text.push_str(line);
+    }
+    (guard, text)
 }
 
 /// `byok run --no-stream` with its key in a vault, against the fake at `url`: a vault

@@ -34,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Send a prompt (arguments and/or piped stdin) and stream the answer to stdout')
             [CompletionResult]::new('council', 'council', [CompletionResultType]::ParameterValue, 'Ask several models at once and decide the answer by vote (first, majority, strict, rank)')
+            [CompletionResult]::new('guard', 'guard', [CompletionResultType]::ParameterValue, 'Show what the outbound guard would refuse or redact in files or stdin; sends nothing')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'What was spent: calls, tokens and cost by provider, model, route, key or day, with budgets')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The vault, keyring, active profile, provider health and budgets at a glance')
             [CompletionResult]::new('prices', 'prices', [CompletionResultType]::ParameterValue, 'Show the price table used for costs (USD per million tokens)')
@@ -52,6 +53,7 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
             [CompletionResult]::new('--max-tokens', '--max-tokens', [CompletionResultType]::ParameterName, 'Most tokens to generate (per call)')
             [CompletionResult]::new('--temperature', '--temperature', [CompletionResultType]::ParameterName, 'Sampling temperature')
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Which vault key of each provider to use, by label (default: the route''s `key`, else `default`)')
+            [CompletionResult]::new('--allow-secret', '--allow-secret', [CompletionResultType]::ParameterName, 'Let one of your own keys be sent in the prompt: PROVIDER or PROVIDER/LABEL (for a key from the environment, PROVIDER/VARIABLE); repeat the flag for more')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Stop the whole call (retries and fallbacks included) after this long: 90s, 2m, 500ms; a cut answer is kept and recorded, and byok exits 6')
             [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Route of the profile to use: its model, then its fallbacks (default: the route `default`)')
             [CompletionResult]::new('--route', '--route', [CompletionResultType]::ParameterName, 'Route of the profile to use: its model, then its fallbacks (default: the route `default`)')
@@ -79,6 +81,7 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
             [CompletionResult]::new('--max-tokens', '--max-tokens', [CompletionResultType]::ParameterName, 'Most tokens to generate (per call)')
             [CompletionResult]::new('--temperature', '--temperature', [CompletionResultType]::ParameterName, 'Sampling temperature')
             [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Which vault key of each provider to use, by label (default: the route''s `key`, else `default`)')
+            [CompletionResult]::new('--allow-secret', '--allow-secret', [CompletionResultType]::ParameterName, 'Let one of your own keys be sent in the prompt: PROVIDER or PROVIDER/LABEL (for a key from the environment, PROVIDER/VARIABLE); repeat the flag for more')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Stop the whole call (retries and fallbacks included) after this long: 90s, 2m, 500ms; a cut answer is kept and recorded, and byok exits 6')
             [CompletionResult]::new('--members', '--members', [CompletionResultType]::ParameterName, 'The members, as PROVIDER:MODEL separated by commas (default: the profile''s [council] members)')
             [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, 'How the council decides (default: the profile''s, else majority)')
@@ -95,6 +98,23 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each request (method, URL, status, time) on stderr; never a key')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'byok;guard' {
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Apply this route''s guard setting (default: the profile''s)')
+            [CompletionResult]::new('--route', '--route', [CompletionResultType]::ParameterName, 'Apply this route''s guard setting (default: the profile''s)')
+            [CompletionResult]::new('--allow-secret', '--allow-secret', [CompletionResultType]::ParameterName, 'One of your own keys that may be sent, as for `run`: PROVIDER or PROVIDER/LABEL')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the answer and errors: no progress, no confirmations')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the answer and errors: no progress, no confirmations')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each request (method, URL, status, time) on stderr; never a key')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each request (method, URL, status, time) on stderr; never a key')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -713,6 +733,7 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
         'byok;help' {
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Send a prompt (arguments and/or piped stdin) and stream the answer to stdout')
             [CompletionResult]::new('council', 'council', [CompletionResultType]::ParameterValue, 'Ask several models at once and decide the answer by vote (first, majority, strict, rank)')
+            [CompletionResult]::new('guard', 'guard', [CompletionResultType]::ParameterValue, 'Show what the outbound guard would refuse or redact in files or stdin; sends nothing')
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'What was spent: calls, tokens and cost by provider, model, route, key or day, with budgets')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The vault, keyring, active profile, provider health and budgets at a glance')
             [CompletionResult]::new('prices', 'prices', [CompletionResultType]::ParameterValue, 'Show the price table used for costs (USD per million tokens)')
@@ -729,6 +750,9 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
             break
         }
         'byok;help;council' {
+            break
+        }
+        'byok;help;guard' {
             break
         }
         'byok;help;usage' {

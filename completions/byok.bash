@@ -25,6 +25,9 @@ _byok() {
             byok,exec)
                 cmd="byok__subcmd__exec"
                 ;;
+            byok,guard)
+                cmd="byok__subcmd__guard"
+                ;;
             byok,help)
                 cmd="byok__subcmd__help"
                 ;;
@@ -60,6 +63,9 @@ _byok() {
                 ;;
             byok__subcmd__help,exec)
                 cmd="byok__subcmd__help__subcmd__exec"
+                ;;
+            byok__subcmd__help,guard)
+                cmd="byok__subcmd__help__subcmd__guard"
                 ;;
             byok__subcmd__help,help)
                 cmd="byok__subcmd__help__subcmd__help"
@@ -320,7 +326,7 @@ _byok() {
 
     case "${cmd}" in
         byok)
-            opts="-q -v -h -V --profile --json --color --quiet --verbose --help --version run council usage status prices exec key vault route profile completions help"
+            opts="-q -v -h -V --profile --json --color --quiet --verbose --help --version run council guard usage status prices exec key vault route profile completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -364,7 +370,7 @@ _byok() {
             return 0
             ;;
         byok__subcmd__council)
-            opts="-s -q -v -h -V --system --max-tokens --temperature --no-stdin --stats --key --timeout --members --mode --quorum --chair --profile --json --color --quiet --verbose --help --version"
+            opts="-s -q -v -h -V --system --max-tokens --temperature --no-stdin --stats --key --allow-secret --timeout --members --mode --quorum --chair --profile --json --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -387,6 +393,10 @@ _byok() {
                     return 0
                     ;;
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-secret)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -463,8 +473,42 @@ _byok() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        byok__subcmd__guard)
+            opts="-r -q -v -h -V --route --allow-secret --profile --json --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --route)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         byok__subcmd__help)
-            opts="run council usage status prices exec key vault route profile completions help"
+            opts="run council guard usage status prices exec key vault route profile completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -506,6 +550,20 @@ _byok() {
             return 0
             ;;
         byok__subcmd__help__subcmd__exec)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__help__subcmd__guard)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1550,7 +1608,7 @@ _byok() {
             return 0
             ;;
         byok__subcmd__run)
-            opts="-s -r -m -q -v -h -V --system --max-tokens --temperature --no-stdin --stats --key --timeout --route --model --no-stream --profile --json --color --quiet --verbose --help --version"
+            opts="-s -r -m -q -v -h -V --system --max-tokens --temperature --no-stdin --stats --key --allow-secret --timeout --route --model --no-stream --profile --json --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1573,6 +1631,10 @@ _byok() {
                     return 0
                     ;;
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-secret)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -31,6 +31,7 @@ set edit:completion:arg-completer[byok] = {|@words|
             cand --version 'Print version'
             cand run 'Send a prompt (arguments and/or piped stdin) and stream the answer to stdout'
             cand council 'Ask several models at once and decide the answer by vote (first, majority, strict, rank)'
+            cand guard 'Show what the outbound guard would refuse or redact in files or stdin; sends nothing'
             cand usage 'What was spent: calls, tokens and cost by provider, model, route, key or day, with budgets'
             cand status 'The vault, keyring, active profile, provider health and budgets at a glance'
             cand prices 'Show the price table used for costs (USD per million tokens)'
@@ -48,6 +49,7 @@ set edit:completion:arg-completer[byok] = {|@words|
             cand --max-tokens 'Most tokens to generate (per call)'
             cand --temperature 'Sampling temperature'
             cand --key 'Which vault key of each provider to use, by label (default: the route''s `key`, else `default`)'
+            cand --allow-secret 'Let one of your own keys be sent in the prompt: PROVIDER or PROVIDER/LABEL (for a key from the environment, PROVIDER/VARIABLE); repeat the flag for more'
             cand --timeout 'Stop the whole call (retries and fallbacks included) after this long: 90s, 2m, 500ms; a cut answer is kept and recorded, and byok exits 6'
             cand -r 'Route of the profile to use: its model, then its fallbacks (default: the route `default`)'
             cand --route 'Route of the profile to use: its model, then its fallbacks (default: the route `default`)'
@@ -74,6 +76,7 @@ set edit:completion:arg-completer[byok] = {|@words|
             cand --max-tokens 'Most tokens to generate (per call)'
             cand --temperature 'Sampling temperature'
             cand --key 'Which vault key of each provider to use, by label (default: the route''s `key`, else `default`)'
+            cand --allow-secret 'Let one of your own keys be sent in the prompt: PROVIDER or PROVIDER/LABEL (for a key from the environment, PROVIDER/VARIABLE); repeat the flag for more'
             cand --timeout 'Stop the whole call (retries and fallbacks included) after this long: 90s, 2m, 500ms; a cut answer is kept and recorded, and byok exits 6'
             cand --members 'The members, as PROVIDER:MODEL separated by commas (default: the profile''s [council] members)'
             cand --mode 'How the council decides (default: the profile''s, else majority)'
@@ -90,6 +93,22 @@ set edit:completion:arg-completer[byok] = {|@words|
             cand --verbose 'Trace each request (method, URL, status, time) on stderr; never a key'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'byok;guard'= {
+            cand -r 'Apply this route''s guard setting (default: the profile''s)'
+            cand --route 'Apply this route''s guard setting (default: the profile''s)'
+            cand --allow-secret 'One of your own keys that may be sent, as for `run`: PROVIDER or PROVIDER/LABEL'
+            cand --profile 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)'
+            cand --color 'When to colour output'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print only the answer and errors: no progress, no confirmations'
+            cand --quiet 'Print only the answer and errors: no progress, no confirmations'
+            cand -v 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand --verbose 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand -h 'Print help'
+            cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -643,6 +662,7 @@ set edit:completion:arg-completer[byok] = {|@words|
         &'byok;help'= {
             cand run 'Send a prompt (arguments and/or piped stdin) and stream the answer to stdout'
             cand council 'Ask several models at once and decide the answer by vote (first, majority, strict, rank)'
+            cand guard 'Show what the outbound guard would refuse or redact in files or stdin; sends nothing'
             cand usage 'What was spent: calls, tokens and cost by provider, model, route, key or day, with budgets'
             cand status 'The vault, keyring, active profile, provider health and budgets at a glance'
             cand prices 'Show the price table used for costs (USD per million tokens)'
@@ -657,6 +677,8 @@ set edit:completion:arg-completer[byok] = {|@words|
         &'byok;help;run'= {
         }
         &'byok;help;council'= {
+        }
+        &'byok;help;guard'= {
         }
         &'byok;help;usage'= {
         }

@@ -35,6 +35,7 @@ complete -c byok -n "__fish_byok_needs_command" -s h -l help -d 'Print help (see
 complete -c byok -n "__fish_byok_needs_command" -s V -l version -d 'Print version'
 complete -c byok -n "__fish_byok_needs_command" -f -a "run" -d 'Send a prompt (arguments and/or piped stdin) and stream the answer to stdout'
 complete -c byok -n "__fish_byok_needs_command" -f -a "council" -d 'Ask several models at once and decide the answer by vote (first, majority, strict, rank)'
+complete -c byok -n "__fish_byok_needs_command" -f -a "guard" -d 'Show what the outbound guard would refuse or redact in files or stdin; sends nothing'
 complete -c byok -n "__fish_byok_needs_command" -f -a "usage" -d 'What was spent: calls, tokens and cost by provider, model, route, key or day, with budgets'
 complete -c byok -n "__fish_byok_needs_command" -f -a "status" -d 'The vault, keyring, active profile, provider health and budgets at a glance'
 complete -c byok -n "__fish_byok_needs_command" -f -a "prices" -d 'Show the price table used for costs (USD per million tokens)'
@@ -49,6 +50,7 @@ complete -c byok -n "__fish_byok_using_subcommand run" -s s -l system -d 'System
 complete -c byok -n "__fish_byok_using_subcommand run" -l max-tokens -d 'Most tokens to generate (per call)' -r
 complete -c byok -n "__fish_byok_using_subcommand run" -l temperature -d 'Sampling temperature' -r
 complete -c byok -n "__fish_byok_using_subcommand run" -l key -d 'Which vault key of each provider to use, by label (default: the route\'s `key`, else `default`)' -r
+complete -c byok -n "__fish_byok_using_subcommand run" -l allow-secret -d 'Let one of your own keys be sent in the prompt: PROVIDER or PROVIDER/LABEL (for a key from the environment, PROVIDER/VARIABLE); repeat the flag for more' -r
 complete -c byok -n "__fish_byok_using_subcommand run" -l timeout -d 'Stop the whole call (retries and fallbacks included) after this long: 90s, 2m, 500ms; a cut answer is kept and recorded, and byok exits 6' -r
 complete -c byok -n "__fish_byok_using_subcommand run" -s r -l route -d 'Route of the profile to use: its model, then its fallbacks (default: the route `default`)' -r
 complete -c byok -n "__fish_byok_using_subcommand run" -s m -l model -d 'Model to use, as PROVIDER:MODEL (split at the first colon) or just PROVIDER for its default model' -r
@@ -68,6 +70,7 @@ complete -c byok -n "__fish_byok_using_subcommand council" -s s -l system -d 'Sy
 complete -c byok -n "__fish_byok_using_subcommand council" -l max-tokens -d 'Most tokens to generate (per call)' -r
 complete -c byok -n "__fish_byok_using_subcommand council" -l temperature -d 'Sampling temperature' -r
 complete -c byok -n "__fish_byok_using_subcommand council" -l key -d 'Which vault key of each provider to use, by label (default: the route\'s `key`, else `default`)' -r
+complete -c byok -n "__fish_byok_using_subcommand council" -l allow-secret -d 'Let one of your own keys be sent in the prompt: PROVIDER or PROVIDER/LABEL (for a key from the environment, PROVIDER/VARIABLE); repeat the flag for more' -r
 complete -c byok -n "__fish_byok_using_subcommand council" -l timeout -d 'Stop the whole call (retries and fallbacks included) after this long: 90s, 2m, 500ms; a cut answer is kept and recorded, and byok exits 6' -r
 complete -c byok -n "__fish_byok_using_subcommand council" -l members -d 'The members, as PROVIDER:MODEL separated by commas (default: the profile\'s [council] members)' -r
 complete -c byok -n "__fish_byok_using_subcommand council" -l mode -d 'How the council decides (default: the profile\'s, else majority)' -r -f -a "first\t'The first successful answer wins; the other members are cancelled'
@@ -87,6 +90,17 @@ complete -c byok -n "__fish_byok_using_subcommand council" -s q -l quiet -d 'Pri
 complete -c byok -n "__fish_byok_using_subcommand council" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
 complete -c byok -n "__fish_byok_using_subcommand council" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c byok -n "__fish_byok_using_subcommand council" -s V -l version -d 'Print version'
+complete -c byok -n "__fish_byok_using_subcommand guard" -s r -l route -d 'Apply this route\'s guard setting (default: the profile\'s)' -r
+complete -c byok -n "__fish_byok_using_subcommand guard" -l allow-secret -d 'One of your own keys that may be sent, as for `run`: PROVIDER or PROVIDER/LABEL' -r
+complete -c byok -n "__fish_byok_using_subcommand guard" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
+complete -c byok -n "__fish_byok_using_subcommand guard" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c byok -n "__fish_byok_using_subcommand guard" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c byok -n "__fish_byok_using_subcommand guard" -s q -l quiet -d 'Print only the answer and errors: no progress, no confirmations'
+complete -c byok -n "__fish_byok_using_subcommand guard" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
+complete -c byok -n "__fish_byok_using_subcommand guard" -s h -l help -d 'Print help'
+complete -c byok -n "__fish_byok_using_subcommand guard" -s V -l version -d 'Print version'
 complete -c byok -n "__fish_byok_using_subcommand usage" -l since -d 'First day to include (default: the first of this month)' -r
 complete -c byok -n "__fish_byok_using_subcommand usage" -l until -d 'Last day to include (default: today)' -r
 complete -c byok -n "__fish_byok_using_subcommand usage" -l by -d 'How to group the calls' -r -f -a "provider\t''
@@ -400,18 +414,19 @@ complete -c byok -n "__fish_byok_using_subcommand completions" -s q -l quiet -d 
 complete -c byok -n "__fish_byok_using_subcommand completions" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
 complete -c byok -n "__fish_byok_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c byok -n "__fish_byok_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council usage status prices exec key vault route profile completions help" -f -a "run" -d 'Send a prompt (arguments and/or piped stdin) and stream the answer to stdout'
-complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council usage status prices exec key vault route profile completions help" -f -a "council" -d 'Ask several models at once and decide the answer by vote (first, majority, strict, rank)'
-complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council usage status prices exec key vault route profile completions help" -f -a "usage" -d 'What was spent: calls, tokens and cost by provider, model, route, key or day, with budgets'
-complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council usage status prices exec key vault route profile completions help" -f -a "status" -d 'The vault, keyring, active profile, provider health and budgets at a glance'
-complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council usage status prices exec key vault route profile completions help" -f -a "prices" -d 'Show the price table used for costs (USD per million tokens)'
-complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council usage status prices exec key vault route profile completions help" -f -a "exec" -d 'Run a command with only the named providers\' keys in its environment'
-complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council usage status prices exec key vault route profile completions help" -f -a "key" -d 'Add, list, verify, rotate and revoke provider API keys'
-complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council usage status prices exec key vault route profile completions help" -f -a "vault" -d 'Create the vault, see how it is unlocked, and share it with recipients'
-complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council usage status prices exec key vault route profile completions help" -f -a "route" -d 'Map task routes to PROVIDER:MODEL with fallbacks, in the active profile'
-complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council usage status prices exec key vault route profile completions help" -f -a "profile" -d 'List, inspect and choose profiles (routes, allowlist, budgets, custom providers)'
-complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council usage status prices exec key vault route profile completions help" -f -a "completions" -d 'Print a shell completion script on stdout'
-complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council usage status prices exec key vault route profile completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council guard usage status prices exec key vault route profile completions help" -f -a "run" -d 'Send a prompt (arguments and/or piped stdin) and stream the answer to stdout'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council guard usage status prices exec key vault route profile completions help" -f -a "council" -d 'Ask several models at once and decide the answer by vote (first, majority, strict, rank)'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council guard usage status prices exec key vault route profile completions help" -f -a "guard" -d 'Show what the outbound guard would refuse or redact in files or stdin; sends nothing'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council guard usage status prices exec key vault route profile completions help" -f -a "usage" -d 'What was spent: calls, tokens and cost by provider, model, route, key or day, with budgets'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council guard usage status prices exec key vault route profile completions help" -f -a "status" -d 'The vault, keyring, active profile, provider health and budgets at a glance'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council guard usage status prices exec key vault route profile completions help" -f -a "prices" -d 'Show the price table used for costs (USD per million tokens)'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council guard usage status prices exec key vault route profile completions help" -f -a "exec" -d 'Run a command with only the named providers\' keys in its environment'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council guard usage status prices exec key vault route profile completions help" -f -a "key" -d 'Add, list, verify, rotate and revoke provider API keys'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council guard usage status prices exec key vault route profile completions help" -f -a "vault" -d 'Create the vault, see how it is unlocked, and share it with recipients'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council guard usage status prices exec key vault route profile completions help" -f -a "route" -d 'Map task routes to PROVIDER:MODEL with fallbacks, in the active profile'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council guard usage status prices exec key vault route profile completions help" -f -a "profile" -d 'List, inspect and choose profiles (routes, allowlist, budgets, custom providers)'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council guard usage status prices exec key vault route profile completions help" -f -a "completions" -d 'Print a shell completion script on stdout'
+complete -c byok -n "__fish_byok_using_subcommand help; and not __fish_seen_subcommand_from run council guard usage status prices exec key vault route profile completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c byok -n "__fish_byok_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "add" -d 'Add a key; the secret is read from piped stdin or a hidden prompt, never from argv'
 complete -c byok -n "__fish_byok_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "list" -d 'List keys, masked, from the vault and from provider environment variables'
 complete -c byok -n "__fish_byok_using_subcommand help; and __fish_seen_subcommand_from key" -f -a "verify" -d 'Check keys with each provider\'s free model-list probe, all at once'

@@ -83,6 +83,22 @@ The answer goes to stdout; the member table goes to stderr when it is a terminal
 --stats. Exit status 7: no majority, or too few answers for the quorum.")]
     Council(CouncilArgs),
 
+    /// Show what the outbound guard would refuse or redact in files or stdin; sends nothing
+    #[command(after_help = "\
+Examples:
+  git diff --cached | byok guard                # a pre-commit hook: exit 8 when a key would be refused
+  byok guard notes.md deploy/values.yaml
+  byok --json guard -r policy < prompt.txt | jq '.findings[]'
+
+Your own secrets (the vault's keys, current and previous; provider key variables;
+BYOK_PASSPHRASE; the identity in BYOK_IDENTITY) are found whole or as any run of 16 of
+their characters, and refused. Credentials of known formats (AWS, GitHub, GitLab, Slack,
+Stripe live, Google and LLM provider keys, PEM private keys, JWTs, passwords in URLs) are
+redacted, refused or let through with a warning, as the profile's (or the route's) guard
+setting says: guard = \"redact\" (the default), \"block\" or \"warn\". Lines and kinds
+are shown, never the values. Exit status 8: something would be refused.")]
+    Guard(GuardArgs),
+
     /// What was spent: calls, tokens and cost by provider, model, route, key or day, with budgets
     #[command(after_help = "\
 Examples:
@@ -484,6 +500,11 @@ pub struct PromptArgs {
     #[arg(long = "key", value_name = "LABEL")]
     pub key: Option<String>,
 
+    /// Let one of your own keys be sent in the prompt: PROVIDER or PROVIDER/LABEL (for a key
+    /// from the environment, PROVIDER/VARIABLE); repeat the flag for more
+    #[arg(long = "allow-secret", value_name = "PROVIDER[/LABEL]")]
+    pub allow_secret: Vec<String>,
+
     /// Stop the whole call (retries and fallbacks included) after this long: 90s, 2m, 500ms;
     /// a cut answer is kept and recorded, and byok exits 6
     #[arg(long, value_name = "DURATION", env = "BYOK_TIMEOUT", value_parser = crate::duration::parse_positive)]
@@ -510,6 +531,21 @@ pub struct CouncilArgs {
     /// With --mode rank: the model that writes the final answer from the top-ranked answers
     #[arg(long, value_name = "PROVIDER:MODEL")]
     pub chair: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct GuardArgs {
+    /// Files to check (default, or `-`: standard input)
+    #[arg(value_name = "FILE")]
+    pub files: Vec<std::path::PathBuf>,
+
+    /// Apply this route's guard setting (default: the profile's)
+    #[arg(short, long, value_name = "ROUTE")]
+    pub route: Option<String>,
+
+    /// One of your own keys that may be sent, as for `run`: PROVIDER or PROVIDER/LABEL
+    #[arg(long = "allow-secret", value_name = "PROVIDER[/LABEL]")]
+    pub allow_secret: Vec<String>,
 }
 
 #[derive(Debug, Args)]

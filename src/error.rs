@@ -19,6 +19,8 @@ pub mod exit {
     pub const BUDGET: i32 = 5;
     pub const PROVIDER_FAILED: i32 = 6;
     pub const COUNCIL: i32 = 7;
+    /// The outbound guard refused the request (README "The outbound guard").
+    pub const GUARD: i32 = 8;
     /// 128 + SIGINT; SIGTERM and SIGHUP give 143 and 129 the same way, as a shell does.
     pub const INTERRUPTED: i32 = 130;
     /// `byok exec`: the command was found but could not be run (as a shell says).
@@ -64,6 +66,12 @@ pub mod exit {
             COUNCIL,
             "council quorum or majority not reached",
             "Council quorum or majority not reached.",
+        ),
+        (
+            GUARD,
+            "refused by the outbound guard: one of your own keys (or a blocked credential) in the prompt",
+            "Refused by the outbound guard before anything was sent: the prompt held one of your \
+             own keys or secrets, or a credential under guard = \"block\".",
         ),
         (
             NOT_EXECUTABLE,
@@ -324,6 +332,18 @@ pub enum Error {
     #[error("internal error: {0}")]
     Internal(String),
 
+    /// The outbound guard found what must not be sent (README "The outbound guard"); the
+    /// message and hint are composed by the command that knows the findings.
+    #[error("{message}")]
+    GuardRefused { message: String, hint: String },
+
+    /// The vault exists but could not be opened, so the guard cannot know the keys to
+    /// look for: the request is not sent.
+    #[error(
+        "the outbound guard checks the prompt against the keys in the vault, and the vault could not be opened, so nothing was sent: {cause}"
+    )]
+    GuardUnchecked { cause: Box<Error> },
+
     #[error(
         "{} is missing: the vault is unlocked by a passphrase, and the identity that opens it is kept in that file.",
         path.display()
@@ -406,6 +426,8 @@ impl Error {
             LedgerUnavailable { .. } => exit::CONFIG,
             BudgetSpent { .. } | BudgetUnchecked { .. } => exit::BUDGET,
             CouncilUndecided { .. } => exit::COUNCIL,
+            GuardRefused { .. } => exit::GUARD,
+            GuardUnchecked { .. } => exit::CONFIG,
             IdentityMissing { .. } | IdentityDamaged { .. } => exit::CONFIG,
             BadKeyInput { .. } => exit::USAGE,
             ForeignOwner { .. } | LooseDirectory { .. } | SymlinkRefused { .. } => exit::CONFIG,
@@ -532,6 +554,10 @@ impl Error {
                 "remove the link (byok makes a new lock file): rm {}",
                 path.display()
             ),
+            GuardRefused { hint, .. } => hint.clone(),
+            GuardUnchecked { cause } => cause.hint().unwrap_or_else(|| {
+                "open the vault (byok vault status says how it is unlocked), then try again".into()
+            }),
             Interrupted { .. } | StdoutClosed | Internal(_) => return None,
         })
     }

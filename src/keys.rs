@@ -78,6 +78,35 @@ impl Keys {
         Ok(self.vault.get_or_init(|| doc).as_ref())
     }
 
+    /// Every key the vault holds, current and previous, as `(provider, label, previous,
+    /// secret)`: what the outbound guard looks for in a prompt (README "The outbound
+    /// guard"). Unlocks the vault if it exists (once, shared with [`Keys::lookup`]); empty
+    /// when there is no vault.
+    pub fn vault_keys(&self) -> Result<Vec<(&str, &str, bool, &str)>> {
+        crate::memory::protect();
+        let Some(doc) = self.vault()? else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for k in &doc.keys {
+            out.push((
+                k.provider.as_str(),
+                k.label.as_str(),
+                false,
+                k.secret.expose(),
+            ));
+            if let Some(p) = &k.previous {
+                out.push((
+                    k.provider.as_str(),
+                    k.label.as_str(),
+                    true,
+                    p.secret.expose(),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
     /// The key for `provider`: the vault's `label` (default `default`) first, then the
     /// environment (only when no label was asked for). `Ok(None)` when there is none.
     pub fn lookup(&self, provider: &Provider, label: Option<&str>) -> Result<Option<ResolvedKey>> {

@@ -8,6 +8,7 @@ pub mod duration;
 pub mod error;
 pub mod fsio;
 pub mod generate;
+pub mod guard;
 pub mod http;
 pub mod keys;
 pub mod ledger;

@@ -3,6 +3,7 @@
 pub mod completions;
 pub mod council;
 pub mod exec;
+pub mod guard;
 pub mod key;
 pub mod prices;
 pub mod profile;
@@ -88,6 +89,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Vault(cmd) => vault::run(&ctx, cmd),
         Command::Run(args) => run::run(&ctx, args),
         Command::Council(args) => council::run(&ctx, args),
+        Command::Guard(args) => guard::run(&ctx, args),
         Command::Exec(args) => exec::run(&ctx, args),
         Command::Usage(args) => usage::run(&ctx, args),
         Command::Status => status::run(&ctx),

@@ -124,7 +124,9 @@ fn show(ctx: &Ctx) -> Result<()> {
                 "key": r.key,
                 "monthly_tokens": r.monthly_tokens,
                 "monthly_usd": r.monthly_usd,
+                "guard": r.guard,
             }))).collect::<serde_json::Map<String, Value>>(),
+            "guard": p.guard_policy(None).0,
             "providers": p.providers.iter().map(|(id, c)| (id.clone(), json!({
                 "kind": c.kind,
                 "base_url": c.base_url,
@@ -201,9 +203,19 @@ fn summary(p: &Profile) -> Vec<(&'static str, String)> {
             if let Some(k) = &r.key {
                 s.push_str(&format!(" [key {k}]"));
             }
+            if let Some(g) = r.guard {
+                s.push_str(&format!(" [guard {}]", g.as_str()));
+            }
             s
         })
         .collect();
+    push_all(
+        "guard",
+        vec![match p.guard {
+            Some(g) => g.as_str().to_string(),
+            None => "redact (the default)".to_string(),
+        }],
+    );
     push_all(
         "routes",
         if routes.is_empty() {

@@ -18,7 +18,7 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
     if let Some(label) = &args.prompt.key {
         super::check_label(label)?;
     }
-    let req = super::prompt::request(&args.prompt, "run", !args.no_stream)?;
+    let mut prompt = super::prompt::read(&args.prompt, "run")?;
     let keys = Keys::new(ctx.paths.clone(), ctx.keyring.clone());
     let plan = Plan::for_run(
         ctx.profile()?,
@@ -27,6 +27,15 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
         args.model.as_deref(),
         args.prompt.key.as_deref(),
     )?;
+    // The outbound guard, before anything is sent (README "The outbound guard").
+    let guard_detail = super::guard::check_prompt(
+        ctx,
+        &keys,
+        &mut prompt,
+        &args.prompt.allow_secret,
+        plan.route.as_deref(),
+    )?;
+    let req = prompt.request(&args.prompt, !args.no_stream);
 
     let to_stdout = !ctx.ui.json;
     // A spinner on stderr while the first token is awaited, cleared before the answer
@@ -51,7 +60,7 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
     let loaded = ctx.profile()?;
     let prices = policy::price_table(&loaded.profile);
     let (canceller, cancel) = Cancel::new();
-    let walker = Walker::new(
+    let mut walker = Walker::new(
         &client,
         &keys,
         ledger.as_ref(),
@@ -60,6 +69,7 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
         plan.route.clone(),
         cancel,
     );
+    walker.tag.detail = guard_detail;
     let outcome = http::runtime().block_on(policy::until_stopped(
         walker.call(&plan, &req, &mut sink, !to_stdout),
         &canceller,

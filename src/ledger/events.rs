@@ -18,6 +18,9 @@ pub struct CallTag {
     pub profile: String,
     pub route: Option<String>,
     pub council_id: Option<String>,
+    /// What the row's `detail` says: the outbound guard's counts per kind
+    /// (`guard: jwt=2`), never text.
+    pub detail: Option<String>,
 }
 
 /// One attempt's identity.
@@ -89,9 +92,9 @@ impl Ledger {
             .execute(
                 "INSERT INTO events (at, month, day, kind, profile, route, provider, model, key_label, status,
                     input_tokens, output_tokens, cost_usd, cost_source, council_id, owner_pid, owner_start,
-                    prompt_usd)
+                    prompt_usd, detail)
                  VALUES (?1, ?2, ?3, 'call', ?4, ?5, ?6, ?7, ?8, 'reserved', ?9, ?10, ?11, 'estimate', ?12,
-                    ?13, ?14, ?15)",
+                    ?13, ?14, ?15, ?16)",
                 params![
                     now.as_millisecond() as f64 / 1000.0,
                     month,
@@ -108,6 +111,7 @@ impl Ledger {
                     owner.pid,
                     owner.started,
                     r.prompt_usd,
+                    row.tag.detail,
                 ],
             )
             .map_err(|e| self.error(e))?;

@@ -122,6 +122,7 @@ impl<'a> Walker<'a> {
                 profile: profile.name.clone(),
                 route,
                 council_id: None,
+                detail: None,
             },
             cancel,
             prepaid: RefCell::new(Vec::new()),

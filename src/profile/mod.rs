@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::guard::Policy;
 use crate::paths::Paths;
 use crate::prices::Price;
 use crate::providers;
@@ -45,9 +46,26 @@ pub struct Profile {
     pub prices: BTreeMap<String, Price>,
     #[serde(default)]
     pub health: HealthConfig,
+    /// What the outbound guard does with credentials in a prompt (README "The outbound
+    /// guard"); a route's own `guard` wins. Absent: `redact`.
+    #[serde(default)]
+    pub guard: Option<Policy>,
 }
 
 impl Profile {
+    /// The outbound guard's policy for a call on `route` (none: `-m`, a council): the
+    /// route's `guard`, else the profile's, else `redact`; and where it was set, for
+    /// messages (`route `policy``, `the profile`, `the default`).
+    pub fn guard_policy(&self, route: Option<&str>) -> (Policy, String) {
+        if let Some((name, p)) = route.and_then(|r| Some((r, self.routes.get(r)?.guard?))) {
+            return (p, format!("route `{name}`"));
+        }
+        match self.guard {
+            Some(p) => (p, "the profile".into()),
+            None => (Policy::default(), "the default".into()),
+        }
+    }
+
     /// The one allowlist test: a profile without `allow` allows every provider.
     pub fn allows(&self, provider: &str) -> bool {
         allowed(self.allow.as_deref(), provider)
@@ -80,6 +98,9 @@ pub struct Route {
     pub monthly_tokens: Option<u64>,
     #[serde(default)]
     pub monthly_usd: Option<f64>,
+    /// The outbound guard's policy for this route's calls (README "The outbound guard").
+    #[serde(default)]
+    pub guard: Option<Policy>,
 }
 
 impl Route {
@@ -349,6 +370,30 @@ output = 0.8
         assert_eq!(p.routes["policy"].key.as_deref(), Some("work"));
         assert_eq!(p.budgets.monthly_usd["total"], 25.0);
         assert_eq!(p.health.failures, 2);
+        assert_eq!(p.guard_policy(Some("policy")).0, Policy::Redact);
+    }
+
+    #[test]
+    fn guard_is_set_per_profile_and_per_route() {
+        let p = parse_str(
+            "guard = \"warn\"\n[routes.policy]\nmodel = \"openai:gpt-4o\"\nguard = \"block\"\n[routes.x]\nmodel = \"openai:gpt-4o\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            p.guard_policy(Some("policy")),
+            (Policy::Block, "route `policy`".into())
+        );
+        assert_eq!(p.guard_policy(Some("x")).0, Policy::Warn);
+        assert_eq!(p.guard_policy(None).0, Policy::Warn);
+        assert_eq!(Profile::default().guard_policy(None).0, Policy::Redact);
+        let err =
+            parse_str("[routes.x]\nmodel = \"openai:gpt-4o\"\nguard = \"off\"\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("redact") && text.contains("block"), "{text}");
+        assert!(
+            matches!(err, Error::ProfileInvalid { line: 3, .. }),
+            "{text}"
+        );
     }
 
     #[test]

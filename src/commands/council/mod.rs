@@ -48,9 +48,14 @@ pub fn run(ctx: &Ctx, args: CouncilArgs) -> Result<()> {
         super::check_label(label)?;
     }
     let setup = Setup::resolve(ctx, &args)?;
-    let req = prompt::request(&args.prompt, "council", true)?;
+    let mut prompt = prompt::read(&args.prompt, "council")?;
 
     let keys = Keys::new(ctx.paths.clone(), ctx.keyring.clone());
+    // The outbound guard, before anything is sent (README "The outbound guard"): the
+    // members, the rankings and the chair all build on this prompt.
+    let guard_detail =
+        super::guard::check_prompt(ctx, &keys, &mut prompt, &args.prompt.allow_secret, None)?;
+    let req = prompt.request(&args.prompt, true);
     let client = http::client_for(
         &ctx.timeouts,
         setup
@@ -77,6 +82,7 @@ pub fn run(ctx: &Ctx, args: CouncilArgs) -> Result<()> {
     // Every row of this council's calls (members, rankings, chair) carries its id, and the
     // whole council is reserved before any member starts, so it cannot half-run into a cap.
     walker.tag.council_id = Some(crate::ledger::events::new_id());
+    walker.tag.detail = guard_detail;
     walker.reserve_ahead(&setup.planned_calls(&req))?;
 
     let progress = Progress::new(ctx);
