@@ -97,7 +97,7 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
-    #[error("`{given}` is not a provider byok knows. Known providers: {}.", known.join(", "))]
+    #[error("`{given}` is not a provider byok knows. Known providers: {}.{}", known.join(", "), guess(given, known))]
     UnknownProvider { given: String, known: Vec<String> },
 
     #[error("{provider} runs locally and needs no API key.")]
@@ -117,7 +117,7 @@ pub enum Error {
     #[error("{}", .0.what())]
     NoKey(Box<MissingKey>),
 
-    #[error("there is no profile named `{name}`{}.", if known.is_empty() { String::new() } else { format!(" (profiles: {})", known.join(", ")) })]
+    #[error("there is no profile named `{name}`{}.{}", if known.is_empty() { String::new() } else { format!(" (profiles: {})", known.join(", ")) }, guess(name, known))]
     UnknownProfile { name: String, known: Vec<String> },
 
     #[error("{}:{line}:{column}: {message}", path.display())]
@@ -128,7 +128,7 @@ pub enum Error {
         message: String,
     },
 
-    #[error("there is no route named `{name}` in profile `{profile}`{}.", if known.is_empty() { String::new() } else { format!(" (routes: {})", known.join(", ")) })]
+    #[error("there is no route named `{name}` in profile `{profile}`{}.{}", if known.is_empty() { String::new() } else { format!(" (routes: {})", known.join(", ")) }, guess(name, known))]
     UnknownRoute {
         name: String,
         profile: String,
@@ -613,6 +613,13 @@ fn label_words(label: &Option<String>) -> String {
         Some(l) if l != crate::vocab::DEFAULT_LABEL => format!(" labelled `{l}`"),
         _ => String::new(),
     }
+}
+
+/// ` Did you mean `openai`?` after a name that is close to a known one, else nothing.
+fn guess(given: &str, known: &[String]) -> String {
+    crate::vocab::did_you_mean(given, known)
+        .map(|k| format!(" Did you mean `{k}`?"))
+        .unwrap_or_default()
 }
 
 fn label_flag(label: &str) -> String {
