@@ -151,7 +151,13 @@ _byok() {
             byok__subcmd__key,list)
                 cmd="byok__subcmd__key__subcmd__list"
                 ;;
+            byok__subcmd__key,remove)
+                cmd="byok__subcmd__key__subcmd__revoke"
+                ;;
             byok__subcmd__key,revoke)
+                cmd="byok__subcmd__key__subcmd__revoke"
+                ;;
+            byok__subcmd__key,rm)
                 cmd="byok__subcmd__key__subcmd__revoke"
                 ;;
             byok__subcmd__key,rotate)
@@ -880,7 +886,7 @@ _byok() {
             return 0
             ;;
         byok__subcmd__key)
-            opts="-q -v -h -V --profile --json --color --quiet --verbose --help --version add list verify rotate revoke help"
+            opts="-q -v -h -V --profile --json --color --quiet --verbose --help --version add list verify rotate revoke rm remove help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

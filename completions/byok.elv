@@ -170,6 +170,8 @@ set edit:completion:arg-completer[byok] = {|@words|
             cand verify 'Check keys with each provider''s free model-list probe, all at once'
             cand rotate 'Replace a key with a new one, keeping the old one as "previous" for rollback'
             cand revoke 'Remove a key (or only its previous version) from the vault'
+            cand rm 'Remove a key (or only its previous version) from the vault'
+            cand remove 'Remove a key (or only its previous version) from the vault'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'byok;key;add'= {
@@ -229,6 +231,40 @@ set edit:completion:arg-completer[byok] = {|@words|
             cand --version 'Print version'
         }
         &'byok;key;revoke'= {
+            cand --label 'label'
+            cand --profile 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)'
+            cand --color 'When to colour output'
+            cand --previous 'Remove only the previous key kept by `key rotate`'
+            cand -y 'Do not ask for confirmation (needed when there is no terminal)'
+            cand --yes 'Do not ask for confirmation (needed when there is no terminal)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print only the answer and errors: no progress, no confirmations'
+            cand --quiet 'Print only the answer and errors: no progress, no confirmations'
+            cand -v 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand --verbose 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'byok;key;rm'= {
+            cand --label 'label'
+            cand --profile 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)'
+            cand --color 'When to colour output'
+            cand --previous 'Remove only the previous key kept by `key rotate`'
+            cand -y 'Do not ask for confirmation (needed when there is no terminal)'
+            cand --yes 'Do not ask for confirmation (needed when there is no terminal)'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print only the answer and errors: no progress, no confirmations'
+            cand --quiet 'Print only the answer and errors: no progress, no confirmations'
+            cand -v 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand --verbose 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'byok;key;remove'= {
             cand --label 'label'
             cand --profile 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)'
             cand --color 'When to colour output'
@@ -439,7 +475,7 @@ set edit:completion:arg-completer[byok] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'byok;route;set'= {
-            cand --fallback 'A model to fall back to, in order (repeat the flag)'
+            cand --fallback 'A model to fall back to, in order (repeat the flag); PROVIDER alone is its default model'
             cand --key 'The vault key label the route''s calls use'
             cand --profile 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)'
             cand --color 'When to colour output'

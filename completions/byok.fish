@@ -134,21 +134,23 @@ complete -c byok -n "__fish_byok_using_subcommand exec" -s q -l quiet -d 'Print 
 complete -c byok -n "__fish_byok_using_subcommand exec" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
 complete -c byok -n "__fish_byok_using_subcommand exec" -s h -l help -d 'Print help'
 complete -c byok -n "__fish_byok_using_subcommand exec" -s V -l version -d 'Print version'
-complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke help" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
-complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke help" -l color -d 'When to colour output' -r -f -a "auto\t''
+complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke rm remove help" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
+complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke rm remove help" -l color -d 'When to colour output' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke help" -l json -d 'Print machine-readable JSON on stdout instead of tables'
-complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke help" -s q -l quiet -d 'Print only the answer and errors: no progress, no confirmations'
-complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke help" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
-complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke help" -s h -l help -d 'Print help'
-complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke help" -s V -l version -d 'Print version'
-complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke help" -f -a "add" -d 'Add a key; the secret is read from piped stdin or a hidden prompt, never from argv'
-complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke help" -f -a "list" -d 'List keys, masked, from the vault and from provider environment variables'
-complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke help" -f -a "verify" -d 'Check keys with each provider\'s free model-list probe, all at once'
-complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke help" -f -a "rotate" -d 'Replace a key with a new one, keeping the old one as "previous" for rollback'
-complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke help" -f -a "revoke" -d 'Remove a key (or only its previous version) from the vault'
-complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke rm remove help" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke rm remove help" -s q -l quiet -d 'Print only the answer and errors: no progress, no confirmations'
+complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke rm remove help" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
+complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke rm remove help" -s h -l help -d 'Print help'
+complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke rm remove help" -s V -l version -d 'Print version'
+complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke rm remove help" -f -a "add" -d 'Add a key; the secret is read from piped stdin or a hidden prompt, never from argv'
+complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke rm remove help" -f -a "list" -d 'List keys, masked, from the vault and from provider environment variables'
+complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke rm remove help" -f -a "verify" -d 'Check keys with each provider\'s free model-list probe, all at once'
+complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke rm remove help" -f -a "rotate" -d 'Replace a key with a new one, keeping the old one as "previous" for rollback'
+complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke rm remove help" -f -a "revoke" -d 'Remove a key (or only its previous version) from the vault'
+complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke rm remove help" -f -a "rm" -d 'Remove a key (or only its previous version) from the vault'
+complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke rm remove help" -f -a "remove" -d 'Remove a key (or only its previous version) from the vault'
+complete -c byok -n "__fish_byok_using_subcommand key; and not __fish_seen_subcommand_from add list verify rotate revoke rm remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from add" -l label -d 'A name for this key, to keep several per provider' -r
 complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from add" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
 complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from add" -l color -d 'When to colour output' -r -f -a "auto\t''
@@ -201,6 +203,30 @@ complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcomman
 complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from revoke" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
 complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
 complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
+complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from rm" -l label -r
+complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from rm" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
+complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from rm" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from rm" -l previous -d 'Remove only the previous key kept by `key rotate`'
+complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from rm" -s y -l yes -d 'Do not ask for confirmation (needed when there is no terminal)'
+complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from rm" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from rm" -s q -l quiet -d 'Print only the answer and errors: no progress, no confirmations'
+complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from rm" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
+complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help'
+complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from rm" -s V -l version -d 'Print version'
+complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from remove" -l label -r
+complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from remove" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
+complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from remove" -l color -d 'When to colour output' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from remove" -l previous -d 'Remove only the previous key kept by `key rotate`'
+complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Do not ask for confirmation (needed when there is no terminal)'
+complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from remove" -l json -d 'Print machine-readable JSON on stdout instead of tables'
+complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'Print only the answer and errors: no progress, no confirmations'
+complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'Trace each request (method, URL, status, time) on stderr; never a key'
+complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
 complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "add" -d 'Add a key; the secret is read from piped stdin or a hidden prompt, never from argv'
 complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "list" -d 'List keys, masked, from the vault and from provider environment variables'
 complete -c byok -n "__fish_byok_using_subcommand key; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Check keys with each provider\'s free model-list probe, all at once'
@@ -272,7 +298,7 @@ complete -c byok -n "__fish_byok_using_subcommand route; and not __fish_seen_sub
 complete -c byok -n "__fish_byok_using_subcommand route; and not __fish_seen_subcommand_from set list show rm remove help" -f -a "rm" -d 'Remove a route from the active profile'
 complete -c byok -n "__fish_byok_using_subcommand route; and not __fish_seen_subcommand_from set list show rm remove help" -f -a "remove" -d 'Remove a route from the active profile'
 complete -c byok -n "__fish_byok_using_subcommand route; and not __fish_seen_subcommand_from set list show rm remove help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c byok -n "__fish_byok_using_subcommand route; and __fish_seen_subcommand_from set" -l fallback -d 'A model to fall back to, in order (repeat the flag)' -r
+complete -c byok -n "__fish_byok_using_subcommand route; and __fish_seen_subcommand_from set" -l fallback -d 'A model to fall back to, in order (repeat the flag); PROVIDER alone is its default model' -r
 complete -c byok -n "__fish_byok_using_subcommand route; and __fish_seen_subcommand_from set" -l key -d 'The vault key label the route\'s calls use' -r
 complete -c byok -n "__fish_byok_using_subcommand route; and __fish_seen_subcommand_from set" -l profile -d 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)' -r
 complete -c byok -n "__fish_byok_using_subcommand route; and __fish_seen_subcommand_from set" -l color -d 'When to colour output' -r -f -a "auto\t''

@@ -231,12 +231,16 @@ Examples:
     },
 
     /// Remove a key (or only its previous version) from the vault
-    #[command(after_help = "\
+    #[command(
+        visible_aliases = ["rm", "remove"],
+        after_help = "\
 Examples:
   byok key revoke openai --previous        # drop the key a rotation replaced
   byok key revoke anthropic --label work --yes
+  byok key rm gemini --yes                 # rm is revoke
 
-This removes the key from the vault only; revoke it at the provider's dashboard too.")]
+This removes the key from the vault only; revoke it at the provider's dashboard too."
+    )]
     Revoke {
         provider: String,
         #[arg(long, default_value = crate::vocab::DEFAULT_LABEL)]
@@ -335,6 +339,7 @@ pub enum RouteCommand {
 Examples:
   byok route set classify gemini:gemini-2.5-flash --fallback openai:gpt-4o-mini --fallback ollama:llama3.2
   byok route set policy anthropic:claude-sonnet-4-6 --key work   # no fallback: never leaves Anthropic
+  byok route set quick gemini --fallback openai     # each provider's default model, written in full
   byok --profile ci route set default openai:gpt-4o-mini         # creates profiles/ci.toml
 
 Setting a route again replaces its model and fallbacks; its key label is kept unless --key
@@ -342,10 +347,10 @@ is given (--key '' removes it).")]
     Set {
         /// Route name: letters, digits, `-` and `_`
         route: String,
-        /// The model tried first
+        /// The model tried first, as PROVIDER:MODEL or just PROVIDER for its default model
         #[arg(value_name = "PROVIDER:MODEL")]
         model: String,
-        /// A model to fall back to, in order (repeat the flag)
+        /// A model to fall back to, in order (repeat the flag); PROVIDER alone is its default model
         #[arg(long, value_name = "PROVIDER:MODEL")]
         fallback: Vec<String>,
         /// The vault key label the route's calls use
