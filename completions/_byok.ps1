@@ -37,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'What was spent: calls, tokens and cost by provider, model, route, key or day, with budgets')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The vault, keyring, active profile, provider health and budgets at a glance')
             [CompletionResult]::new('prices', 'prices', [CompletionResultType]::ParameterValue, 'Show the price table used for costs (USD per million tokens)')
+            [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'The models each configured key can reach, marked when a route uses them or the price table has them')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with only the named providers'' keys in its environment')
             [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'Add, list, verify, rotate and revoke provider API keys')
             [CompletionResult]::new('vault', 'vault', [CompletionResultType]::ParameterValue, 'Create the vault, see how it is unlocked, and share it with recipients')
@@ -132,6 +133,20 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
             break
         }
         'byok;prices' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the answer and errors: no progress, no confirmations')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the answer and errors: no progress, no confirmations')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Trace each request (method, URL, status, time) on stderr; never a key')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Trace each request (method, URL, status, time) on stderr; never a key')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'byok;models' {
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print machine-readable JSON on stdout instead of tables')
@@ -715,6 +730,7 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
             [CompletionResult]::new('usage', 'usage', [CompletionResultType]::ParameterValue, 'What was spent: calls, tokens and cost by provider, model, route, key or day, with budgets')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The vault, keyring, active profile, provider health and budgets at a glance')
             [CompletionResult]::new('prices', 'prices', [CompletionResultType]::ParameterValue, 'Show the price table used for costs (USD per million tokens)')
+            [CompletionResult]::new('models', 'models', [CompletionResultType]::ParameterValue, 'The models each configured key can reach, marked when a route uses them or the price table has them')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with only the named providers'' keys in its environment')
             [CompletionResult]::new('key', 'key', [CompletionResultType]::ParameterValue, 'Add, list, verify, rotate and revoke provider API keys')
             [CompletionResult]::new('vault', 'vault', [CompletionResultType]::ParameterValue, 'Create the vault, see how it is unlocked, and share it with recipients')
@@ -737,6 +753,9 @@ Register-ArgumentCompleter -Native -CommandName 'byok' -ScriptBlock {
             break
         }
         'byok;help;prices' {
+            break
+        }
+        'byok;help;models' {
             break
         }
         'byok;help;exec' {

@@ -31,6 +31,9 @@ _byok() {
             byok,key)
                 cmd="byok__subcmd__key"
                 ;;
+            byok,models)
+                cmd="byok__subcmd__models"
+                ;;
             byok,prices)
                 cmd="byok__subcmd__prices"
                 ;;
@@ -66,6 +69,9 @@ _byok() {
                 ;;
             byok__subcmd__help,key)
                 cmd="byok__subcmd__help__subcmd__key"
+                ;;
+            byok__subcmd__help,models)
+                cmd="byok__subcmd__help__subcmd__models"
                 ;;
             byok__subcmd__help,prices)
                 cmd="byok__subcmd__help__subcmd__prices"
@@ -308,7 +314,7 @@ _byok() {
 
     case "${cmd}" in
         byok)
-            opts="-q -v -h -V --profile --json --color --quiet --verbose --help --version run council usage status prices exec key vault route profile completions help"
+            opts="-q -v -h -V --profile --json --color --quiet --verbose --help --version run council usage status prices models exec key vault route profile completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -452,7 +458,7 @@ _byok() {
             return 0
             ;;
         byok__subcmd__help)
-            opts="run council usage status prices exec key vault route profile completions help"
+            opts="run council usage status prices models exec key vault route profile completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -594,6 +600,20 @@ _byok() {
         byok__subcmd__help__subcmd__key__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__help__subcmd__models)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1108,6 +1128,28 @@ _byok() {
         byok__subcmd__key__subcmd__verify)
             opts="-q -v -h -V --profile --json --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        byok__subcmd__models)
+            opts="-q -v -h -V --profile --json --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -34,6 +34,7 @@ set edit:completion:arg-completer[byok] = {|@words|
             cand usage 'What was spent: calls, tokens and cost by provider, model, route, key or day, with budgets'
             cand status 'The vault, keyring, active profile, provider health and budgets at a glance'
             cand prices 'Show the price table used for costs (USD per million tokens)'
+            cand models 'The models each configured key can reach, marked when a route uses them or the price table has them'
             cand exec 'Run a command with only the named providers'' keys in its environment'
             cand key 'Add, list, verify, rotate and revoke provider API keys'
             cand vault 'Create the vault, see how it is unlocked, and share it with recipients'
@@ -124,6 +125,19 @@ set edit:completion:arg-completer[byok] = {|@words|
             cand --version 'Print version'
         }
         &'byok;prices'= {
+            cand --profile 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)'
+            cand --color 'When to colour output'
+            cand --json 'Print machine-readable JSON on stdout instead of tables'
+            cand -q 'Print only the answer and errors: no progress, no confirmations'
+            cand --quiet 'Print only the answer and errors: no progress, no confirmations'
+            cand -v 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand --verbose 'Trace each request (method, URL, status, time) on stderr; never a key'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'byok;models'= {
             cand --profile 'Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)'
             cand --color 'When to colour output'
             cand --json 'Print machine-readable JSON on stdout instead of tables'
@@ -647,6 +661,7 @@ set edit:completion:arg-completer[byok] = {|@words|
             cand usage 'What was spent: calls, tokens and cost by provider, model, route, key or day, with budgets'
             cand status 'The vault, keyring, active profile, provider health and budgets at a glance'
             cand prices 'Show the price table used for costs (USD per million tokens)'
+            cand models 'The models each configured key can reach, marked when a route uses them or the price table has them'
             cand exec 'Run a command with only the named providers'' keys in its environment'
             cand key 'Add, list, verify, rotate and revoke provider API keys'
             cand vault 'Create the vault, see how it is unlocked, and share it with recipients'
@@ -664,6 +679,8 @@ set edit:completion:arg-completer[byok] = {|@words|
         &'byok;help;status'= {
         }
         &'byok;help;prices'= {
+        }
+        &'byok;help;models'= {
         }
         &'byok;help;exec'= {
         }

@@ -117,6 +117,23 @@ Override a price, or add one for a custom model, in the profile: [prices.\"corp:
         models: Vec<String>,
     },
 
+    /// The models each configured key can reach, marked when a route uses them or the price table has them
+    #[command(after_help = "\
+Examples:
+  byok models                          # every key in the vault and the environment
+  byok models openai anthropic/work
+  byok models ollama                   # a local server's models (no key)
+  byok --json models | jq -r '.[] | .provider + \":\" + .models[]?.model'
+
+Each key asks its provider's free model list, all at once (as `key verify` does). `routes`
+names the profile's routes that use a model; `price` says whether the price table prices
+it. Exits 4 when a provider rejected a key, 6 when a list could not be read.")]
+    Models {
+        /// Keys to ask with, as PROVIDER or PROVIDER/LABEL (default: all)
+        #[arg(value_name = "PROVIDER[/LABEL]")]
+        keys: Vec<String>,
+    },
+
     /// Run a command with only the named providers' keys in its environment
     #[command(after_help = "\
 Examples:

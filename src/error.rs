@@ -168,7 +168,7 @@ pub enum Error {
         code: i32,
     },
 
-    #[error("there are no keys to verify: the vault is empty and no provider key variable is set.")]
+    #[error("there are no keys: the vault is empty and no provider key variable is set.")]
     NoKeys,
 
     #[error("`{label}` is not a usable label: {why}")]
