@@ -437,6 +437,10 @@ const FILES: &[(&str, &str)] = &[
          (profiles/default.toml unless another is active). In the config directory.",
     ),
     (
+        "models.json",
+        "The models each provider listed at the last byok models, offered by shell completion.",
+    ),
+    (
         "active-profile",
         "The profile byok profile use chose. In the config directory.",
     ),

@@ -303,3 +303,34 @@ fn bash_completes_across_the_colons_it_splits_words_at() {
     // Subcommands, as before.
     assert_eq!(bash_complete(&home, &["byok", "usa"], "usa"), ["usage"]);
 }
+
+#[test]
+fn models_complete_what_the_last_byok_models_listed() {
+    let fake = support::providers::start();
+    let mut home = Home::with_identity();
+    support::providers::point_all(&mut home, &fake.url());
+    home.add_key("openrouter", GOOD_KEY, &["--no-verify"])
+        .success();
+    let words = ["byok", "run", "-m", "openrouter:meta"];
+    assert!(complete(&home, &words).is_empty(), "not in the price table");
+    home.cmd().args(["models", "openrouter"]).assert().success();
+    home.cmd().args(["models", "ollama"]).assert().success();
+    assert_eq!(
+        complete(&home, &words),
+        ["openrouter:meta-llama/llama-3.3-70b-instruct"]
+    );
+    // A later listing of another provider keeps the earlier one.
+    assert_eq!(
+        complete(&home, &["byok", "run", "-m", "ollama:q"]),
+        ["ollama:qwen3:4b"]
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(home.file("models.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}

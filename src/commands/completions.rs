@@ -7,7 +7,7 @@
 //! (the price table, the profile's routes and council, each provider's default model, and
 //! the last `byok models` listing), routes, key labels and profiles. Completers read only
 //! plain files: the profile, the vault's secret-free key index (`vault.toml`, never the
-//! vault itself) and the listing cache. They never prompt, never touch the network or the
+//! vault itself) and the listing `byok models` keeps (`models.json`). They never prompt, never touch the network or the
 //! keyring, and an unreadable file just completes nothing.
 
 use std::collections::BTreeSet;
@@ -81,6 +81,9 @@ impl Sources {
         );
         if let Ok(p) = self.registry.resolve(provider) {
             models.insert(p.spec.default_model.to_string());
+        }
+        if let Some(listed) = super::models::cached(&self.paths).remove(provider) {
+            models.extend(listed);
         }
         models
     }

@@ -104,6 +104,7 @@ pub fn run(ctx: &Ctx, wanted: &[String]) -> Result<()> {
         .zip(lists)
         .map(|(t, list)| marks.row(t, list))
         .collect();
+    remember(ctx, &rows);
     for warning in marks.unlisted(&rows) {
         ctx.ui.warn(&warning);
     }
@@ -119,6 +120,44 @@ pub fn run(ctx: &Ctx, wanted: &[String]) -> Result<()> {
         print_table(ctx, &rows)?;
     }
     keys::verify_exit(rows.iter().map(|r| r.status))
+}
+
+/// Where the last listing of each provider is kept for shell completion (README
+/// "Files"): `{"openai": ["gpt-4o", …], …}`.
+pub fn cache_path(paths: &crate::paths::Paths) -> std::path::PathBuf {
+    paths.data_dir.join("models.json")
+}
+
+/// The models each provider listed the last time `byok models` read its list.
+pub fn cached(paths: &crate::paths::Paths) -> BTreeMap<String, Vec<String>> {
+    std::fs::read(cache_path(paths))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
+}
+
+/// Records the lists just read (every key's of a provider together), keeping the other
+/// providers' earlier ones. A cache: written atomically, and a failure only traced.
+fn remember(ctx: &Ctx, rows: &[KeyModels]) {
+    let mut fresh: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in rows {
+        if let Some(models) = &r.models {
+            let names = fresh.entry(r.provider.clone()).or_default();
+            names.extend(models.iter().map(|m| m.model.clone()));
+        }
+    }
+    if fresh.is_empty() {
+        return;
+    }
+    let mut cache = cached(&ctx.paths);
+    cache.extend(fresh.into_iter().map(|(p, m)| (p, m.into_iter().collect())));
+    let path = cache_path(&ctx.paths);
+    let written = serde_json::to_vec_pretty(&cache)
+        .map_err(|e| e.to_string())
+        .and_then(|json| crate::fsio::write_atomic(&path, &json).map_err(|e| e.to_string()));
+    if let Err(e) = written {
+        output::verbose(&format!("the model list was not kept for completion: {e}"));
+    }
 }
 
 /// The keys asked for (every key when none is named), and the providers named that take
