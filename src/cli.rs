@@ -2,6 +2,9 @@
 //! all rendered from these types.
 
 use clap::{Args, Parser, Subcommand};
+use clap_complete::engine::ArgValueCompleter;
+
+use crate::commands::completions as complete;
 
 use crate::output::ColorChoice;
 
@@ -28,7 +31,7 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Profile to use (default: BYOK_PROFILE, then the one `profile use` chose, then `default`)
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", add = ArgValueCompleter::new(complete::profiles))]
     pub profile: Option<String>,
 
     /// Print machine-readable JSON on stdout instead of tables
@@ -129,8 +132,25 @@ Examples:
 Override a price, or add one for a custom model, in the profile: [prices.\"corp:llama-70b\"] input = 0.6, output = 0.8")]
     Prices {
         /// Only these models, as PROVIDER:MODEL
-        #[arg(value_name = "PROVIDER:MODEL")]
+        #[arg(value_name = "PROVIDER:MODEL", add = ArgValueCompleter::new(complete::models))]
         models: Vec<String>,
+    },
+
+    /// The models each configured key can reach, marked when a route uses them or the price table has them
+    #[command(after_help = "\
+Examples:
+  byok models                          # every key in the vault and the environment
+  byok models openai anthropic/work
+  byok models ollama                   # a local server's models (no key)
+  byok --json models | jq -r '.[] | .provider + \":\" + .models[]?.model'
+
+Each key asks its provider's free model list, all at once (as `key verify` does). `routes`
+names the profile's routes that use a model; `price` says whether the price table prices
+it. Exits 4 when a provider rejected a key, 6 when a list could not be read.")]
+    Models {
+        /// Keys to ask with, as PROVIDER or PROVIDER/LABEL (default: all)
+        #[arg(value_name = "PROVIDER[/LABEL]", add = ArgValueCompleter::new(complete::keys))]
+        keys: Vec<String>,
     },
 
     /// Run a command with only the named providers' keys in its environment
@@ -184,7 +204,12 @@ Examples:
   eval (byok completions elvish | slurp)         # in ~/.config/elvish/rc.elv
   byok completions powershell | Out-String | Invoke-Expression   # in $PROFILE
 
-install.sh installs the script of every shell, and the man pages, under its PREFIX.")]
+The script calls byok back on each Tab (BYOK_COMPLETE=<shell> byok -- <words>, which
+`BYOK_COMPLETE=bash byok` also registers), so values complete too: providers and their
+models after -m, --members, --fallback and --chair; routes after -r and route show|rm;
+key labels after --key (from vault.toml, never unlocking the vault); profiles after
+--profile. install.sh installs the script of every shell, and the man pages, under its
+PREFIX.")]
     Completions {
         /// The shell to complete for
         #[arg(value_enum)]
@@ -202,6 +227,7 @@ Examples:
   printenv OPENAI_API_KEY | byok key add openai --no-verify")]
     Add {
         /// Provider id: openai, anthropic, gemini, mistral, openrouter, groq, deepseek, xai, together, lmstudio, llamacpp, vllm
+        #[arg(add = ArgValueCompleter::new(complete::providers))]
         provider: String,
         /// A name for this key, to keep several per provider
         #[arg(long, default_value = crate::vocab::DEFAULT_LABEL)]
@@ -228,7 +254,7 @@ Examples:
 Exits 4 when a provider rejected a key, 6 when one could not be checked (no answer, or a server error after retries).")]
     Verify {
         /// Keys to check, as PROVIDER or PROVIDER/LABEL (default: all)
-        #[arg(value_name = "PROVIDER[/LABEL]")]
+        #[arg(value_name = "PROVIDER[/LABEL]", add = ArgValueCompleter::new(complete::keys))]
         keys: Vec<String>,
     },
 
@@ -238,8 +264,9 @@ Examples:
   byok key rotate openai < new-key.txt
   byok key revoke openai --previous --yes     # once the new key has proven itself")]
     Rotate {
+        #[arg(add = ArgValueCompleter::new(complete::providers))]
         provider: String,
-        #[arg(long, default_value = crate::vocab::DEFAULT_LABEL)]
+        #[arg(long, default_value = crate::vocab::DEFAULT_LABEL, add = ArgValueCompleter::new(complete::labels))]
         label: String,
         /// Swap without asking the provider whether the new key works
         #[arg(long)]
@@ -247,15 +274,20 @@ Examples:
     },
 
     /// Remove a key (or only its previous version) from the vault
-    #[command(after_help = "\
+    #[command(
+        visible_aliases = ["rm", "remove"],
+        after_help = "\
 Examples:
   byok key revoke openai --previous        # drop the key a rotation replaced
   byok key revoke anthropic --label work --yes
+  byok key rm gemini --yes                 # rm is revoke
 
-This removes the key from the vault only; revoke it at the provider's dashboard too.")]
+This removes the key from the vault only; revoke it at the provider's dashboard too."
+    )]
     Revoke {
+        #[arg(add = ArgValueCompleter::new(complete::providers))]
         provider: String,
-        #[arg(long, default_value = crate::vocab::DEFAULT_LABEL)]
+        #[arg(long, default_value = crate::vocab::DEFAULT_LABEL, add = ArgValueCompleter::new(complete::labels))]
         label: String,
         /// Remove only the previous key kept by `key rotate`
         #[arg(long)]
@@ -376,21 +408,23 @@ pub enum RouteCommand {
 Examples:
   byok route set classify gemini:gemini-2.5-flash --fallback openai:gpt-4o-mini --fallback ollama:llama3.2
   byok route set policy anthropic:claude-sonnet-4-6 --key work   # no fallback: never leaves Anthropic
+  byok route set quick gemini --fallback openai     # each provider's default model, written in full
   byok --profile ci route set default openai:gpt-4o-mini         # creates profiles/ci.toml
 
 Setting a route again replaces its model and fallbacks; its key label is kept unless --key
 is given (--key '' removes it).")]
     Set {
         /// Route name: letters, digits, `-` and `_`
+        #[arg(add = ArgValueCompleter::new(complete::routes))]
         route: String,
-        /// The model tried first
-        #[arg(value_name = "PROVIDER:MODEL")]
+        /// The model tried first, as PROVIDER:MODEL or just PROVIDER for its default model
+        #[arg(value_name = "PROVIDER:MODEL", add = ArgValueCompleter::new(complete::models))]
         model: String,
-        /// A model to fall back to, in order (repeat the flag)
-        #[arg(long, value_name = "PROVIDER:MODEL")]
+        /// A model to fall back to, in order (repeat the flag); PROVIDER alone is its default model
+        #[arg(long, value_name = "PROVIDER:MODEL", add = ArgValueCompleter::new(complete::models))]
         fallback: Vec<String>,
         /// The vault key label the route's calls use
-        #[arg(long, value_name = "LABEL")]
+        #[arg(long, value_name = "LABEL", add = ArgValueCompleter::new(complete::labels))]
         key: Option<String>,
     },
 
@@ -409,7 +443,10 @@ Examples:
 
 Shows each candidate in order: allowed by the profile?, where its key comes from, health
 and price per million tokens. No network call, no keyring, no vault unlock.")]
-    Show { route: String },
+    Show {
+        #[arg(add = ArgValueCompleter::new(complete::routes))]
+        route: String,
+    },
 
     /// Remove a route from the active profile
     #[command(
@@ -418,7 +455,10 @@ and price per million tokens. No network call, no keyring, no vault unlock.")]
 Examples:
   byok route rm classify"
     )]
-    Rm { route: String },
+    Rm {
+        #[arg(add = ArgValueCompleter::new(complete::routes))]
+        route: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -448,7 +488,10 @@ Examples:
 
 --profile and BYOK_PROFILE still take precedence. Create a profile by setting a route in it:
 byok --profile ci route set default openai:gpt-4o-mini")]
-    Use { name: String },
+    Use {
+        #[arg(add = ArgValueCompleter::new(complete::profiles))]
+        name: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -457,11 +500,11 @@ pub struct RunArgs {
     pub prompt: PromptArgs,
 
     /// Route of the profile to use: its model, then its fallbacks (default: the route `default`)
-    #[arg(short, long, value_name = "ROUTE", conflicts_with = "model")]
+    #[arg(short, long, value_name = "ROUTE", conflicts_with = "model", add = ArgValueCompleter::new(complete::routes))]
     pub route: Option<String>,
 
     /// Model to use, as PROVIDER:MODEL (split at the first colon) or just PROVIDER for its default model
-    #[arg(short, long, value_name = "PROVIDER:MODEL")]
+    #[arg(short, long, value_name = "PROVIDER:MODEL", add = ArgValueCompleter::new(complete::models))]
     pub model: Option<String>,
 
     /// Wait for the whole answer instead of streaming it
@@ -497,7 +540,7 @@ pub struct PromptArgs {
     pub stats: bool,
 
     /// Which vault key of each provider to use, by label (default: the route's `key`, else `default`)
-    #[arg(long = "key", value_name = "LABEL")]
+    #[arg(long = "key", value_name = "LABEL", add = ArgValueCompleter::new(complete::labels))]
     pub key: Option<String>,
 
     /// Let one of your own keys be sent in the prompt: PROVIDER or PROVIDER/LABEL (for a key
@@ -517,7 +560,7 @@ pub struct CouncilArgs {
     pub prompt: PromptArgs,
 
     /// The members, as PROVIDER:MODEL separated by commas (default: the profile's [council] members)
-    #[arg(long, value_name = "P:M,P:M,...", value_delimiter = ',')]
+    #[arg(long, value_name = "P:M,P:M,...", value_delimiter = ',', add = ArgValueCompleter::new(complete::models))]
     pub members: Vec<String>,
 
     /// How the council decides (default: the profile's, else majority)
@@ -529,7 +572,7 @@ pub struct CouncilArgs {
     pub quorum: Option<usize>,
 
     /// With --mode rank: the model that writes the final answer from the top-ranked answers
-    #[arg(long, value_name = "PROVIDER:MODEL")]
+    #[arg(long, value_name = "PROVIDER:MODEL", add = ArgValueCompleter::new(complete::models))]
     pub chair: Option<String>,
 }
 
@@ -555,16 +598,17 @@ pub struct ExecArgs {
     #[arg(
         long = "provider",
         value_name = "PROVIDER[/LABEL]",
-        value_delimiter = ','
+        value_delimiter = ',',
+        add = ArgValueCompleter::new(complete::keys)
     )]
     pub providers: Vec<String>,
 
     /// Every provider of this route's chain (its model and fallbacks), with the route's key label
-    #[arg(short, long, value_name = "ROUTE")]
+    #[arg(short, long, value_name = "ROUTE", add = ArgValueCompleter::new(complete::routes))]
     pub route: Option<String>,
 
     /// The vault key to hand over, by label, for every provider given without `/LABEL` (default: the route's `key`, else `default`)
-    #[arg(long = "key", value_name = "LABEL")]
+    #[arg(long = "key", value_name = "LABEL", add = ArgValueCompleter::new(complete::labels))]
     pub key: Option<String>,
 
     /// The command to run and its arguments (after `--`)

@@ -105,7 +105,7 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
-    #[error("`{given}` is not a provider byok knows. Known providers: {}.", known.join(", "))]
+    #[error("`{given}` is not a provider byok knows. Known providers: {}.{}", known.join(", "), guess(given, known))]
     UnknownProvider { given: String, known: Vec<String> },
 
     #[error("{provider} runs locally and needs no API key.")]
@@ -125,7 +125,7 @@ pub enum Error {
     #[error("{}", .0.what())]
     NoKey(Box<MissingKey>),
 
-    #[error("there is no profile named `{name}`{}.", if known.is_empty() { String::new() } else { format!(" (profiles: {})", known.join(", ")) })]
+    #[error("there is no profile named `{name}`{}.{}", if known.is_empty() { String::new() } else { format!(" (profiles: {})", known.join(", ")) }, guess(name, known))]
     UnknownProfile { name: String, known: Vec<String> },
 
     #[error("{}:{line}:{column}: {message}", path.display())]
@@ -136,7 +136,7 @@ pub enum Error {
         message: String,
     },
 
-    #[error("there is no route named `{name}` in profile `{profile}`{}.", if known.is_empty() { String::new() } else { format!(" (routes: {})", known.join(", ")) })]
+    #[error("there is no route named `{name}` in profile `{profile}`{}.{}", if known.is_empty() { String::new() } else { format!(" (routes: {})", known.join(", ")) }, guess(name, known))]
     UnknownRoute {
         name: String,
         profile: String,
@@ -176,7 +176,7 @@ pub enum Error {
         code: i32,
     },
 
-    #[error("there are no keys to verify: the vault is empty and no provider key variable is set.")]
+    #[error("there are no keys: the vault is empty and no provider key variable is set.")]
     NoKeys,
 
     #[error("`{label}` is not a usable label: {why}")]
@@ -644,6 +644,13 @@ fn label_words(label: &Option<String>) -> String {
         Some(l) if l != crate::vocab::DEFAULT_LABEL => format!(" labelled `{l}`"),
         _ => String::new(),
     }
+}
+
+/// ` Did you mean `openai`?` after a name that is close to a known one, else nothing.
+fn guess(given: &str, known: &[String]) -> String {
+    crate::vocab::did_you_mean(given, known)
+        .map(|k| format!(" Did you mean `{k}`?"))
+        .unwrap_or_default()
 }
 
 fn label_flag(label: &str) -> String {

@@ -3,6 +3,13 @@
 //! `man/` files, and the test that keeps those files current (`tests/generated.rs`) all
 //! call these functions, so there is one way to produce them.
 //!
+//! A completion script is a registration: on every Tab the shell calls `byok` back
+//! (`BYOK_COMPLETE=<shell> byok -- <words>`) and clap_complete's dynamic engine answers
+//! from the same definition, values included (`crate::commands::completions`), so a
+//! script never goes stale against the binary beside it. Two registrations are adjusted:
+//! bash's, which splits words at `:` and `=` (README "Shell completions and man pages"),
+//! and zsh's, which also has to complete on the first Tab when autoloaded from `fpath`.
+//!
 //! A man page is clap_mangen's NAME, SYNOPSIS, DESCRIPTION, OPTIONS and SUBCOMMANDS, then
 //! sections byok adds: EXIT STATUS, ENVIRONMENT, FILES, EXAMPLES and SEE ALSO. The
 //! examples are the `Examples:` paragraph of each command's `after_help`; its other
@@ -16,6 +23,7 @@ use std::path::{Path, PathBuf};
 use clap::CommandFactory;
 use clap_complete::Generator;
 pub use clap_complete::Shell;
+use clap_complete::env::{self as dynamic, EnvCompleter, Shells};
 use clap_mangen::roff::{Inline, Roff, bold, italic, roman};
 
 use crate::cli::Cli;
@@ -40,11 +48,176 @@ pub const SHELLS: [Shell; 5] = [
     Shell::PowerShell,
 ];
 
-/// The completion script for `shell`.
+/// The variable that puts byok in completion mode: `BYOK_COMPLETE=bash byok` prints the
+/// registration, `BYOK_COMPLETE=bash byok -- byok run -m op` the candidates.
+pub const COMPLETE_VAR: &str = "BYOK_COMPLETE";
+
+/// The dynamic completers of the shells byok supports.
+const DYNAMIC: Shells<'static> = Shells(&[
+    &BashWords,
+    &dynamic::Elvish,
+    &dynamic::Fish,
+    &dynamic::Powershell,
+    &ZshAutoload,
+]);
+
+/// Answers a completion request and exits, when byok was started as one (see
+/// [`COMPLETE_VAR`]); otherwise returns at once. Called before anything else runs.
+pub fn complete_if_asked() {
+    clap_complete::CompleteEnv::with_factory(Cli::command)
+        .var(COMPLETE_VAR)
+        .bin(BIN)
+        .completer(BIN)
+        .shells(DYNAMIC)
+        .complete();
+}
+
+/// The completion script for `shell`: its registration, which calls `byok` (from `PATH`)
+/// back for the candidates.
 pub fn completion(shell: Shell) -> Vec<u8> {
     let mut buf = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), BIN, &mut buf);
+    match DYNAMIC.completer(&shell.to_string()) {
+        Some(completer) => completer
+            .write_registration(COMPLETE_VAR, BIN, BIN, BIN, &mut buf)
+            .expect("writing into memory cannot fail"),
+        // A shell clap_complete names but cannot complete dynamically: its static script.
+        None => clap_complete::generate(shell, &mut Cli::command(), BIN, &mut buf),
+    }
     buf
+}
+
+/// Bash splits the words it hands a completion function at every character of
+/// `COMP_WORDBREAKS`, `:` and `=` among them, so `-m openai:gp` arrives as `-m`,
+/// `openai`, `:`, `gp`, and bash replaces only the piece after the last break. This
+/// registration joins the pieces back before byok sees them and takes the joined prefix
+/// off each answer, as bash-completion's `__ltrim_colon_completions` does; it is clap's
+/// own otherwise.
+struct BashWords;
+
+const BASH_REGISTRATION: &str = r#"
+_clap_complete_NAME() {
+    local IFS=$'\013'
+    local _CLAP_COMPLETE_COMP_TYPE=${COMP_TYPE}
+    if compopt +o nospace 2> /dev/null; then
+        local _CLAP_COMPLETE_SPACE=false
+    else
+        local _CLAP_COMPLETE_SPACE=true
+    fi
+    # Join what COMP_WORDBREAKS split at `:` and `=` (openai:gpt-4o, --members=…); the
+    # current word is taken up to the cursor ($2), or is the break itself.
+    local -a words=()
+    local i word glue=false
+    for ((i = 0; i <= COMP_CWORD; i++)); do
+        word=${COMP_WORDS[i]}
+        if ((i == COMP_CWORD)) && [[ $word != [:=] ]]; then
+            word=$2
+        fi
+        if ((i > 0)) && { [[ $word == [:=] ]] || $glue; }; then
+            words[${#words[@]}-1]+=$word
+        else
+            words+=("$word")
+        fi
+        if [[ $word == [:=] ]]; then glue=true; else glue=false; fi
+    done
+    local cword=$((${#words[@]} - 1))
+    local joined=${words[cword]%"$2"}
+    COMPREPLY=( $(         _CLAP_IFS="$IFS"         _CLAP_COMPLETE_INDEX="$cword"         _CLAP_COMPLETE_COMP_TYPE="$_CLAP_COMPLETE_COMP_TYPE"         _CLAP_COMPLETE_SPACE="$_CLAP_COMPLETE_SPACE"         VAR="bash"         "COMPLETER" -- "${words[@]}"     ) )
+    if [[ $? != 0 ]]; then
+        unset COMPREPLY
+        return
+    fi
+    if [[ -n $joined ]]; then
+        for i in "${!COMPREPLY[@]}"; do
+            COMPREPLY[i]=${COMPREPLY[i]#"$joined"}
+        done
+    fi
+    if [[ $_CLAP_COMPLETE_SPACE == false ]] && [[ "${COMPREPLY-}" =~ [=/:]$ ]]; then
+        compopt -o nospace
+    fi
+}
+if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
+    complete -o nospace -o bashdefault -o nosort -F _clap_complete_NAME BIN
+else
+    complete -o nospace -o bashdefault -F _clap_complete_NAME BIN
+fi
+"#;
+
+impl EnvCompleter for BashWords {
+    fn name(&self) -> &'static str {
+        dynamic::Bash.name()
+    }
+
+    fn is(&self, name: &str) -> bool {
+        dynamic::Bash.is(name)
+    }
+
+    fn write_registration(
+        &self,
+        var: &str,
+        name: &str,
+        bin: &str,
+        completer: &str,
+        buf: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        let script = BASH_REGISTRATION
+            .replace("NAME", &name.replace('-', "_"))
+            .replace("BIN", bin)
+            .replace("COMPLETER", completer)
+            .replace("VAR", var);
+        writeln!(buf, "{script}")
+    }
+
+    fn write_complete(
+        &self,
+        cmd: &mut clap::Command,
+        args: Vec<std::ffi::OsString>,
+        current_dir: Option<&Path>,
+        buf: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        dynamic::Bash.write_complete(cmd, args, current_dir, buf)
+    }
+}
+
+/// clap's zsh registration is written to be sourced. Installed in `fpath` (as install.sh
+/// does), zsh autoloads the file as the function `_byok` on the first Tab, which only
+/// registers the real completer; the line added here also runs it then. Sourced, the
+/// line does nothing.
+struct ZshAutoload;
+
+impl EnvCompleter for ZshAutoload {
+    fn name(&self) -> &'static str {
+        dynamic::Zsh.name()
+    }
+
+    fn is(&self, name: &str) -> bool {
+        dynamic::Zsh.is(name)
+    }
+
+    fn write_registration(
+        &self,
+        var: &str,
+        name: &str,
+        bin: &str,
+        completer: &str,
+        buf: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        dynamic::Zsh.write_registration(var, name, bin, completer, buf)?;
+        let name = name.replace('-', "_");
+        writeln!(
+            buf,
+            "[[ ${{funcstack[1]}} = _{bin} ]] && _clap_dynamic_completer_{name} \"$@\""
+        )
+    }
+
+    fn write_complete(
+        &self,
+        cmd: &mut clap::Command,
+        args: Vec<std::ffi::OsString>,
+        current_dir: Option<&Path>,
+        buf: &mut dyn Write,
+    ) -> std::io::Result<()> {
+        dynamic::Zsh.write_complete(cmd, args, current_dir, buf)
+    }
 }
 
 /// The conventional file name of `shell`'s script: `byok.bash`, `_byok`, `byok.fish`,
@@ -209,6 +382,12 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "The base delay of the retry backoff, e.g. 10ms (default 500ms).",
     ),
     (
+        "BYOK_COMPLETE",
+        "Set by the shell completion scripts (bash, zsh, fish, elvish, powershell) when they \
+         call byok back for candidates; BYOK_COMPLETE=bash byok prints bash's registration, \
+         as byok completions bash does.",
+    ),
+    (
         "BYOK_EXEC",
         "Set to 1 by `byok exec` in the command's environment; when set, `byok exec` refuses to run (no nesting).",
     ),
@@ -256,6 +435,10 @@ const FILES: &[(&str, &str)] = &[
         "profiles/*.toml",
         "Profiles: routes, allowlist, budgets, custom providers and prices \
          (profiles/default.toml unless another is active). In the config directory.",
+    ),
+    (
+        "models.json",
+        "The models each provider listed at the last byok models, offered by shell completion.",
     ),
     (
         "active-profile",

@@ -3,6 +3,9 @@
 use clap::Parser;
 
 fn main() {
+    // A shell asking for completions (README "Shell completions and man pages") is
+    // answered, and byok exits, before anything else runs.
+    byok::generate::complete_if_asked();
     let cli = byok::cli::Cli::parse();
     let color = byok::output::Ui::new(false, false, cli.global.color).color_stderr;
     let code = match byok::commands::dispatch(cli) {

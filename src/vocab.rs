@@ -1,6 +1,6 @@
 //! The words every layer shares, on the ground floor so that nothing has to reach up for
 //! them (docs/architecture.md): key labels and their rule, `provider:model` references,
-//! and one normalised token usage.
+//! the "did you mean" guess for a misspelt name, and one normalised token usage.
 
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +22,22 @@ pub fn label_problem(label: &str) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// The name in `known` that `given` most likely misspells (`opena` → `openai`), by the
+/// rule clap suggests subcommands with: the most Jaro-similar one above 0.7, here compared
+/// without case. `None` when nothing is close, or `given` is itself known.
+pub fn did_you_mean<'a>(given: &str, known: &'a [String]) -> Option<&'a str> {
+    if known.iter().any(|k| k == given) {
+        return None;
+    }
+    let given = given.to_lowercase();
+    known
+        .iter()
+        .map(|k| (strsim::jaro(&given, &k.to_lowercase()), k.as_str()))
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
 }
 
 /// `provider:model`, split at the first colon (`ollama:llama3.2:3b` is provider `ollama`,
@@ -180,6 +196,21 @@ mod tests {
             assert_eq!(ModelRef::parse(bad), None, "{bad}");
         }
         assert_eq!(ModelRef::full("openai"), None);
+    }
+
+    #[test]
+    fn did_you_mean_guesses_close_names_only() {
+        let known: Vec<String> = ["anthropic", "openai", "gemini", "openrouter", "ollama"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(did_you_mean("opena", &known), Some("openai"));
+        assert_eq!(did_you_mean("OpenAI", &known), Some("openai"));
+        assert_eq!(did_you_mean("antropic", &known), Some("anthropic"));
+        assert_eq!(did_you_mean("gemnii", &known), Some("gemini"));
+        assert_eq!(did_you_mean("openai", &known), None, "already known");
+        assert_eq!(did_you_mean("gpt-4o", &known), None);
+        assert_eq!(did_you_mean("x", &known), None);
+        assert_eq!(did_you_mean("opena", &[]), None);
     }
 
     #[test]

@@ -82,11 +82,24 @@ fn completions_command_prints_each_shells_script() {
         assert!(out.status.success(), "{name}: {out:?}");
         assert!(out.stderr.is_empty(), "{name}: {out:?}");
         assert_eq!(out.stdout, generate::completion(shell), "{name}");
+        // The registration calls byok back (tests/completion.rs asks it what it answers),
+        // and is what the environment variable prints too.
         let script = String::from_utf8(out.stdout).unwrap();
-        // Every subcommand and a nested one are completed.
-        for word in ["key", "route", "completions", "rotate", "fallback"] {
-            assert!(script.contains(word), "{name} script lacks {word}");
-        }
+        assert!(
+            script.contains("BYOK_COMPLETE") && script.contains("byok"),
+            "{name}: {script}"
+        );
+        let registration = Command::cargo_bin("byok")
+            .unwrap()
+            .env("BYOK_COMPLETE", name)
+            .output()
+            .unwrap();
+        assert!(registration.status.success(), "{name}: {registration:?}");
+        assert_eq!(
+            String::from_utf8(registration.stdout).unwrap(),
+            script,
+            "{name}"
+        );
     }
 }
 

@@ -192,3 +192,27 @@ fn key_list_table_shows_masked_keys_only() {
     );
     assert!(!text.contains(GOOD_KEY));
 }
+
+#[test]
+fn key_rm_and_key_remove_are_key_revoke() {
+    let home = Home::with_identity();
+    for label in ["a", "b"] {
+        home.add_key("openai", GOOD_KEY, &["--no-verify", "--label", label])
+            .success();
+    }
+    home.cmd()
+        .args(["key", "rm", "openai", "--label", "a", "--yes"])
+        .assert()
+        .success();
+    home.cmd()
+        .args(["key", "remove", "openai", "--label", "b", "--yes"])
+        .assert()
+        .success();
+    assert!(home.key_list().is_empty());
+    let help = home.cmd().args(["key", "--help"]).assert().success();
+    assert!(
+        support::byok::stdout(&help).contains("[aliases: rm, remove]"),
+        "{}",
+        support::byok::stdout(&help)
+    );
+}

@@ -710,3 +710,64 @@ fn profile_use_of_a_missing_profile_is_refused() {
 fn byok_active_file(home: &Home) -> std::path::PathBuf {
     byok::profile::active_file(&byok::paths::Paths::at(home.path()))
 }
+
+#[test]
+fn route_set_takes_a_provider_alone_for_its_default_model() {
+    let home = home();
+    write(
+        &home,
+        "profiles/default.toml",
+        "[providers.corp]\nkind = \"openai\"\nbase_url = \"https://llm.corp.example/v1\"\ndefault_model = \"llama-70b\"\n",
+    );
+    let out = home
+        .cmd()
+        .args([
+            "--json",
+            "route",
+            "set",
+            "quick",
+            "gemini",
+            "--fallback",
+            "corp",
+            "--fallback",
+            "ollama:llama3.2:3b",
+        ])
+        .assert()
+        .success();
+    // Written in full, with each provider's default model (the profile's for corp), as
+    // `run -m gemini` would pick it.
+    let printed = json(&out);
+    assert_eq!(printed["model"], "gemini:gemini-2.5-flash");
+    assert_eq!(
+        printed["fallback"],
+        json!(["corp:llama-70b", "ollama:llama3.2:3b"])
+    );
+    let text = read(&home, "profiles/default.toml");
+    assert!(
+        text.contains("model = \"gemini:gemini-2.5-flash\""),
+        "{text}"
+    );
+
+    // A misspelt provider alone is an unknown provider with a guess; a bare model name
+    // (no provider close to it) is a usage error.
+    let out = home
+        .cmd()
+        .args(["route", "set", "x", "gemnii"])
+        .assert()
+        .code(3);
+    assert!(
+        stderr(&out).contains("Did you mean `gemini`?"),
+        "{}",
+        stderr(&out)
+    );
+    let out = home
+        .cmd()
+        .args(["route", "set", "x", "gpt-4o"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&out).contains("nor a provider alone"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -5,6 +5,7 @@ pub mod council;
 pub mod exec;
 pub mod guard;
 pub mod key;
+pub mod models;
 pub mod prices;
 pub mod profile;
 mod prompt;
@@ -94,6 +95,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Usage(args) => usage::run(&ctx, args),
         Command::Status => status::run(&ctx),
         Command::Prices { models } => prices::run(&ctx, &models),
+        Command::Models { keys } => models::run(&ctx, &keys),
         Command::Route(cmd) => route::run(&ctx, cmd),
         Command::Profile(cmd) => profile::run(&ctx, cmd),
         Command::Completions { shell } => completions::run(shell),

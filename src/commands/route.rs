@@ -17,7 +17,7 @@ use crate::ledger::health::Health;
 use crate::policy::candidates::{self, Facts, KeyState, Skip, Verdict};
 use crate::prices::{self, PriceTable, format_usd};
 use crate::profile::edit::ProfileFile;
-use crate::profile::{self, Profile, Route};
+use crate::profile::{Profile, Route};
 use crate::providers::Registry;
 use crate::vault::KeyIndex;
 use crate::vocab::ModelRef;
@@ -79,20 +79,30 @@ fn check_route_name(name: &str) -> Result<()> {
     Ok(())
 }
 
-/// `provider:model` with a known provider that the profile allows.
-fn check_model(spec: &str, file: &ProfileFile) -> Result<()> {
-    let Some((provider, _)) = ModelRef::full(spec) else {
-        return Err(Error::Usage(format!(
-            "`{spec}` is not PROVIDER:MODEL (for example openai:gpt-4o-mini or ollama:llama3.2)"
-        )));
+/// `provider:model`, or a provider alone for its default model (as `run -m` reads it,
+/// README "Profiles and routes"), written out in full: a known provider that the profile
+/// allows.
+fn full_model(spec: &str, file: &ProfileFile) -> Result<String> {
+    let not_a_model = || {
+        Error::Usage(format!(
+            "`{spec}` is not PROVIDER:MODEL (for example openai:gpt-4o-mini or ollama:llama3.2), nor a provider alone"
+        ))
     };
-    let known = profile::known_providers(&file.profile);
-    if !known.iter().any(|k| k == provider) {
-        return Err(Error::UnknownProvider {
-            given: provider.to_string(),
-            known,
-        });
-    }
+    let parsed = ModelRef::parse(spec).ok_or_else(not_a_model)?;
+    let resolved = Registry::new(&file.profile).resolve(parsed.provider);
+    let provider = match (resolved, parsed.model) {
+        (Ok(p), _) => p,
+        // A word that is no provider and looks like none (`gpt-4o`): the colon is missing.
+        (Err(Error::UnknownProvider { given, known }), None)
+            if crate::vocab::did_you_mean(&given, &known).is_none() =>
+        {
+            return Err(not_a_model());
+        }
+        (Err(e), _) => return Err(e),
+    };
+    let model = parsed.model.unwrap_or(provider.spec.default_model);
+    let provider = provider.id();
+    let full = format!("{provider}:{model}");
     if let Some(allow) = &file.profile.allow
         && !allow.iter().any(|a| a == provider)
     {
@@ -103,7 +113,7 @@ fn check_model(spec: &str, file: &ProfileFile) -> Result<()> {
             path: file.path.clone(),
         });
     }
-    Ok(())
+    Ok(full)
 }
 
 fn set(ctx: &Ctx, name: &str, model: &str, fallback: &[String], key: Option<&str>) -> Result<()> {
@@ -112,12 +122,14 @@ fn set(ctx: &Ctx, name: &str, model: &str, fallback: &[String], key: Option<&str
         super::check_label(label)?;
     }
     let mut file = open_profile(ctx)?;
-    for spec in std::iter::once(model).chain(fallback.iter().map(String::as_str)) {
-        check_model(spec, &file)?;
-    }
+    let model = full_model(model, &file)?;
+    let fallback = fallback
+        .iter()
+        .map(|spec| full_model(spec, &file))
+        .collect::<Result<Vec<String>>>()?;
     let replaced = file.profile.routes.contains_key(name);
 
-    file.set_route(name, model, fallback, key)?;
+    file.set_route(name, &model, &fallback, key)?;
     let created = !file.exists;
     let profile = file.save()?;
     let route = profile

@@ -62,6 +62,11 @@ fn route(req: &Request, failed_once: &Mutex<HashSet<String>>) -> Reply {
         "/openai/v1/models" | "/groq/openai/v1/models" => openai(kind, &key),
         "/mistral/v1/models" => mistral(kind),
         "/openrouter/api/v1/key" => openrouter(kind),
+        // Public: OpenRouter lists its models to anyone, key or not.
+        "/openrouter/api/v1/models" => Reply::json(
+            200,
+            json!({"data": [{"id": "openai/gpt-4o-mini"}, {"id": "meta-llama/llama-3.3-70b-instruct"}]}),
+        ),
         "/anthropic/v1/models" => anthropic(req, kind),
         "/gemini/v1beta/models" => gemini(req, kind),
         "/ollama/api/tags" => Reply::json(

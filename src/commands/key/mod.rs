@@ -14,7 +14,7 @@ use crate::providers::{KeyNeed, PROVIDERS, Provider};
 use crate::secret::{self, mask};
 use crate::vault::{InitPreference, KeyRecord, PreviousKey, Secret, Vault, VerifyStatus};
 
-mod verify;
+pub(crate) mod verify;
 use verify::{rejection, verify_one};
 
 pub fn run(ctx: &Ctx, cmd: KeyCommand) -> Result<()> {

@@ -79,12 +79,13 @@ pub(super) fn rejection(provider: &Provider, label: &str, verdict: &Verdict) -> 
     }
 }
 
-/// A key chosen for verification.
-struct Target {
-    provider: Provider,
-    label: String,
-    source: &'static str,
-    secret: Option<Secret>,
+/// A key chosen for verification (or for `byok models`).
+pub(crate) struct Target {
+    pub(crate) provider: Provider,
+    pub(crate) label: String,
+    /// `vault`, `env`, or `none` for a key asked for and not found.
+    pub(crate) source: &'static str,
+    pub(crate) secret: Option<Secret>,
 }
 
 #[derive(Serialize)]
@@ -160,14 +161,22 @@ fn select_targets(ctx: &Ctx, vault: Option<&Vault>, wanted: &[String]) -> Result
     Ok(targets)
 }
 
-pub(super) fn verify_keys(ctx: &Ctx, wanted: &[String]) -> Result<()> {
-    // Read the secrets under a shared lock, then let go of the vault during the network work.
+/// The keys `wanted` names (`PROVIDER` or `PROVIDER/LABEL`), or every key of the vault
+/// and the environment when it names none; `NoKeys` when there are none at all. The
+/// secrets are read under the vault's shared lock, which is let go of before any network
+/// work.
+pub(crate) fn targets(ctx: &Ctx, wanted: &[String]) -> Result<Vec<Target>> {
     let vault = super::open_if_exists(ctx)?;
     let targets = select_targets(ctx, vault.as_ref(), wanted)?;
     drop(vault);
     if targets.is_empty() {
         return Err(Error::NoKeys);
     }
+    Ok(targets)
+}
+
+pub(super) fn verify_keys(ctx: &Ctx, wanted: &[String]) -> Result<()> {
+    let targets = targets(ctx, wanted)?;
 
     let client = http::client_for(
         &ctx.timeouts,
@@ -271,13 +280,14 @@ pub(super) fn verify_keys(ctx: &Ctx, wanted: &[String]) -> Result<()> {
         }
         ctx.ui.print_table(&table)?;
     }
-    verify_exit(&rows)
+    verify_exit(rows.iter().map(|r| r.status))
 }
 
 /// Exit 4 when a provider rejected a key, else 6 when one could not be checked, else 3
-/// when a key asked for is missing.
-fn verify_exit(rows: &[VerifyRow]) -> Result<()> {
-    let count = |pred: &dyn Fn(&str) -> bool| rows.iter().filter(|r| pred(r.status)).count();
+/// when a key asked for is missing; from each key's status.
+pub(crate) fn verify_exit<'a>(statuses: impl Iterator<Item = &'a str>) -> Result<()> {
+    let statuses: Vec<&str> = statuses.collect();
+    let count = |pred: &dyn Fn(&str) -> bool| statuses.iter().filter(|s| pred(s)).count();
     let rejected = count(&|s| s == "invalid" || s == "no_credit");
     let unreachable = count(&|s| s == "unreachable" || s == "error");
     let missing = count(&|s| s == "missing");
