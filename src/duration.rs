@@ -7,6 +7,35 @@ use std::time::Duration;
 /// mistake, and `Duration` arithmetic stays far from overflow.
 pub const MAX: Duration = Duration::from_secs(7 * 24 * 3600);
 
+/// The longest duration a setting may ask for: a day. A bigger number (`1e30`, `inf`) is
+/// taken as "as long as possible" and capped here, so no timer arithmetic can overflow.
+pub const SETTING_MAX: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// A duration from a setting (`BYOK_READ_TIMEOUT=10`, `2.5s`, `500ms`), capped at [`SETTING_MAX`]; `None` for anything that is not
+/// a number of seconds ≥ 0.
+pub fn parse_setting(text: &str) -> Option<Duration> {
+    let t = text.trim();
+    let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = t.strip_suffix('s') {
+        (n, 1.0)
+    } else {
+        (t, 1.0)
+    };
+    let v: f64 = num.trim().parse().ok()?;
+    seconds(v * scale, SETTING_MAX)
+}
+
+/// A number of seconds that came from outside (a setting, a header) as a duration: `None`
+/// when it is not a number ≥ 0 (NaN, negative), at most `cap` when it is too big (infinity
+/// included). Never panics, unlike `Duration::from_secs_f64`.
+pub fn seconds(secs: f64, cap: Duration) -> Option<Duration> {
+    if secs.is_nan() || secs < 0.0 {
+        return None;
+    }
+    Some(Duration::try_from_secs_f64(secs).map_or(cap, |d| d.min(cap)))
+}
+
 /// `500ms`, `2.5s`, `90` (seconds), `2m`, `1h`; `None` for anything else, for a value that
 /// is not finite or is negative, and for more than [`MAX`].
 pub fn parse(text: &str) -> Option<Duration> {
@@ -93,5 +122,18 @@ mod tests {
         assert_eq!(format(Duration::from_secs(120)), "2m");
         assert_eq!(format(Duration::from_secs(90)), "1m30s");
         assert_eq!(format(Duration::from_secs(3600)), "1h");
+    }
+
+    #[test]
+    fn durations_from_outside_never_panic_and_are_capped() {
+        assert_eq!(parse_setting("10"), Some(Duration::from_secs(10)));
+        assert_eq!(parse_setting("2.5s"), Some(Duration::from_millis(2500)));
+        assert_eq!(parse_setting("500ms"), Some(Duration::from_millis(500)));
+        for huge in ["1e30", "1e20", "inf", "1e30ms", "18446744073709551616"] {
+            assert_eq!(parse_setting(huge), Some(SETTING_MAX), "{huge}");
+        }
+        for bad in ["-1", "nan", "-inf", "", "ten", "-0.5s"] {
+            assert_eq!(parse_setting(bad), None, "{bad}");
+        }
     }
 }

@@ -25,7 +25,7 @@ impl Timeouts {
         let get = |var: &str, default: Duration| {
             std::env::var(var)
                 .ok()
-                .and_then(|v| parse_duration(&v))
+                .and_then(|v| crate::duration::parse_setting(&v))
                 .unwrap_or(default)
         };
         Timeouts {
@@ -34,35 +34,6 @@ impl Timeouts {
             verify: get("BYOK_VERIFY_TIMEOUT", Duration::from_secs(15)),
         }
     }
-}
-
-/// The longest duration a setting may ask for: a day. A bigger number (`1e30`, `inf`) is
-/// taken as "as long as possible" and capped here, so no timer arithmetic can overflow.
-pub const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
-
-/// `10`, `2.5s` or `500ms`, capped at [`MAX_DURATION`]; `None` for anything that is not
-/// a number of seconds ≥ 0.
-pub fn parse_duration(text: &str) -> Option<Duration> {
-    let t = text.trim();
-    let (num, scale) = if let Some(n) = t.strip_suffix("ms") {
-        (n, 0.001)
-    } else if let Some(n) = t.strip_suffix('s') {
-        (n, 1.0)
-    } else {
-        (t, 1.0)
-    };
-    let v: f64 = num.trim().parse().ok()?;
-    seconds(v * scale, MAX_DURATION)
-}
-
-/// A number of seconds that came from outside (a setting, a header) as a duration: `None`
-/// when it is not a number ≥ 0 (NaN, negative), at most `cap` when it is too big (infinity
-/// included). Never panics, unlike `Duration::from_secs_f64`.
-pub fn seconds(secs: f64, cap: Duration) -> Option<Duration> {
-    if secs.is_nan() || secs < 0.0 {
-        return None;
-    }
-    Some(Duration::try_from_secs_f64(secs).map_or(cap, |d| d.min(cap)))
 }
 
 pub fn user_agent() -> String {
@@ -259,23 +230,5 @@ mod secret_header_tests {
         .unwrap();
         assert_eq!(built.headers()["x-api-key"], "sk-ant-1");
         assert!(built.headers()["x-api-key"].is_sensitive());
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_from_outside_never_panic_and_are_capped() {
-        assert_eq!(parse_duration("10"), Some(Duration::from_secs(10)));
-        assert_eq!(parse_duration("2.5s"), Some(Duration::from_millis(2500)));
-        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
-        for huge in ["1e30", "1e20", "inf", "1e30ms", "18446744073709551616"] {
-            assert_eq!(parse_duration(huge), Some(MAX_DURATION), "{huge}");
-        }
-        for bad in ["-1", "nan", "-inf", "", "ten", "-0.5s"] {
-            assert_eq!(parse_duration(bad), None, "{bad}");
-        }
     }
 }

@@ -30,7 +30,7 @@ impl RetryPolicy {
         let mut p = RetryPolicy::default();
         if let Some(base) = std::env::var("BYOK_RETRY_BASE")
             .ok()
-            .and_then(|v| crate::http::parse_duration(&v))
+            .and_then(|v| crate::duration::parse_setting(&v))
         {
             p.base = base;
         }

@@ -18,13 +18,13 @@ pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     };
     if let Some(wait) = get("retry-after-ms")
         .and_then(|v| v.parse::<f64>().ok())
-        .and_then(|ms| crate::http::seconds(ms / 1000.0, RETRY_AFTER_CAP))
+        .and_then(|ms| crate::duration::seconds(ms / 1000.0, RETRY_AFTER_CAP))
     {
         return Some(wait);
     }
     let value = get("retry-after")?;
     if let Ok(secs) = value.parse::<f64>() {
-        return crate::http::seconds(secs, RETRY_AFTER_CAP);
+        return crate::duration::seconds(secs, RETRY_AFTER_CAP);
     }
     let when = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
     let wait = when.duration_since(jiff::Timestamp::now());
