@@ -42,6 +42,7 @@ pub fn user_agent() -> String {
 
 /// Builds the client. TLS is set up here, not at start-up, so commands that never reach
 /// the network never pay for it.
+#[cfg(test)]
 pub fn client(t: &Timeouts) -> reqwest::Client {
     client_for(t, [] as [&str; 0])
 }

@@ -1,26 +1,27 @@
-//! byok: bring your own keys. The library behind the `byok` binary; every part is usable
-//! and testable in-process.
+//! byok: bring your own keys. The library behind the `byok` binary. Public are only the
+//! modules the binary, the tests and the benches use; the rest is the crate's own
+//! (docs/architecture.md).
 
 pub mod cli;
-pub mod clock;
+pub(crate) mod clock;
 pub mod commands;
 pub mod duration;
 pub mod error;
-pub mod fsio;
+pub(crate) mod fsio;
 pub mod generate;
 pub mod guard;
-pub mod http;
-pub mod keys;
+pub(crate) mod http;
+pub(crate) mod keys;
 pub mod ledger;
-pub mod memory;
+pub(crate) mod memory;
 pub mod output;
 pub mod paths;
-pub mod policy;
-pub mod prices;
+pub(crate) mod policy;
+pub(crate) mod prices;
 pub mod profile;
-pub mod providers;
-pub mod secret;
-pub mod signals;
+pub(crate) mod providers;
+pub(crate) mod secret;
+pub(crate) mod signals;
 pub mod vault;
 pub mod vocab;
-pub mod voting;
+pub(crate) mod voting;

@@ -59,12 +59,6 @@ pub enum Verdict {
     },
 }
 
-impl Verdict {
-    pub fn is_try(&self) -> bool {
-        matches!(self, Verdict::Try { .. })
-    }
-}
-
 /// The verdicts of a chain's candidates (in chain order) and the order of those to try.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Judgement {

@@ -29,10 +29,9 @@ use crate::profile::{LoadedProfile, Profile};
 use crate::providers::chat::{self, Cancel, Canceller, ChatRequest, ChatResult, Sink, Stop};
 use crate::providers::failure::FailureClass;
 use bookkeeping::NotReserved;
-pub use bookkeeping::{BUDGET_MAX_TOKENS, call_cost, estimate, open_ledger, price_table};
+pub use bookkeeping::{BUDGET_MAX_TOKENS, call_cost, open_ledger, price_table};
 use candidates::{Facts, KeyState, Skip, Verdict};
 pub use plan::{Candidate, Plan};
-pub use verdict::call_failed;
 use verdict::{failed, skipped};
 
 /// What happened to one candidate (or one try of it).

@@ -14,7 +14,6 @@ use super::chat::{ChatRequest, ChatResult, StreamDecoder};
 use super::failure::Failure;
 use super::verify::{Pages, Probe, count_pages};
 use super::wire::{Framing, WireFormat};
-pub use answer::usage_of;
 use answer::{error_event, parse_complete};
 pub use stream::Decoder;
 

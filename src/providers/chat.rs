@@ -15,8 +15,10 @@ use super::{Framing, Provider};
 use crate::output;
 pub use crate::vocab::{MAX_TOKENS_PER_CALL, Usage};
 pub use cancel::{Cancel, Canceller, Stop};
-pub use drive::{MAX_EVENT_BYTES, decode_pieces, drive_ndjson, drive_sse, split_at};
-pub use usage::{UsageReader, replace_usage, token_count};
+#[cfg(test)]
+pub use drive::{decode_pieces, split_at};
+pub use drive::{drive_ndjson, drive_sse};
+pub use usage::{UsageReader, replace_usage};
 
 /// What to ask: one user prompt, an optional system prompt, and sampling limits.
 #[derive(Clone, Debug)]

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::error::exit;
 use crate::secret::redact;
-pub use retry_after::{RETRY_AFTER_CAP, retry_after};
+pub use retry_after::retry_after;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FailureClass {

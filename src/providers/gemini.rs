@@ -15,7 +15,6 @@ use super::chat::{ChatRequest, ChatResult, StreamDecoder};
 use super::failure::Failure;
 use super::verify::{Pages, Probe, count_pages};
 use super::wire::{Framing, WireFormat};
-pub use answer::usage_of;
 use answer::{error_failure, parse_complete};
 pub use stream::Decoder;
 

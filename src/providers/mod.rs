@@ -12,7 +12,7 @@ pub mod verify;
 pub mod wire;
 
 pub use registry::{ProviderConfig, Registry};
-pub use wire::{Framing, Wire, WireFormat};
+pub use wire::{Framing, Wire};
 
 /// Whether a provider needs a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

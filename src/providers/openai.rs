@@ -16,7 +16,6 @@ use super::failure::{Failure, FailureClass};
 use super::verify::Probe;
 use super::wire::{Framing, WireFormat};
 use crate::http;
-pub use answer::usage_of;
 use answer::{parse_complete, stream_error};
 pub use stream::Decoder;
 

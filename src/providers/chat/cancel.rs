@@ -53,10 +53,12 @@ impl Cancel {
     }
 
     /// A token nobody cancels.
+    #[cfg(test)]
     pub fn never() -> Cancel {
         Cancel::new().1
     }
 
+    #[cfg(test)]
     pub fn is_cancelled(&self) -> bool {
         self.0.reason.get().is_some()
     }

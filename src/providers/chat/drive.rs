@@ -276,6 +276,7 @@ fn finish<D: StreamDecoder>(
 
 /// Runs a decoder over a body split into arbitrary pieces, without a network: for tests
 /// (the property tests prove the split never changes text or usage).
+#[cfg(test)]
 pub fn decode_pieces<D: StreamDecoder>(
     pieces: Vec<Vec<u8>>,
     decoder: D,
@@ -297,6 +298,7 @@ pub fn decode_pieces<D: StreamDecoder>(
 }
 
 /// Splits `body` into pieces at the given cut points (for tests).
+#[cfg(test)]
 pub fn split_at(body: &[u8], cuts: &[usize]) -> Vec<Vec<u8>> {
     let mut points: Vec<usize> = cuts.iter().map(|c| c % (body.len() + 1)).collect();
     points.sort_unstable();
