@@ -486,6 +486,24 @@ mod tests {
         assert_eq!(table.len(), EXPECTED.len(), "rows not listed above");
     }
 
+    /// A dollar cap refuses a call it cannot price (README "Budgets"), so a provider whose
+    /// default model has no row is blocked by any cap; one past its retirement fails.
+    #[test]
+    fn every_keyed_providers_default_model_is_priced_and_current() {
+        let t = PriceTable::embedded();
+        for spec in providers::PROVIDERS {
+            // OpenRouter reports each call's cost itself (`usage.cost`); the table has
+            // no OpenRouter rows.
+            if spec.key != KeyNeed::Required || spec.id == "openrouter" {
+                continue;
+            }
+            let price = t.lookup(spec.id, spec.default_model);
+            let name = format!("{}:{}", spec.id, spec.default_model);
+            let price = price.unwrap_or_else(|| panic!("{name} has no price"));
+            assert_eq!(price.deprecated, None, "{name} is being retired");
+        }
+    }
+
     #[test]
     fn listed_figures_spot_check() {
         let t = PriceTable::embedded();
