@@ -127,12 +127,13 @@ Never prompts, unlocks the vault or calls a provider: safe in any script.")]
 Examples:
   byok prices
   byok prices anthropic:claude-sonnet-4-6 openai:gpt-4o-mini
+  byok prices deepseek                 # every priced deepseek model
   byok --json prices
 
-Override a price, or add one for a custom model, in the profile: [prices.\"corp:llama-70b\"] input = 0.6, output = 0.8")]
+The table is dated (as_of): prices change. Override a price, or add one for a custom model, in the profile: [prices.\"corp:llama-70b\"] input = 0.6, output = 0.8; `source` marks those rows `profile`.")]
     Prices {
-        /// Only these models, as PROVIDER:MODEL
-        #[arg(value_name = "PROVIDER:MODEL", add = ArgValueCompleter::new(complete::models))]
+        /// Only these models, as PROVIDER:MODEL, or every model of a PROVIDER
+        #[arg(value_name = "PROVIDER[:MODEL]", add = ArgValueCompleter::new(complete::models))]
         models: Vec<String>,
     },
 

@@ -337,6 +337,12 @@ pub enum Error {
     #[error("{message}")]
     GuardRefused { message: String, hint: String },
 
+    /// A base URL set in the environment (`BYOK_<ID>_BASE_URL`) that byok cannot send to:
+    /// no scheme, or one other than http and https (README "Providers"). Refused before
+    /// any request; the message names the variable, the hint the URL meant.
+    #[error("{message}")]
+    BadBaseUrl { message: String, hint: String },
+
     /// The vault exists but could not be opened, so the guard cannot know the keys to
     /// look for: the request is not sent.
     #[error(
@@ -427,6 +433,7 @@ impl Error {
             BudgetSpent { .. } | BudgetUnchecked { .. } => exit::BUDGET,
             CouncilUndecided { .. } => exit::COUNCIL,
             GuardRefused { .. } => exit::GUARD,
+            BadBaseUrl { .. } => exit::CONFIG,
             GuardUnchecked { .. } => exit::CONFIG,
             IdentityMissing { .. } | IdentityDamaged { .. } => exit::CONFIG,
             BadKeyInput { .. } => exit::USAGE,
@@ -554,7 +561,7 @@ impl Error {
                 "remove the link (byok makes a new lock file): rm {}",
                 path.display()
             ),
-            GuardRefused { hint, .. } => hint.clone(),
+            GuardRefused { hint, .. } | BadBaseUrl { hint, .. } => hint.clone(),
             GuardUnchecked { cause } => cause.hint().unwrap_or_else(|| {
                 "open the vault (byok vault status says how it is unlocked), then try again".into()
             }),

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::providers::{self, KeyNeed, Provider};
@@ -130,7 +131,7 @@ impl Price {
             }
         }
         if let Some(date) = &self.deprecated
-            && date.parse::<jiff::civil::Date>().is_err()
+            && date.parse::<Date>().is_err()
         {
             return Err(format!("deprecated = \"{date}\" is not a YYYY-MM-DD date"));
         }
@@ -142,6 +143,9 @@ impl Price {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PriceTable {
     rows: BTreeMap<String, Price>,
+    /// When the prices were read from their sources (`as_of` in `prices.toml`:
+    /// `YYYY-MM` or `YYYY-MM-DD`).
+    as_of: Option<String>,
 }
 
 static EMBEDDED: OnceLock<PriceTable> = OnceLock::new();
@@ -157,16 +161,34 @@ impl PriceTable {
             .clone()
     }
 
-    /// Parses a table in the `prices.toml` format, checking every row.
+    /// Parses a table in the `prices.toml` format, checking every row: an optional
+    /// top-level `as_of` date, then one table per `provider:model`.
     pub fn parse(text: &str) -> Result<PriceTable, String> {
-        let rows: BTreeMap<String, Price> = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut doc: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+        let as_of = match doc.remove("as_of") {
+            None => None,
+            Some(toml::Value::String(date)) if is_month_or_date(&date) => Some(date),
+            Some(other) => {
+                return Err(format!(
+                    "as_of = {other} is not a date (\"YYYY-MM\" or \"YYYY-MM-DD\")"
+                ));
+            }
+        };
+        let rows: BTreeMap<String, Price> = toml::Value::Table(doc)
+            .try_into()
+            .map_err(|e: toml::de::Error| e.to_string())?;
         for (key, price) in &rows {
             if ModelRef::full(key).is_none() {
                 return Err(format!("`{key}` is not a `provider:model` key"));
             }
             price.check().map_err(|e| format!("[\"{key}\"]: {e}"))?;
         }
-        Ok(PriceTable { rows })
+        Ok(PriceTable { rows, as_of })
+    }
+
+    /// When the table's prices were read from their sources (`2026-11`).
+    pub fn as_of(&self) -> Option<&str> {
+        self.as_of.as_deref()
     }
 
     /// The table with `overrides` (keyed `provider:model`) replacing or adding rows.
@@ -219,6 +241,18 @@ impl PriceTable {
         })
     }
 
+    /// The retirement date of `provider:model` (its row's `deprecated`, found as
+    /// [`lookup`](Self::lookup) finds it) when that date is before `today`.
+    pub fn retired(&self, provider: &str, model: &str, today: Date) -> Option<Date> {
+        let date: Date = self
+            .lookup(provider, model)?
+            .deprecated
+            .as_ref()?
+            .parse()
+            .ok()?;
+        (date < today).then_some(date)
+    }
+
     pub fn len(&self) -> usize {
         self.rows.len()
     }
@@ -226,6 +260,26 @@ impl PriceTable {
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
+}
+
+/// The one line `run`, `council` and `route set` print on stderr when a model they were
+/// given is past its retirement date (README "Budgets"): not an error, the provider
+/// decides; `None` when it is not.
+pub fn retired_warning(
+    table: &PriceTable,
+    provider: &str,
+    model: &str,
+    today: Date,
+) -> Option<String> {
+    let date = table.retired(provider, model, today)?;
+    Some(format!(
+        "{provider}:{model} was retired on {date}; pick another model, e.g. byok prices {provider}"
+    ))
+}
+
+/// `2026-11` or `2026-11-28`.
+fn is_month_or_date(text: &str) -> bool {
+    text.parse::<Date>().is_ok() || format!("{text}-01").parse::<Date>().is_ok()
 }
 
 /// `name-20251001` or `name-2024-08-06` → `name`.
@@ -484,6 +538,24 @@ mod tests {
             assert!(table.lookup(provider, model).is_some(), "{key} is missing");
         }
         assert_eq!(table.len(), EXPECTED.len(), "rows not listed above");
+    }
+
+    /// A dollar cap refuses a call it cannot price (README "Budgets"), so a provider whose
+    /// default model has no row is blocked by any cap; one past its retirement fails.
+    #[test]
+    fn every_keyed_providers_default_model_is_priced_and_current() {
+        let t = PriceTable::embedded();
+        for spec in providers::PROVIDERS {
+            // OpenRouter reports each call's cost itself (`usage.cost`); the table has
+            // no OpenRouter rows.
+            if spec.key != KeyNeed::Required || spec.id == "openrouter" {
+                continue;
+            }
+            let price = t.lookup(spec.id, spec.default_model);
+            let name = format!("{}:{}", spec.id, spec.default_model);
+            let price = price.unwrap_or_else(|| panic!("{name} has no price"));
+            assert_eq!(price.deprecated, None, "{name} is being retired");
+        }
     }
 
     #[test]
@@ -790,6 +862,48 @@ mod tests {
             assert!(PriceTable::parse(text).is_err(), "{text}");
         }
         assert!(PriceTable::parse("[\"x:y:z\"]\ninput = 1\noutput = 2\n").is_ok());
+    }
+
+    #[test]
+    fn the_table_says_when_its_prices_were_read() {
+        assert_eq!(PriceTable::embedded().as_of(), Some("2026-11"));
+        let dated = |as_of: &str| PriceTable::parse(&format!("as_of = {as_of}\n"));
+        assert_eq!(dated("\"2026-11-28\"").unwrap().as_of(), Some("2026-11-28"));
+        for bad in ["\"November\"", "\"2026-13\"", "\"2026\"", "2026"] {
+            assert!(dated(bad).is_err(), "{bad}");
+        }
+        // Optional, and kept under a profile's overrides.
+        assert_eq!(PriceTable::parse("").unwrap().as_of(), None);
+        let overridden = PriceTable::embedded().with_overrides([(
+            "corp:m".to_string(),
+            PriceTable::embedded()
+                .lookup("openai", "gpt-4o")
+                .unwrap()
+                .clone(),
+        )]);
+        assert_eq!(overridden.as_of(), Some("2026-11"));
+    }
+
+    #[test]
+    fn a_model_is_retired_after_its_date_and_warned_about_in_one_line() {
+        let t = PriceTable::embedded();
+        let day = |d: &str| d.parse::<Date>().unwrap();
+        // gpt-4.1-nano: deprecated = "2026-10-23"; snapshots follow their row.
+        assert_eq!(t.retired("openai", "gpt-4.1-nano", day("2026-10-23")), None);
+        assert_eq!(
+            t.retired("openai", "gpt-4.1-nano-2025-04-14", day("2026-10-24")),
+            Some(day("2026-10-23"))
+        );
+        assert_eq!(t.retired("openai", "gpt-4o", day("2099-01-01")), None);
+        assert_eq!(t.retired("corp", "gpt-4.1-nano", day("2099-01-01")), None);
+        assert_eq!(
+            retired_warning(&t, "openai", "gpt-4.1-nano", day("2026-12-01")).unwrap(),
+            "openai:gpt-4.1-nano was retired on 2026-10-23; pick another model, e.g. byok prices openai"
+        );
+        assert_eq!(
+            retired_warning(&t, "openai", "gpt-4o", day("2026-12-01")),
+            None
+        );
     }
 
     #[test]

@@ -838,3 +838,29 @@ fn the_allowlist_applies_to_members() {
     assert!(stderr(&out).contains("mistral"), "{}", stderr(&out));
     assert_eq!(a.count("/") + b.count("/"), 0);
 }
+
+/// A member past its retirement date (deepseek-chat, retired 2026-07-24 by the embedded
+/// price table) still sits, with one warning line on stderr.
+#[test]
+fn a_retired_member_sits_with_one_warning() {
+    let a = member("yes", 0).seat(0);
+    let d = member("yes", 0).seat(3);
+    let home = home_for(&[(SEATS[0].0, a.url()), (SEATS[3].0, d.url())]);
+    let out = home
+        .cmd()
+        .args(["--json", "council", "--members"])
+        .arg(format!("{},{}", seat(0), seat(3)))
+        .arg("Is 7 prime?")
+        .assert()
+        .success();
+    assert_eq!(json(&out)["answer"], "yes");
+    let err = stderr(&out);
+    let warned: Vec<&str> = err.lines().filter(|l| l.contains("retired")).collect();
+    assert_eq!(
+        warned,
+        [
+            "warning: deepseek:deepseek-chat was retired on 2026-07-24; pick another model, e.g. byok prices deepseek"
+        ],
+        "{err}"
+    );
+}

@@ -771,3 +771,110 @@ fn route_set_takes_a_provider_alone_for_its_default_model() {
         stderr(&out)
     );
 }
+
+/// `byok prices` (README "Budgets"): the table's date, and the active profile's
+/// `[prices]` marked as its own, in the table and in `--json`.
+#[test]
+fn prices_show_the_tables_date_and_the_profiles_overrides() {
+    let home = home();
+    write(&home, "profiles/default.toml", COMMENTED);
+    write(
+        &home,
+        "profiles/team.toml",
+        "[providers.corp]\nbase_url = \"https://llm.corp.example/v1\"\n\
+         [prices.\"corp:llama-70b\"]\ninput = 0.6\noutput = 0.8\n",
+    );
+    let out = home
+        .cmd()
+        .args(["prices", "openai:gpt-4o-mini", "openai:gpt-4o"])
+        .assert()
+        .success();
+    let text = stdout(&out);
+    let first = text.lines().next().unwrap();
+    assert!(first.contains("as of 2026-11"), "{text}");
+    assert!(first.contains("1 set by the profile default"), "{text}");
+    let row = |model: &str| {
+        text.lines()
+            .find(|l| l.contains(&format!(" {model} ")))
+            .unwrap_or_else(|| panic!("{model}: {text}"))
+            .to_string()
+    };
+    assert!(row("gpt-4o-mini").contains("$0.10"), "{text}");
+    assert!(row("gpt-4o-mini").contains("profile"), "{text}");
+    assert!(row("gpt-4o").contains("table"), "{text}");
+
+    let out = home
+        .cmd()
+        .args([
+            "--json",
+            "--profile",
+            "team",
+            "prices",
+            "corp",
+            "openai:gpt-4o-mini",
+        ])
+        .assert()
+        .success();
+    let listing = json(&out);
+    assert_eq!(listing["as_of"], "2026-11");
+    assert_eq!(listing["profile"], "team");
+    let rows = listing["prices"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        (&rows[0]["model"], &rows[0]["source"], &rows[0]["input"]),
+        (&json!("llama-70b"), &json!("profile"), &json!(0.6))
+    );
+    // Not overridden in that profile: the table's own price.
+    assert_eq!(
+        (&rows[1]["source"], &rows[1]["input"]),
+        (&json!("table"), &json!(0.15))
+    );
+}
+
+/// A model past its `deprecated` date gets one warning line on stderr from `route set`;
+/// the route is still written, and stdout stays the JSON alone.
+#[test]
+fn route_set_warns_once_about_a_retired_model() {
+    let home = home();
+    write(
+        &home,
+        "profiles/default.toml",
+        "[prices.\"openai:gpt-later\"]\ninput = 1.0\noutput = 2.0\ndeprecated = \"2999-01-01\"\n\
+         [prices.\"openai:gpt-gone\"]\ninput = 1.0\noutput = 2.0\ndeprecated = \"2020-01-02\"\n",
+    );
+    let out = home
+        .cmd()
+        .args([
+            "--json",
+            "route",
+            "set",
+            "old",
+            // The embedded table retires it on 2026-10-23.
+            "openai:gpt-4.1-nano",
+            "--fallback",
+            "openai:gpt-gone",
+            "--fallback",
+            "openai:gpt-later",
+            "--fallback",
+            "openai:gpt-4.1-nano",
+        ])
+        .assert()
+        .success();
+    assert_eq!(json(&out)["route"], "old");
+    let err = stderr(&out);
+    let warned: Vec<&str> = err.lines().filter(|l| l.contains("retired")).collect();
+    assert_eq!(
+        warned,
+        [
+            "warning: openai:gpt-4.1-nano was retired on 2026-10-23; pick another model, e.g. byok prices openai",
+            "warning: openai:gpt-gone was retired on 2020-01-02; pick another model, e.g. byok prices openai",
+        ],
+        "{err}"
+    );
+    let out = home
+        .cmd()
+        .args(["route", "set", "new", "openai:gpt-4o-mini"])
+        .assert()
+        .success();
+    assert!(!stderr(&out).contains("retired"), "{}", stderr(&out));
+}

@@ -470,3 +470,94 @@ fn an_error_event_mid_stream_exits_6_keeping_the_text_already_printed() {
         assert!(err.contains("upstream disconnected"), "{flavor:?}: {err}");
     }
 }
+
+/// A model past its `deprecated` date (here by the profile's price row) is still called,
+/// with one warning line on stderr; stdout stays the answer, or the JSON alone.
+#[test]
+fn a_retired_model_is_called_with_one_warning_on_stderr() {
+    let chat = rich(Flavor::OpenAi);
+    let fake = chat.clone().server();
+    let home = home_for(&fake, Flavor::OpenAi);
+    let profile = home.file("profiles/default.toml");
+    std::fs::create_dir_all(profile.parent().unwrap()).unwrap();
+    std::fs::write(
+        &profile,
+        "[prices.\"openai:gpt-4o-mini\"]\ninput = 0.15\noutput = 0.6\ndeprecated = \"2020-01-02\"\n",
+    )
+    .unwrap();
+    let warning = "warning: openai:gpt-4o-mini was retired on 2020-01-02; pick another model, e.g. byok prices openai";
+    let a = run(&home, Flavor::OpenAi, false, &["-q"]).success();
+    assert_eq!(printed(&a), chat.answer.full_text());
+    let err = stderr(&a);
+    assert_eq!(err.matches("retired").count(), 1, "{err}");
+    assert!(err.lines().any(|l| l == warning), "{err}");
+    let a = run(&home, Flavor::OpenAi, true, &[]).success();
+    check_success_json(&json(&a), &chat);
+    assert!(stderr(&a).lines().any(|l| l == warning), "{}", stderr(&a));
+    assert_eq!(chat_requests(&fake).len(), 2);
+
+    // Retiring later: no warning.
+    std::fs::write(
+        &profile,
+        "[prices.\"openai:gpt-4o-mini\"]\ninput = 0.15\noutput = 0.6\ndeprecated = \"2999-01-01\"\n",
+    )
+    .unwrap();
+    let a = run(&home, Flavor::OpenAi, false, &[]).success();
+    assert!(!stderr(&a).contains("retired"), "{}", stderr(&a));
+}
+
+/// A base URL without a scheme, or of another scheme than http and https, is a
+/// configuration error naming where it was set, before any request: not a network error
+/// retried three times.
+#[test]
+fn a_base_url_without_a_scheme_is_exit_3_before_any_request() {
+    let fake = rich(Flavor::OpenAi).server();
+    let port = fake.port();
+    // In the environment.
+    for (url, meant) in [
+        (
+            format!("127.0.0.1:{port}/v1"),
+            format!("BYOK_OPENAI_BASE_URL=http://127.0.0.1:{port}/v1"),
+        ),
+        (
+            "api.example.com/v1".to_string(),
+            "BYOK_OPENAI_BASE_URL=https://api.example.com/v1".to_string(),
+        ),
+        (
+            format!("ftp://127.0.0.1:{port}/v1"),
+            format!("BYOK_OPENAI_BASE_URL=http://127.0.0.1:{port}/v1"),
+        ),
+    ] {
+        let mut home = home_for(&fake, Flavor::OpenAi);
+        home.env("BYOK_OPENAI_BASE_URL", &url);
+        let a = run(&home, Flavor::OpenAi, false, &[]).code(3);
+        let err = stderr(&a);
+        assert!(
+            err.contains(&format!("BYOK_OPENAI_BASE_URL sets the base URL `{url}`")),
+            "{err}"
+        );
+        assert!(
+            err.contains(&format!("hint: write it in full: {meant}")),
+            "{err}"
+        );
+        assert_eq!(printed(&a), "");
+    }
+    // In the profile: where, by file, line and column.
+    let mut home = Home::with_identity();
+    home.env("OPENAI_API_KEY", OPENAI_KEY);
+    let profile = home.file("profiles/default.toml");
+    std::fs::create_dir_all(profile.parent().unwrap()).unwrap();
+    std::fs::write(
+        &profile,
+        format!("# local proxy\n[providers.openai]\nbase_url = \"127.0.0.1:{port}/v1\"\n"),
+    )
+    .unwrap();
+    let a = run(&home, Flavor::OpenAi, false, &[]).code(3);
+    let err = stderr(&a);
+    assert!(err.contains("profiles/default.toml:3:13"), "{err}");
+    assert!(
+        err.contains(&format!("write base_url = \"http://127.0.0.1:{port}/v1\"")),
+        "{err}"
+    );
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+}

@@ -3,17 +3,15 @@
 //! with every key at once, and each model marked with the profile's routes that use it
 //! and whether the price table prices it.
 //!
-//! The wire adapters' probes count a model list without naming its models, so the list
-//! is read here, page by page, with the same requests, headers and failure
-//! classification (`http::get_json`); the verification probe itself is reused where the
-//! model list proves nothing about a key (OpenRouter's list is public: its `/key` is
-//! asked first).
+//! The list is read by each wire's `list_models` (the one reading of a model list, page
+//! by page, that the `key verify` probe counts); the verification probe itself is asked
+//! first where the model list proves nothing about a key (OpenRouter's list is public:
+//! its `/key` is asked first).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use serde_json::Value;
 
 use super::Ctx;
 use super::key::verify::{self as keys, Target};
@@ -23,13 +21,10 @@ use crate::output;
 use crate::policy::retry::RetryPolicy;
 use crate::prices::{self, PriceTable};
 use crate::providers::failure::{Failure, FailureClass};
-use crate::providers::verify::{self, Pages};
-use crate::providers::{KeyNeed, Provider, Wire, anthropic};
+use crate::providers::verify;
+use crate::providers::{KeyNeed, Provider};
 use crate::vault::VerifyStatus;
 use crate::vocab::ModelRef;
-
-/// Enough pages for any real model list (as the probe's own limit).
-const MAX_PAGES: usize = 50;
 
 /// One key's model list (or why it could not be read) and how long asking took; `None`
 /// for a key that is missing.
@@ -383,135 +378,24 @@ async fn list_models(
     }
 }
 
-/// Where each wire format lists its models.
-fn models_path(wire: Wire) -> &'static str {
-    match wire {
-        Wire::OpenAi | Wire::Gemini => "/models",
-        Wire::Anthropic => "/v1/models",
-        Wire::Ollama => "/api/tags",
-    }
-}
-
 async fn list_once(
     client: &reqwest::Client,
     provider: &Provider,
     key: Option<&str>,
     timeout: Duration,
 ) -> Result<Vec<String>, Failure> {
-    let wire = provider.spec.wire;
+    let wire = provider.spec.wire.adapter();
     // The verification probe first where it is not the model list (OpenRouter's `/key`:
     // its list is public), and where it refuses to send the key at all (plain HTTP to a
     // host byok chose), which it does without a request.
-    let probe_first = provider.spec.probe_path != models_path(wire)
+    let probe_first = provider.spec.probe_path != wire.models_path()
         || (key.is_some() && !provider.may_send_key());
     if probe_first
         && let Some(failure) = verify::verify(client, provider, key, timeout).await.failure
     {
         return Err(failure);
     }
-    let secrets: Vec<&str> = key.into_iter().collect();
-    match wire {
-        Wire::OpenAi | Wire::Ollama => {
-            let auth = key.map(|k| zeroize::Zeroizing::new(format!("Bearer {k}")));
-            let headers: Vec<(&str, &str)> =
-                auth.iter().map(|a| ("authorization", a.as_str())).collect();
-            let url = provider.url(models_path(wire));
-            let body = http::get_json(client, &url, &headers, timeout, &secrets).await?;
-            Ok(match wire {
-                Wire::Ollama => names(&body, "models", "name"),
-                _ => names(&body, "data", "id"),
-            })
-        }
-        Wire::Anthropic => {
-            let pages = Pages {
-                path: "/v1/models",
-                size: ("limit", "1000"),
-                list: "data",
-                cursor: "after_id",
-                next: |page| {
-                    let more = page.get("has_more").and_then(Value::as_bool) == Some(true);
-                    page.get("last_id")
-                        .and_then(Value::as_str)
-                        .filter(|_| more)
-                        .map(String::from)
-                },
-            };
-            let key = key.unwrap_or("");
-            let headers = [
-                ("x-api-key", key),
-                ("anthropic-version", anthropic::API_VERSION),
-            ];
-            all_pages(client, provider, &pages, "id", &headers, timeout, &secrets).await
-        }
-        Wire::Gemini => {
-            let pages = Pages {
-                path: "/models",
-                size: ("pageSize", "1000"),
-                list: "models",
-                cursor: "pageToken",
-                next: |page| {
-                    page.get("nextPageToken")
-                        .and_then(Value::as_str)
-                        .filter(|t| !t.is_empty())
-                        .map(String::from)
-                },
-            };
-            let headers = [("x-goog-api-key", key.unwrap_or(""))];
-            let models = all_pages(
-                client, provider, &pages, "name", &headers, timeout, &secrets,
-            )
-            .await?;
-            // Gemini names its models `models/gemini-2.5-flash`; a call names them without.
-            Ok(models
-                .into_iter()
-                .map(|m| m.strip_prefix("models/").map(String::from).unwrap_or(m))
-                .collect())
-        }
-    }
-}
-
-/// The `field` of every object in `body[list]`.
-fn names(body: &Value, list: &str, field: &str) -> Vec<String> {
-    body.get(list)
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|m| m.get(field).and_then(Value::as_str).map(String::from))
-        .collect()
-}
-
-/// Every page of a paged model list (Anthropic `after_id`, Gemini `nextPageToken`).
-async fn all_pages(
-    client: &reqwest::Client,
-    provider: &Provider,
-    pages: &Pages,
-    field: &str,
-    headers: &[(&str, &str)],
-    timeout: Duration,
-    secrets: &[&str],
-) -> Result<Vec<String>, Failure> {
-    let mut models = Vec::new();
-    let mut cursor: Option<String> = None;
-    for _ in 0..MAX_PAGES {
-        let mut url = provider.url(pages.path);
-        // A base URL that does not parse is reported by the request itself.
-        if let Ok(mut parsed) = reqwest::Url::parse(&url) {
-            parsed
-                .query_pairs_mut()
-                .append_pair(pages.size.0, pages.size.1);
-            if let Some(c) = &cursor {
-                parsed.query_pairs_mut().append_pair(pages.cursor, c);
-            }
-            url = parsed.into();
-        }
-        let page = http::get_json(client, &url, headers, timeout, secrets).await?;
-        models.extend(names(&page, pages.list, field));
-        cursor = (pages.next)(&page);
-        if cursor.is_none() {
-            break;
-        }
-    }
-    Ok(models)
+    wire.list_models(client, provider, key, timeout).await
 }
 
 #[cfg(test)]

@@ -1,4 +1,8 @@
-//! `byok prices [PROVIDER:MODEL...]`: the price table byok costs calls with.
+//! `byok prices [PROVIDER[:MODEL]...]`: the price table byok costs calls with, the
+//! date its prices were read, and the active profile's `[prices]` overrides marked as
+//! such (README "Budgets").
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -6,16 +10,31 @@ use super::Ctx;
 use crate::error::{Error, Result};
 use crate::prices::{self, LongContext, Price, PriceTable, format_usd};
 
-pub fn run(ctx: &Ctx, models: &[String]) -> Result<()> {
-    run_with(ctx, &PriceTable::embedded(), models)
-}
-
-/// `run` over a given table (the embedded one with the profile's overrides, say).
-pub fn run_with(ctx: &Ctx, table: &PriceTable, models: &[String]) -> Result<()> {
-    let rows = select(table, models)?;
+pub fn run(ctx: &Ctx, wanted: &[String]) -> Result<()> {
+    let loaded = ctx.profile()?;
+    let overrides = &loaded.profile.prices;
+    let table = PriceTable::embedded().with_overrides(overrides.clone());
+    let rows = select(&table, overrides, wanted)?;
     if ctx.ui.json {
-        return ctx.ui.print_json(&rows);
+        return ctx.ui.print_json(&Listing {
+            as_of: table.as_of(),
+            profile: &loaded.name,
+            prices: &rows,
+        });
     }
+    let overridden = rows.iter().filter(|r| r.source == Source::Profile).count();
+    let mut header = format!(
+        "byok's price table as of {}, USD per million tokens",
+        table.as_of().unwrap_or("an unknown date")
+    );
+    if overridden > 0 {
+        header.push_str(&format!(
+            "; {overridden} set by the profile {} ({})",
+            loaded.name,
+            loaded.path.display()
+        ));
+    }
+    crate::output::write_stdout(format!("{header}\n").as_bytes())?;
     let mut t = ctx.ui.table(&[
         "provider",
         "model",
@@ -25,6 +44,7 @@ pub fn run_with(ctx: &Ctx, table: &PriceTable, models: &[String]) -> Result<()> 
         "output $/M",
         "long context",
         "deprecated",
+        "source",
     ]);
     for row in &rows {
         t.add_row(cells(row));
@@ -32,46 +52,126 @@ pub fn run_with(ctx: &Ctx, table: &PriceTable, models: &[String]) -> Result<()> 
     ctx.ui.print_table(&t)
 }
 
-/// One row of the listing; `--json` prints an array of these.
+/// Warns once on stderr about each of `models` (`(provider, model)`) that `table` says
+/// was retired before today (README "Budgets"): not an error, since the provider may
+/// still answer, but a nudge to pick another. `run`, `council` and `route set` call it.
+pub(crate) fn warn_retired<'a>(
+    table: &PriceTable,
+    models: impl IntoIterator<Item = (&'a str, &'a str)>,
+) {
+    let today = crate::clock::today();
+    for (provider, model) in models {
+        if let Some(warning) = prices::retired_warning(table, provider, model, today) {
+            crate::output::warn_once(&warning);
+        }
+    }
+}
+
+/// What `--json` prints.
+#[derive(Debug, Serialize)]
+struct Listing<'a> {
+    /// When the embedded table's prices were read (`2026-11`).
+    as_of: Option<&'a str>,
+    /// The profile whose overrides are applied.
+    profile: &'a str,
+    prices: &'a [Row<'a>],
+}
+
+/// Where a row's price comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+enum Source {
+    /// The embedded table (`prices.toml`).
+    Table,
+    /// The active profile's `[prices."provider:model"]`, which replaces the table's row.
+    Profile,
+    /// Not in the table: a local provider's model, free.
+    Local,
+}
+
+impl Source {
+    fn as_str(self) -> &'static str {
+        match self {
+            Source::Table => "table",
+            Source::Profile => "profile",
+            Source::Local => "local",
+        }
+    }
+}
+
+/// One row of the listing.
 #[derive(Debug, PartialEq, Serialize)]
 struct Row<'a> {
     provider: &'a str,
     model: &'a str,
+    source: Source,
     #[serde(flatten)]
     price: Price,
 }
 
-/// Every row, or the named `provider:model` ones in the order given (dated snapshots
-/// resolve to their row; a local provider without a row lists as free).
-fn select<'a>(table: &'a PriceTable, models: &'a [String]) -> Result<Vec<Row<'a>>> {
-    if models.is_empty() {
+impl<'a> Row<'a> {
+    fn new(
+        provider: &'a str,
+        model: &'a str,
+        price: &Price,
+        overrides: &BTreeMap<String, Price>,
+    ) -> Row<'a> {
+        let source = if overrides.contains_key(&format!("{provider}:{model}")) {
+            Source::Profile
+        } else {
+            Source::Table
+        };
+        Row {
+            provider,
+            model,
+            source,
+            price: price.clone(),
+        }
+    }
+}
+
+/// Every row, or those asked for in the order given: a `provider:model` (dated snapshots
+/// resolve to their row; a local provider without a row lists as free) or a provider
+/// alone (each of its rows).
+fn select<'a>(
+    table: &'a PriceTable,
+    overrides: &BTreeMap<String, Price>,
+    wanted: &'a [String],
+) -> Result<Vec<Row<'a>>> {
+    if wanted.is_empty() {
         return Ok(table
             .iter()
-            .map(|(provider, model, price)| Row {
-                provider,
-                model,
-                price: price.clone(),
-            })
+            .map(|(provider, model, price)| Row::new(provider, model, price, overrides))
             .collect());
     }
     let mut rows = Vec::new();
     let mut unknown = Vec::new();
-    for name in models {
+    for name in wanted {
+        if !name.contains(':') && !name.trim().is_empty() {
+            let before = rows.len();
+            rows.extend(
+                table
+                    .iter()
+                    .filter(|(provider, _, _)| provider == name)
+                    .map(|(provider, model, price)| Row::new(provider, model, price, overrides)),
+            );
+            if rows.len() == before && !prices::is_local(name) {
+                unknown.push(format!("`{name}`"));
+            }
+            continue;
+        }
         let Some((provider, model)) = crate::vocab::ModelRef::full(name) else {
             return Err(Error::Usage(format!(
-                "`{name}` is not PROVIDER:MODEL (for example anthropic:claude-sonnet-4-6)."
+                "`{name}` is not PROVIDER:MODEL (for example anthropic:claude-sonnet-4-6) or a PROVIDER."
             )));
         };
         if let Some((model, price)) = table.resolve(provider, model) {
-            rows.push(Row {
-                provider,
-                model,
-                price: price.clone(),
-            });
+            rows.push(Row::new(provider, model, price, overrides));
         } else if prices::is_local(provider) {
             rows.push(Row {
                 provider,
                 model,
+                source: Source::Local,
                 price: free(),
             });
         } else {
@@ -112,6 +212,7 @@ fn cells(row: &Row) -> Vec<String> {
         format_usd(p.output),
         p.long_context.as_ref().map_or_else(dash, long_context),
         p.deprecated.clone().unwrap_or_else(dash),
+        row.source.as_str().to_string(),
     ]
 }
 
@@ -162,16 +263,20 @@ mod tests {
             .collect()
     }
 
+    fn none() -> BTreeMap<String, Price> {
+        BTreeMap::new()
+    }
+
     #[test]
     fn lists_every_row_or_the_named_ones() {
         let table = PriceTable::embedded();
-        assert_eq!(select(&table, &[]).unwrap().len(), table.len());
+        assert_eq!(select(&table, &none(), &[]).unwrap().len(), table.len());
         let asked = owned(&[
             "openai:gpt-4o-mini",
             "anthropic:claude-haiku-4-5-20251001",
             "ollama:llama3.2:3b",
         ]);
-        let rows = select(&table, &asked).unwrap();
+        let rows = select(&table, &none(), &asked).unwrap();
         assert_eq!(
             names(&rows),
             [
@@ -181,6 +286,73 @@ mod tests {
             ]
         );
         assert_eq!(rows[2].price.input, 0.0);
+        assert_eq!(
+            rows.iter().map(|r| r.source).collect::<Vec<_>>(),
+            [Source::Table, Source::Table, Source::Local]
+        );
+    }
+
+    #[test]
+    fn a_provider_alone_lists_its_rows() {
+        let table = PriceTable::embedded();
+        let deepseek = owned(&["deepseek"]);
+        let rows = select(&table, &none(), &deepseek).unwrap();
+        assert_eq!(
+            names(&rows),
+            [
+                "deepseek:deepseek-chat",
+                "deepseek:deepseek-reasoner",
+                "deepseek:deepseek-v4-flash",
+                "deepseek:deepseek-v4-pro"
+            ]
+        );
+        // A local provider without rows lists nothing; one byok cannot price is an error.
+        assert!(
+            select(&table, &none(), &owned(&["ollama"]))
+                .unwrap()
+                .is_empty()
+        );
+        let err = select(&table, &none(), &owned(&["openrouter"])).unwrap_err();
+        assert!(
+            err.to_string().contains("no price for `openrouter`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_profiles_overrides_are_marked() {
+        let overrides: BTreeMap<String, Price> = toml::from_str(
+            r#"
+            ["openai:gpt-4o"]
+            input = 1.0
+            output = 2.0
+
+            ["corp:llama-70b"]
+            input = 0.6
+            output = 0.8
+            "#,
+        )
+        .unwrap();
+        let table = PriceTable::embedded().with_overrides(overrides.clone());
+        let asked = owned(&["openai:gpt-4o-2024-08-06", "corp:llama-70b", "openai:o3"]);
+        let rows = select(&table, &overrides, &asked).unwrap();
+        assert_eq!(
+            rows.iter()
+                .map(|r| (r.model, r.source, r.price.input))
+                .collect::<Vec<_>>(),
+            [
+                ("gpt-4o", Source::Profile, 1.0),
+                ("llama-70b", Source::Profile, 0.6),
+                ("o3", Source::Table, 2.0)
+            ]
+        );
+        assert_eq!(cells(&rows[0])[8], "profile");
+        assert_eq!(cells(&rows[2])[8], "table");
+        let all = select(&table, &overrides, &[]).unwrap();
+        assert_eq!(
+            all.iter().filter(|r| r.source == Source::Profile).count(),
+            2
+        );
     }
 
     #[test]
@@ -188,6 +360,7 @@ mod tests {
         let table = PriceTable::embedded();
         let err = select(
             &table,
+            &none(),
             &["openai:gpt-9".to_string(), "corp:llama".to_string()],
         )
         .unwrap_err();
@@ -195,8 +368,8 @@ mod tests {
         assert!(matches!(err, Error::Usage(_)));
         assert!(text.contains("`openai:gpt-9`, `corp:llama`"), "{text}");
         assert!(text.contains("byok prices"), "{text}");
-        for bad in ["gpt-4o", ":gpt-4o", "openai:"] {
-            let err = select(&table, &[bad.to_string()]).unwrap_err();
+        for bad in [":gpt-4o", "openai:", ""] {
+            let err = select(&table, &none(), &[bad.to_string()]).unwrap_err();
             assert!(err.to_string().contains("PROVIDER:MODEL"), "{bad}");
         }
     }
@@ -209,7 +382,7 @@ mod tests {
             "gemini:gemini-2.5-pro",
             "gemini:gemini-2.0-flash",
         ]);
-        let rows = select(&table, &asked).unwrap();
+        let rows = select(&table, &none(), &asked).unwrap();
         assert_eq!(
             cells(&rows[0]),
             [
@@ -220,7 +393,8 @@ mod tests {
                 "$3.75 / $6.00",
                 "$15.00",
                 "—",
-                "2026-11-30"
+                "2026-11-30",
+                "table"
             ]
         );
         assert_eq!(
@@ -234,10 +408,11 @@ mod tests {
     fn json_rows_are_flat() {
         let table = PriceTable::embedded();
         let asked = owned(&["openai:gpt-5.5"]);
-        let rows = select(&table, &asked).unwrap();
+        let rows = select(&table, &none(), &asked).unwrap();
         let v = serde_json::to_value(&rows).unwrap();
         assert_eq!(v[0]["provider"], "openai");
         assert_eq!(v[0]["model"], "gpt-5.5");
+        assert_eq!(v[0]["source"], "table");
         assert_eq!(v[0]["input"], 5.0);
         assert_eq!(v[0]["cache_write"], serde_json::Value::Null);
         assert_eq!(v[0]["long_context"]["above"], 272_000);

@@ -156,6 +156,10 @@ fn set(ctx: &Ctx, name: &str, model: &str, fallback: &[String], key: Option<&str
         }
     ));
     ctx.ui.info(&line);
+    super::prices::warn_retired(
+        &prices::PriceTable::embedded().with_overrides(profile.prices.clone()),
+        route.chain().filter_map(ModelRef::full),
+    );
     note_missing_keys(ctx, &profile, route);
 
     if ctx.ui.json {

@@ -27,6 +27,12 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
         args.model.as_deref(),
         args.prompt.key.as_deref(),
     )?;
+    super::prices::warn_retired(
+        &policy::price_table(&ctx.profile()?.profile),
+        plan.candidates
+            .iter()
+            .map(|c| (c.provider.id(), c.model.as_str())),
+    );
     // The outbound guard, before anything is sent (README "The outbound guard").
     let guard_detail = super::guard::check_prompt(
         ctx,

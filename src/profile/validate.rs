@@ -45,11 +45,15 @@ pub(super) fn validate(profile: &Profile) -> std::result::Result<(), (String, St
             ));
         }
         if let Some(url) = &cfg.base_url
-            && !(url.starts_with("http://") || url.starts_with("https://"))
+            && let Some((why, meant)) = providers::base_url_problem(url)
         {
+            let fix = match meant {
+                Some(m) => format!("write base_url = \"{m}\""),
+                None => "a base URL is https://host/path, or http:// for this machine".into(),
+            };
             return Err((
                 url.clone(),
-                format!("provider `{id}`: base_url must start with http:// or https://"),
+                format!("provider `{id}`: base_url `{url}` cannot be used: {why}; {fix}"),
             ));
         }
     }
@@ -141,5 +145,36 @@ mod tests {
                 .to_string()
                 .contains("needs a base_url")
         );
+    }
+
+    #[test]
+    fn a_base_url_without_a_scheme_is_refused_with_the_one_meant() {
+        let text = "[providers.openai]\nbase_url = \"api.example.com/v1\"\n";
+        let err = parse_str(text).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::ProfileInvalid {
+                    line: 2,
+                    column: 13,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        let text = err.to_string();
+        assert!(text.contains("no scheme"), "{text}");
+        assert!(
+            text.contains("write base_url = \"https://api.example.com/v1\""),
+            "{text}"
+        );
+        let err = parse_str("[providers.corp]\nbase_url = \"127.0.0.1:9000/v1\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("\"http://127.0.0.1:9000/v1\""), "{err}");
+        let err = parse_str("[providers.corp]\nbase_url = \"ftp://files.example/v1\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("http and https only, not ftp"), "{err}");
     }
 }

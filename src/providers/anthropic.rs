@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use super::Provider;
 use super::chat::{ChatRequest, ChatResult, StreamDecoder};
 use super::failure::Failure;
-use super::verify::{Pages, Probe, count_pages};
+use super::verify::{ModelList, Paging, read_models};
 use super::wire::{Framing, WireFormat};
 use answer::{error_event, parse_complete};
 pub use stream::Decoder;
@@ -57,49 +57,51 @@ impl WireFormat for Anthropic {
     }
 
     fn models_path(&self) -> &'static str {
-        "/v1/models"
+        MODELS.path
     }
 
-    fn probe<'a>(
+    fn list_models<'a>(
         &'a self,
         client: &'a reqwest::Client,
         provider: &'a Provider,
         key: Option<&'a str>,
         timeout: Duration,
-    ) -> BoxFuture<'a, Result<Probe, Failure>> {
-        Box::pin(probe(client, provider, key, timeout))
+    ) -> BoxFuture<'a, Result<Vec<String>, Failure>> {
+        Box::pin(list_models(client, provider, key, timeout))
     }
 }
 
-/// The free probe: `GET {base}/v1/models`, following `has_more` / `last_id` pages.
-async fn probe(
-    client: &reqwest::Client,
-    provider: &Provider,
-    key: Option<&str>,
-    timeout: Duration,
-) -> Result<Probe, Failure> {
-    let key = key.unwrap_or("");
-    let pages = Pages {
-        path: provider.spec.probe_path,
+/// The model list: `GET {base}/v1/models`, following `has_more` / `last_id` pages.
+const MODELS: ModelList = ModelList {
+    path: "/v1/models",
+    list: "data",
+    name: "id",
+    paging: Some(Paging {
         size: ("limit", "1000"),
-        list: "data",
         cursor: "after_id",
         next: |page| {
-            let more = page
-                .get("has_more")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
+            let more = page.get("has_more").and_then(Value::as_bool) == Some(true);
             page.get("last_id")
                 .and_then(Value::as_str)
                 .filter(|_| more)
                 .map(String::from)
         },
-    };
-    let headers = [("x-api-key", key), ("anthropic-version", API_VERSION)];
-    let models = count_pages(client, provider, &pages, &headers, timeout, key).await?;
-    Ok(Probe {
-        models: Some(models),
-    })
+    }),
+};
+
+/// Every page of [`MODELS`], with the key in `x-api-key`.
+async fn list_models(
+    client: &reqwest::Client,
+    provider: &Provider,
+    key: Option<&str>,
+    timeout: Duration,
+) -> Result<Vec<String>, Failure> {
+    let secrets: Vec<&str> = key.into_iter().collect();
+    let headers = [
+        ("x-api-key", key.unwrap_or("")),
+        ("anthropic-version", API_VERSION),
+    ];
+    read_models(client, provider, &MODELS, &headers, timeout, &secrets).await
 }
 
 // --- chat ---------------------------------------------------------------------------

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::Provider;
 use super::chat::{ChatRequest, ChatResult, StreamDecoder};
 use super::failure::Failure;
-use super::verify::{Pages, Probe, count_pages};
+use super::verify::{ModelList, Paging, read_models};
 use super::wire::{Framing, WireFormat};
 use answer::{error_failure, parse_complete};
 pub use stream::Decoder;
@@ -53,32 +53,27 @@ impl WireFormat for Gemini {
     }
 
     fn models_path(&self) -> &'static str {
-        "/models"
+        MODELS.path
     }
 
-    fn probe<'a>(
+    fn list_models<'a>(
         &'a self,
         client: &'a reqwest::Client,
         provider: &'a Provider,
         key: Option<&'a str>,
         timeout: Duration,
-    ) -> BoxFuture<'a, Result<Probe, Failure>> {
-        Box::pin(probe(client, provider, key, timeout))
+    ) -> BoxFuture<'a, Result<Vec<String>, Failure>> {
+        Box::pin(list_models(client, provider, key, timeout))
     }
 }
 
-/// The free probe: `GET {base}/models`, following `nextPageToken`.
-async fn probe(
-    client: &reqwest::Client,
-    provider: &Provider,
-    key: Option<&str>,
-    timeout: Duration,
-) -> Result<Probe, Failure> {
-    let key = key.unwrap_or("");
-    let pages = Pages {
-        path: provider.spec.probe_path,
+/// The model list: `GET {base}/models`, following `nextPageToken`.
+const MODELS: ModelList = ModelList {
+    path: "/models",
+    list: "models",
+    name: "name",
+    paging: Some(Paging {
         size: ("pageSize", "1000"),
-        list: "models",
         cursor: "pageToken",
         next: |page| {
             page.get("nextPageToken")
@@ -86,19 +81,24 @@ async fn probe(
                 .filter(|t| !t.is_empty())
                 .map(String::from)
         },
-    };
-    let models = count_pages(
-        client,
-        provider,
-        &pages,
-        &[("x-goog-api-key", key)],
-        timeout,
-        key,
-    )
-    .await?;
-    Ok(Probe {
-        models: Some(models),
-    })
+    }),
+};
+
+/// Every page of [`MODELS`], with the key in `x-goog-api-key`. Gemini names its models
+/// `models/gemini-2.5-flash`; a call names them without the prefix.
+async fn list_models(
+    client: &reqwest::Client,
+    provider: &Provider,
+    key: Option<&str>,
+    timeout: Duration,
+) -> Result<Vec<String>, Failure> {
+    let secrets: Vec<&str> = key.into_iter().collect();
+    let headers = [("x-goog-api-key", key.unwrap_or(""))];
+    let models = read_models(client, provider, &MODELS, &headers, timeout, &secrets).await?;
+    Ok(models
+        .into_iter()
+        .map(|m| m.strip_prefix("models/").map(String::from).unwrap_or(m))
+        .collect())
 }
 
 // --- chat ---

@@ -141,7 +141,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         base_url: "https://api.groq.com/openai/v1",
         key_env: &["GROQ_API_KEY"],
         key: KeyNeed::Required,
-        default_model: "llama-3.3-70b-versatile",
+        default_model: "openai/gpt-oss-120b",
         probe_path: "/models",
         quirks: Quirks::NONE,
     },
@@ -152,7 +152,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         base_url: "https://api.deepseek.com/v1",
         key_env: &["DEEPSEEK_API_KEY"],
         key: KeyNeed::Required,
-        default_model: "deepseek-chat",
+        default_model: "deepseek-v4-flash",
         probe_path: "/models",
         quirks: Quirks::NONE,
     },
@@ -163,7 +163,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         base_url: "https://api.x.ai/v1",
         key_env: &["XAI_API_KEY"],
         key: KeyNeed::Required,
-        default_model: "grok-3-mini",
+        default_model: "grok-4.3",
         probe_path: "/models",
         quirks: Quirks::NONE,
     },
@@ -174,7 +174,7 @@ pub const PROVIDERS: &[ProviderSpec] = &[
         base_url: "https://api.together.xyz/v1",
         key_env: &["TOGETHER_API_KEY"],
         key: KeyNeed::Required,
-        default_model: "meta-llama/Llama-3.3-70B-Instruct-Turbo",
+        default_model: "openai/gpt-oss-120b",
         probe_path: "/models",
         quirks: Quirks::NONE,
     },
@@ -322,6 +322,46 @@ pub fn warn_if_plain_http(provider: &Provider, profile_path: Option<&std::path::
     }
 }
 
+/// Why `url` cannot be a base URL, with the base URL probably meant when there is one
+/// (README "Providers"): byok sends over http and https only, and a base URL without a
+/// scheme (`127.0.0.1:9000/v1`) would otherwise fail as a network error, retried.
+/// Without a scheme the URL meant is `http://` for this machine, `https://` otherwise.
+pub fn base_url_problem(url: &str) -> Option<(String, Option<String>)> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Some(("it is empty".into(), None));
+    }
+    // `localhost:9000/v1` parses, as a URL of scheme `localhost`: a scheme is `…://`.
+    let Some(slashes) = url.find("://") else {
+        return Some((
+            "it has no scheme (http:// or https://)".into(),
+            Some(meant(url)).filter(|m| base_url_problem(m).is_none()),
+        ));
+    };
+    match reqwest::Url::parse(url) {
+        // `http:///v1` parses with the host `v1`.
+        Ok(u) if matches!(u.scheme(), "http" | "https") => (u.host_str().is_none()
+            || url[slashes + 3..].starts_with('/'))
+        .then(|| ("it names no host".into(), None)),
+        Ok(u) => Some((
+            format!("byok sends over http and https only, not {}", u.scheme()),
+            Some(meant(&url[slashes + 3..])).filter(|m| base_url_problem(m).is_none()),
+        )),
+        Err(e) => Some((format!("it is not a URL ({e})"), None)),
+    }
+}
+
+/// `host/path` with the scheme it most likely needs: `http://` for loopback (local
+/// servers rarely speak TLS), `https://` for anything else.
+fn meant(rest: &str) -> String {
+    let plain = format!("http://{rest}");
+    if is_loopback_url(&plain) {
+        plain
+    } else {
+        format!("https://{rest}")
+    }
+}
+
 fn is_https_url(url: &str) -> bool {
     reqwest::Url::parse(url).is_ok_and(|u| u.scheme() == "https")
 }
@@ -447,6 +487,43 @@ mod tests {
         ] {
             assert_eq!(quiet.plain_http_warning(None), None, "{}", quiet.base_url);
         }
+    }
+
+    #[test]
+    fn a_base_url_needs_http_or_https_and_a_host() {
+        for good in [
+            "https://api.example.com/v1",
+            "http://127.0.0.1:9000/v1",
+            "HTTPS://API.example.com",
+            "http://[::1]:8080",
+        ] {
+            assert_eq!(base_url_problem(good), None, "{good}");
+        }
+        let fixed = |url: &str| base_url_problem(url).and_then(|(_, fix)| fix);
+        assert_eq!(
+            fixed("127.0.0.1:9000/v1").as_deref(),
+            Some("http://127.0.0.1:9000/v1")
+        );
+        assert_eq!(
+            fixed("localhost:1234/v1").as_deref(),
+            Some("http://localhost:1234/v1")
+        );
+        assert_eq!(
+            fixed("api.example.com/v1").as_deref(),
+            Some("https://api.example.com/v1")
+        );
+        assert_eq!(
+            fixed("ftp://api.example.com/v1").as_deref(),
+            Some("https://api.example.com/v1")
+        );
+        let why = |url: &str| base_url_problem(url).unwrap().0;
+        assert!(why("api.example.com/v1").contains("no scheme"));
+        assert!(why("ws://127.0.0.1/v1").contains("not ws"));
+        assert!(why("file:///etc/passwd").contains("not file"));
+        assert_eq!(fixed("file:///etc/passwd"), None);
+        assert!(why("https://").contains("not a URL"), "{}", why("https://"));
+        assert!(why("http:///v1").contains("no host"));
+        assert!(why(" ").contains("empty"));
     }
 
     #[test]

@@ -8,9 +8,8 @@ use serde_json::{Value, json};
 use super::Provider;
 use super::chat::{ChatRequest, ChatResult, StreamDecoder, Usage, UsageReader, not_understood};
 use super::failure::{Failure, FailureClass};
-use super::verify::Probe;
+use super::verify::{ModelList, read_models_bearer};
 use super::wire::{Framing, WireFormat};
-use crate::http;
 
 /// Ollama's native chat wire format.
 pub struct Ollama;
@@ -47,36 +46,27 @@ impl WireFormat for Ollama {
     }
 
     fn models_path(&self) -> &'static str {
-        "/api/tags"
+        MODELS.path
     }
 
-    fn probe<'a>(
+    fn list_models<'a>(
         &'a self,
         client: &'a reqwest::Client,
         provider: &'a Provider,
         key: Option<&'a str>,
         timeout: Duration,
-    ) -> BoxFuture<'a, Result<Probe, Failure>> {
-        Box::pin(probe(client, provider, key, timeout))
+    ) -> BoxFuture<'a, Result<Vec<String>, Failure>> {
+        Box::pin(read_models_bearer(client, provider, &MODELS, key, timeout))
     }
 }
 
-/// The probe: `GET {base}/api/tags`, the locally pulled models.
-async fn probe(
-    client: &reqwest::Client,
-    provider: &Provider,
-    _key: Option<&str>,
-    timeout: Duration,
-) -> Result<Probe, Failure> {
-    let url = provider.url(provider.spec.probe_path);
-    let body = http::get_json(client, &url, &[], timeout, &[]).await?;
-    Ok(Probe {
-        models: body
-            .get("models")
-            .and_then(Value::as_array)
-            .map(|m| m.len() as u64),
-    })
-}
+/// `GET {base}/api/tags`: the locally pulled models, in one answer.
+const MODELS: ModelList = ModelList {
+    path: "/api/tags",
+    list: "models",
+    name: "name",
+    paging: None,
+};
 
 /// `POST {base}/api/chat`. `stream` is always sent: Ollama streams unless told not to.
 /// Ollama needs no key; one given anyway (Ollama behind an authenticating proxy) goes in

@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 use super::Provider;
 use super::chat::{ChatRequest, ChatResult, StreamDecoder};
 use super::failure::{Failure, FailureClass};
-use super::verify::Probe;
-use super::wire::{Framing, WireFormat};
+use super::verify::{ModelList, Probe, read_models_bearer};
+use super::wire::{Framing, WireFormat, count_models};
 use crate::http;
 use answer::{parse_complete, stream_error};
 pub use stream::Decoder;
@@ -54,7 +54,17 @@ impl WireFormat for OpenAi {
     }
 
     fn models_path(&self) -> &'static str {
-        "/models"
+        MODELS.path
+    }
+
+    fn list_models<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        provider: &'a Provider,
+        key: Option<&'a str>,
+        timeout: Duration,
+    ) -> BoxFuture<'a, Result<Vec<String>, Failure>> {
+        Box::pin(read_models_bearer(client, provider, &MODELS, key, timeout))
     }
 
     fn probe<'a>(
@@ -64,13 +74,24 @@ impl WireFormat for OpenAi {
         key: Option<&'a str>,
         timeout: Duration,
     ) -> BoxFuture<'a, Result<Probe, Failure>> {
-        Box::pin(probe(client, provider, key, timeout))
+        if provider.spec.quirks.probe_reads_key {
+            return Box::pin(openrouter_probe(client, provider, key, timeout));
+        }
+        count_models(self.list_models(client, provider, key, timeout))
     }
 }
 
-/// The free probe: `GET {base}/models` (OpenRouter: `GET {base}/key`, because its model
-/// list is public and proves nothing about a key).
-async fn probe(
+/// `GET {base}/models`, in one answer.
+const MODELS: ModelList = ModelList {
+    path: "/models",
+    list: "data",
+    name: "id",
+    paging: None,
+};
+
+/// OpenRouter's probe, `GET {base}/key`: its model list is public and proves nothing
+/// about a key.
+async fn openrouter_probe(
     client: &reqwest::Client,
     provider: &Provider,
     key: Option<&str>,
@@ -87,14 +108,7 @@ async fn probe(
         &secrets,
     )
     .await?;
-    if provider.spec.quirks.probe_reads_key {
-        return openrouter_key(&body);
-    }
-    let models = body
-        .get("data")
-        .and_then(Value::as_array)
-        .map(|d| d.len() as u64);
-    Ok(Probe { models })
+    openrouter_key(&body)
 }
 
 /// OpenRouter's `/key` says whether the key works and how much credit it has left.

@@ -73,7 +73,16 @@ impl Registry {
         };
         let var = base_url_var(id);
         let from_env = std::env::var(&var).ok().filter(|v| !v.trim().is_empty());
+        if let Some(url) = &from_env {
+            check_base_url(url, &var, &format!("{var}="), "")?;
+        }
         let from_profile = config.and_then(|c| c.base_url.clone());
+        if let (None, Some(url)) = (&from_env, &from_profile) {
+            // A loaded profile was checked with its file and line (profile/validate.rs);
+            // this guards a registry built from anything else.
+            let setting = format!("the profile's [providers.{id}] base_url");
+            check_base_url(url, &setting, "base_url = \"", "\"")?;
+        }
         Ok(match from_env.or(from_profile) {
             Some(url) => Provider {
                 spec,
@@ -87,6 +96,24 @@ impl Registry {
             },
         })
     }
+}
+
+/// Refuses a base URL byok cannot send to (README "Providers"), before any request:
+/// the message names `setting`, the hint writes the URL meant as `{before}{url}{after}`.
+fn check_base_url(url: &str, setting: &str, before: &str, after: &str) -> crate::error::Result<()> {
+    let Some((why, meant)) = super::base_url_problem(url) else {
+        return Ok(());
+    };
+    let url = url.trim();
+    Err(crate::error::Error::BadBaseUrl {
+        message: format!("{setting} sets the base URL `{url}`, which byok cannot use: {why}."),
+        hint: match meant {
+            Some(m) => format!("write it in full: {before}{m}{after}"),
+            None => format!(
+                "a base URL is https://host/path (or http:// for a server on this machine): {before}https://…{after}"
+            ),
+        },
+    })
 }
 
 /// A custom provider's spec. Specs are `'static` because the built-in table is; a custom

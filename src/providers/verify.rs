@@ -7,13 +7,24 @@ use super::Provider;
 use super::failure::{Failure, FailureClass};
 use crate::vocab::VerifyStatus;
 
-/// A model list served in pages (Anthropic `after_id`, Gemini `nextPageToken`).
-pub struct Pages {
+/// How a wire format lists its models (DESIGN §2: "Model lists are paginated"): where,
+/// which array of the answer holds them and which field names each, and how pages
+/// follow each other when they do. [`read_models`] follows it for the `key verify` probe,
+/// which counts the models, and for `byok models`, which lists them.
+pub struct ModelList {
     pub path: &'static str,
-    /// The page-size parameter and value to ask for.
-    pub size: (&'static str, &'static str),
     /// The array of models in each page.
     pub list: &'static str,
+    /// The field of each model that names it.
+    pub name: &'static str,
+    /// `None`: the whole list in one answer.
+    pub paging: Option<Paging>,
+}
+
+/// A model list served in pages (Anthropic `after_id`, Gemini `nextPageToken`).
+pub struct Paging {
+    /// The page-size parameter and value to ask for.
+    pub size: (&'static str, &'static str),
     /// The query parameter that carries the cursor to the next page.
     pub cursor: &'static str,
     /// The next page's cursor, `None` on the last page.
@@ -23,36 +34,59 @@ pub struct Pages {
 /// Enough pages for any real model list; a server that never stops paginating is cut off.
 const MAX_PAGES: usize = 50;
 
-/// Counts the models over every page.
-pub async fn count_pages(
+/// The names of the models of `list` over every page, in the order served, each request
+/// sent with `headers` (the key among them, also in `secrets` to be redacted from what
+/// the provider says).
+pub async fn read_models(
     client: &reqwest::Client,
     provider: &Provider,
-    pages: &Pages,
+    list: &ModelList,
     headers: &[(&str, &str)],
     timeout: Duration,
-    key: &str,
-) -> Result<u64, Failure> {
-    let mut count = 0u64;
+    secrets: &[&str],
+) -> Result<Vec<String>, Failure> {
+    let mut models = Vec::new();
     let mut cursor: Option<String> = None;
     for _ in 0..MAX_PAGES {
         let mut url =
-            reqwest::Url::parse(&provider.url(pages.path)).map_err(|e| bad_url(provider, e))?;
-        url.query_pairs_mut()
-            .append_pair(pages.size.0, pages.size.1);
-        if let Some(c) = &cursor {
-            url.query_pairs_mut().append_pair(pages.cursor, c);
+            reqwest::Url::parse(&provider.url(list.path)).map_err(|e| bad_url(provider, e))?;
+        if let Some(paging) = &list.paging {
+            url.query_pairs_mut()
+                .append_pair(paging.size.0, paging.size.1);
+            if let Some(c) = &cursor {
+                url.query_pairs_mut().append_pair(paging.cursor, c);
+            }
         }
-        let page = crate::http::get_json(client, url.as_str(), headers, timeout, &[key]).await?;
-        count += page
-            .get(pages.list)
-            .and_then(serde_json::Value::as_array)
-            .map_or(0, |l| l.len() as u64);
-        cursor = (pages.next)(&page);
+        let page = crate::http::get_json(client, url.as_str(), headers, timeout, secrets).await?;
+        models.extend(
+            page.get(list.list)
+                .and_then(serde_json::Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|m| m.get(list.name).and_then(serde_json::Value::as_str))
+                .map(String::from),
+        );
+        cursor = list.paging.as_ref().and_then(|p| (p.next)(&page));
         if cursor.is_none() {
             break;
         }
     }
-    Ok(count)
+    Ok(models)
+}
+
+/// [`read_models`] with the key, when there is one, as `Authorization: Bearer` (the
+/// OpenAI-compatible servers; Ollama behind an authenticating proxy).
+pub async fn read_models_bearer(
+    client: &reqwest::Client,
+    provider: &Provider,
+    list: &ModelList,
+    key: Option<&str>,
+    timeout: Duration,
+) -> Result<Vec<String>, Failure> {
+    let auth = key.map(|k| zeroize::Zeroizing::new(format!("Bearer {k}")));
+    let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", a.as_str())).collect();
+    let secrets: Vec<&str> = key.into_iter().collect();
+    read_models(client, provider, list, &headers, timeout, &secrets).await
 }
 
 pub(super) fn bad_url(provider: &Provider, e: impl std::fmt::Display) -> Failure {

@@ -86,15 +86,41 @@ pub trait WireFormat: Sync {
     /// Where the model list is; what `key verify` asks a custom provider of this wire.
     fn models_path(&self) -> &'static str;
 
-    /// The free `key verify` probe: one request (or one per page of the model list) at
-    /// [`ProviderSpec::probe_path`](super::ProviderSpec::probe_path).
+    /// Every model the key can reach, over every page of the list at
+    /// [`models_path`](Self::models_path), named as a call names it: what `byok models`
+    /// shows and the probe counts (one reading of the list, `verify::read_models`).
+    fn list_models<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        provider: &'a Provider,
+        key: Option<&'a str>,
+        timeout: Duration,
+    ) -> BoxFuture<'a, Result<Vec<String>, Failure>>;
+
+    /// The free `key verify` probe at
+    /// [`ProviderSpec::probe_path`](super::ProviderSpec::probe_path): unless a wire says
+    /// otherwise, the model list, counted.
     fn probe<'a>(
         &'a self,
         client: &'a reqwest::Client,
         provider: &'a Provider,
         key: Option<&'a str>,
         timeout: Duration,
-    ) -> BoxFuture<'a, Result<Probe, Failure>>;
+    ) -> BoxFuture<'a, Result<Probe, Failure>> {
+        count_models(self.list_models(client, provider, key, timeout))
+    }
+}
+
+/// A probe that counts the models of a model list.
+pub(super) fn count_models<'a>(
+    list: BoxFuture<'a, Result<Vec<String>, Failure>>,
+) -> BoxFuture<'a, Result<Probe, Failure>> {
+    Box::pin(async move {
+        let models = list.await?;
+        Ok(Probe {
+            models: Some(models.len() as u64),
+        })
+    })
 }
 
 #[cfg(test)]
@@ -109,5 +135,21 @@ mod tests {
         assert_eq!(Wire::from_kind("OpenAI"), None);
         assert_eq!(Wire::from_kind("bedrock"), None);
         assert_eq!(Wire::default().adapter().kind(), "openai");
+    }
+
+    /// The default probe counts the model list, so a provider's probe path is its wire's
+    /// model list unless it probes something else on purpose (OpenRouter's `/key`).
+    #[test]
+    fn the_probe_is_the_model_list_unless_it_reads_the_key() {
+        for spec in super::super::PROVIDERS {
+            if !spec.quirks.probe_reads_key {
+                assert_eq!(
+                    spec.probe_path,
+                    spec.wire.adapter().models_path(),
+                    "{}",
+                    spec.id
+                );
+            }
+        }
     }
 }

@@ -48,6 +48,15 @@ pub fn run(ctx: &Ctx, args: CouncilArgs) -> Result<()> {
         super::check_label(label)?;
     }
     let setup = Setup::resolve(ctx, &args)?;
+    super::prices::warn_retired(
+        &policy::price_table(&ctx.profile()?.profile),
+        setup
+            .members
+            .iter()
+            .chain(setup.chair.iter())
+            .flat_map(|p| p.candidates.iter())
+            .map(|c| (c.provider.id(), c.model.as_str())),
+    );
     let mut prompt = prompt::read(&args.prompt, "council")?;
 
     let keys = Keys::new(ctx.paths.clone(), ctx.keyring.clone());
