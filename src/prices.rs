@@ -253,12 +253,9 @@ impl PriceTable {
         (date < today).then_some(date)
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.rows.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
     }
 }
 
