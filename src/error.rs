@@ -286,12 +286,15 @@ pub enum Error {
     #[error("{what} needs confirmation, and there is no terminal to ask on.")]
     NeedsConfirmation { what: String, retry: String },
 
+    /// A key `key add` or `key rotate` was given that the provider refused; `retry` is
+    /// that command again, for the hint.
     #[error("{provider} rejected the {label} key: {message}")]
     KeyRejected {
         provider: String,
         label: String,
         message: String,
         no_credit: bool,
+        retry: String,
     },
 
     #[error("{provider} could not check the key: {message}")]
@@ -328,6 +331,12 @@ pub enum Error {
     /// The reader of our stdout went away (`byok … | head -1`): stop quietly.
     #[error("standard output was closed")]
     StdoutClosed,
+
+    /// What `route rm` or `key revoke` was to remove is not there (`UnknownRoute`,
+    /// `KeyNotFound`): the same message and exit code, but a hint that does not offer to
+    /// create it.
+    #[error("{0}")]
+    NothingToRemove(Box<Error>),
 
     #[error("internal error: {0}")]
     Internal(String),
@@ -428,6 +437,7 @@ impl Error {
             VerifyFailed { code, .. } => *code,
             Interrupted { signal } => 128 + signal,
             StdoutClosed => exit::OK,
+            NothingToRemove(cause) => cause.exit_code(),
             Io { .. } | Internal(_) => exit::INTERNAL,
             LedgerUnavailable { .. } => exit::CONFIG,
             BudgetSpent { .. } | BudgetUnchecked { .. } => exit::BUDGET,
@@ -450,8 +460,9 @@ impl Error {
                 "custom OpenAI-compatible providers are declared in the profile: [providers.<id>] kind = \"openai\", base_url = \"…\"".into()
             }
             KeyNotNeeded { provider } => format!("use it directly: byok run -m {provider}:<model> \"…\""),
-            KeyNotFound { provider, .. } => {
-                format!("see what the vault holds with `byok key list`, or add one: byok key add {provider}")
+            KeyNotFound { provider, label } => {
+                let flag = label_flag(label);
+                format!("see what the vault holds with `byok key list`, or add one: byok key add {provider}{flag}")
             }
             NoPreviousKey { provider, label } => {
                 format!("to remove the key itself: byok key revoke {provider} --label {label}")
@@ -527,12 +538,13 @@ impl Error {
             CommandNotFound { .. } => "check the spelling and PATH, or give the command's full path".into(),
             CommandNotExecutable { command, .. } => format!("check that `{command}` is a program you may run: chmod +x, or call it through its interpreter (sh {command})"),
             NeedsConfirmation { retry, .. } => format!("to proceed without asking: {retry}"),
-            KeyRejected { provider, label, no_credit, .. } => {
-                let flag = label_flag(label);
+            // Nothing was stored or swapped: the way on is the same command with a key that
+            // works (not `key rotate` after a refused `key add`, which has nothing to rotate).
+            KeyRejected { provider, no_credit, retry, .. } => {
                 if *no_credit {
-                    format!("add credit to the {provider} account, or use another key: byok key rotate {provider}{flag}")
+                    format!("add credit to the {provider} account, then run it again: {retry}  (or give it another key)")
                 } else {
-                    format!("check the key and try again, or replace it: byok key rotate {provider}{flag}")
+                    format!("check the key (a character missing or extra?) and run it again: {retry}")
                 }
             }
             ProviderUnreachable { .. } => {
@@ -562,6 +574,10 @@ impl Error {
                 path.display()
             ),
             GuardRefused { hint, .. } | BadBaseUrl { hint, .. } => hint.clone(),
+            NothingToRemove(cause) => match cause.as_ref() {
+                UnknownRoute { .. } => "nothing was removed; see the routes there are: byok route list".into(),
+                _ => "nothing was removed; see what the vault holds: byok key list".into(),
+            },
             GuardUnchecked { cause } => cause.hint().unwrap_or_else(|| {
                 "open the vault (byok vault status says how it is unlocked), then try again".into()
             }),

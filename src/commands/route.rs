@@ -205,15 +205,19 @@ fn note_missing_keys(ctx: &Ctx, profile: &Profile, route: &Route) {
 }
 
 fn rm(ctx: &Ctx, name: &str) -> Result<()> {
+    let missing = |e: Error| match e {
+        e @ Error::UnknownRoute { .. } => Error::NothingToRemove(Box::new(e)),
+        e => e,
+    };
     // Read-only first, so removing from a profile that has no file touches nothing.
-    unknown_route(ctx, name)?;
+    unknown_route(ctx, name).map_err(missing)?;
     let mut file = open_profile(ctx)?;
     let Some(old) = file.profile.routes.get(name).cloned() else {
-        return Err(Error::UnknownRoute {
+        return Err(missing(Error::UnknownRoute {
             name: name.to_string(),
             profile: file.name.clone(),
             known: file.profile.routes.keys().cloned().collect(),
-        });
+        }));
     };
     file.remove_route(name)?;
     file.save()?;

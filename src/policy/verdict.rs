@@ -5,17 +5,14 @@ use std::time::Duration;
 
 use super::{Attempt, AttemptClass, Candidate, Plan, Ready, Walker};
 use crate::error::{Error, exit};
+use crate::keys::KeyOrigin;
 use crate::providers::Provider;
 use crate::providers::chat::{ChatFailure, Stop};
+use crate::providers::failure::UsedKey;
 
 /// Turns a failed call into the message a person reads and the exit code scripts read.
-pub fn call_failed(
-    provider: &Provider,
-    model: &str,
-    label: Option<&str>,
-    f: &ChatFailure,
-) -> Error {
-    let (mut message, hint) = f.failure.explain(provider, model, label);
+pub fn call_failed(provider: &Provider, model: &str, used: UsedKey, f: &ChatFailure) -> Error {
+    let (mut message, hint) = f.failure.explain(provider, model, used);
     if !f.partial.text.is_empty() {
         message.push_str(" The part of the answer that arrived was printed above.");
     }
@@ -114,12 +111,12 @@ impl Walker<'_> {
     ) -> Error {
         // A single candidate's own failure reads best in its own words.
         if let (Some((r, f)), 1) = (last, plan.candidates.len()) {
-            let mut e = call_failed(
-                &r.candidate.provider,
-                &r.candidate.model,
-                r.key.as_ref().map(|k| k.origin.label()),
-                f,
-            );
+            let used = match r.key.as_ref().map(|k| &k.origin) {
+                Some(KeyOrigin::Vault { label }) => UsedKey::Vault(label),
+                Some(KeyOrigin::Env { var }) => UsedKey::Env(var),
+                None => UsedKey::None,
+            };
+            let mut e = call_failed(&r.candidate.provider, &r.candidate.model, used, f);
             if let Error::CallFailed { message, .. } = &mut e {
                 let tries = attempts.iter().filter(|a| a.status == "failed").count();
                 if tries > 1 {

@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use crate::error::exit;
 use crate::secret::redact;
+pub use explain::UsedKey;
 pub use retry_after::retry_after;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -367,7 +368,7 @@ mod tests {
         assert!(!f.class.retryable());
         assert_eq!(f.class.exit_code(), exit::KEY_REJECTED);
         let anthropic = super::super::Provider::resolve("anthropic").unwrap();
-        let (what, hint) = f.explain(&anthropic, "claude-haiku-4-5", None);
+        let (what, hint) = f.explain(&anthropic, "claude-haiku-4-5", UsedKey::None);
         assert!(what.contains("out of credit"), "{what}");
         assert!(
             hint.starts_with("add credit in the anthropic console"),

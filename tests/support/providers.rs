@@ -27,6 +27,12 @@ pub fn start() -> FakeServer {
     FakeServer::start(move |req| route(req, &failed_once))
 }
 
+/// One request answered as [`start`]'s server answers it (a `…flaky…` key fails every
+/// time here), for a server of a test's own that serves more than the probes.
+pub fn reply(req: &Request) -> Reply {
+    route(req, &Mutex::new(HashSet::new()))
+}
+
 /// Points every keyed provider of `home` at the fake.
 pub fn point_all(home: &mut Home, url: &str) {
     home.env("BYOK_OPENAI_BASE_URL", &format!("{url}/openai/v1"))

@@ -79,7 +79,7 @@ fn add(ctx: &Ctx, provider_id: &str, label: &str, no_verify: bool) -> Result<()>
     let verdict = (!no_verify).then(|| verify_one(ctx, &provider, secret_text));
     if let Some(v) = &verdict {
         if v.status.is_rejection() {
-            return Err(rejection(&provider, label, v));
+            return Err(rejection("add", &provider, label, v));
         }
         if v.status != VerifyStatus::Ok {
             ctx.ui.warn(&format!(
@@ -320,7 +320,7 @@ fn rotate(ctx: &Ctx, provider_id: &str, label: &str, no_verify: bool) -> Result<
     let verdict = (!no_verify).then(|| verify_one(ctx, &provider, secret_text));
     if let Some(v) = &verdict {
         if v.status.is_rejection() {
-            return Err(rejection(&provider, label, v));
+            return Err(rejection("rotate", &provider, label, v));
         }
         if v.status != VerifyStatus::Ok {
             return Err(Error::ProviderUnreachable {
@@ -409,6 +409,13 @@ fn rotate(ctx: &Ctx, provider_id: &str, label: &str, no_verify: bool) -> Result<
 }
 
 fn revoke(ctx: &Ctx, provider_id: &str, label: &str, previous: bool, yes: bool) -> Result<()> {
+    revoke_key(ctx, provider_id, label, previous, yes).map_err(|e| match e {
+        e @ Error::KeyNotFound { .. } => Error::NothingToRemove(Box::new(e)),
+        e => e,
+    })
+}
+
+fn revoke_key(ctx: &Ctx, provider_id: &str, label: &str, previous: bool, yes: bool) -> Result<()> {
     let provider = keyed_provider(ctx, provider_id)?;
     if !Vault::exists(&ctx.paths) {
         return Err(Error::KeyNotFound {
@@ -421,8 +428,13 @@ fn revoke(ctx: &Ctx, provider_id: &str, label: &str, previous: bool, yes: bool) 
     } else {
         format!("removing the {provider_id} key `{label}`")
     };
-    if !yes {
-        confirm(&what, provider_id, label, previous)?;
+    if !yes && !confirm(&what, provider_id, label, previous)? {
+        // Answering no is a choice, not an error: nothing changed, as asked (exit 0).
+        let which = if previous { "previous key" } else { "key" };
+        ctx.ui.info(&format!(
+            "nothing was removed: the {provider_id} ({label}) {which} stays in the vault"
+        ));
+        return Ok(());
     }
     let mut vault = Vault::open_for_write(&ctx.paths, &ctx.keyring)?;
     warn_all(&ctx.ui, &vault);
@@ -472,7 +484,9 @@ fn revoke(ctx: &Ctx, provider_id: &str, label: &str, previous: bool, yes: bool) 
     Ok(())
 }
 
-fn confirm(what: &str, provider: &str, label: &str, previous: bool) -> Result<()> {
+/// Whether the person at the terminal agreed; without a terminal to ask on, the error
+/// that names `--yes`.
+fn confirm(what: &str, provider: &str, label: &str, previous: bool) -> Result<bool> {
     let flag = if label == crate::vocab::DEFAULT_LABEL {
         String::new()
     } else {
@@ -494,9 +508,5 @@ fn confirm(what: &str, provider: &str, label: &str, previous: bool) -> Result<()
         .default(false)
         .interact()
         .map_err(|e| Error::Usage(format!("could not read the answer: {e}")))?;
-    if yes {
-        Ok(())
-    } else {
-        Err(Error::Usage("nothing was removed".into()))
-    }
+    Ok(yes)
 }

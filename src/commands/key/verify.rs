@@ -70,12 +70,25 @@ async fn probe(
     }
 }
 
-pub(super) fn rejection(provider: &Provider, label: &str, verdict: &Verdict) -> Error {
+/// The key given to `byok key add` or `key rotate` (`command`) was refused: nothing was
+/// stored, and the hint is that command again.
+pub(super) fn rejection(
+    command: &str,
+    provider: &Provider,
+    label: &str,
+    verdict: &Verdict,
+) -> Error {
+    let flag = if label == crate::vocab::DEFAULT_LABEL {
+        String::new()
+    } else {
+        format!(" --label {label}")
+    };
     Error::KeyRejected {
         provider: provider.id().to_string(),
         label: label.to_string(),
         message: verdict.error_text().unwrap_or_default(),
         no_credit: verdict.status == VerifyStatus::NoCredit,
+        retry: format!("byok key {command} {}{flag}", provider.id()),
     }
 }
 

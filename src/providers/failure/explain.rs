@@ -2,26 +2,47 @@
 
 use super::{Failure, FailureClass};
 use crate::providers::{Provider, base_url_var};
+use crate::vocab::DEFAULT_LABEL;
+
+/// The key a failed call was made with, as its explanation needs it: a key in the
+/// vault can be rotated there, one from the environment cannot (README "Keys").
+#[derive(Clone, Copy, Debug)]
+pub enum UsedKey<'a> {
+    /// No key (a local provider).
+    None,
+    /// The vault's key with this label.
+    Vault(&'a str),
+    /// The key in this environment variable.
+    Env(&'a str),
+}
 
 impl Failure {
-    /// What went wrong with a call, for a person, and what to do next.
-    pub fn explain(
-        &self,
-        provider: &Provider,
-        model: &str,
-        label: Option<&str>,
-    ) -> (String, String) {
+    /// What went wrong with a call, for a person, and what to do next: the hint's
+    /// commands work in the state the call left (issue 12: hints that lead somewhere).
+    pub fn explain(&self, provider: &Provider, model: &str, used: UsedKey) -> (String, String) {
         let p = provider.id();
         let what = self.describe();
-        let key = match label {
-            Some(l) if l != crate::vocab::DEFAULT_LABEL => format!("the {p} key `{l}`"),
+        let key = match used {
+            UsedKey::Vault(l) if l != DEFAULT_LABEL => format!("the {p} key `{l}`"),
+            UsedKey::Env(var) => format!("the {p} key in {var}"),
             _ => format!("the {p} key"),
         };
         let other = "or send it elsewhere with -m <provider:model>".to_string();
         match self.class {
             FailureClass::KeyRejected => (
                 format!("{p} rejected {key} ({what})."),
-                format!("check it with `byok key verify {p}`, or replace it: byok key rotate {p}"),
+                match used {
+                    // Not `key rotate`: there is nothing in the vault to rotate.
+                    UsedKey::Env(var) => format!(
+                        "check {var}, or put a working key in the vault, which is used before it: byok key add {p}"
+                    ),
+                    UsedKey::Vault(l) if l != DEFAULT_LABEL => format!(
+                        "check it with `byok key verify {p}/{l}`, or replace it: byok key rotate {p} --label {l}"
+                    ),
+                    _ => format!(
+                        "check it with `byok key verify {p}`, or replace it: byok key rotate {p}"
+                    ),
+                },
             ),
             FailureClass::NoCredit => (
                 format!("the {p} account behind {key} is out of credit ({what})."),
