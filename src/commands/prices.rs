@@ -17,19 +17,19 @@ pub fn run_with(ctx: &Ctx, table: &PriceTable, models: &[String]) -> Result<()> 
         return ctx.ui.print_json(&rows);
     }
     let mut t = ctx.ui.table(&[
-        "provider",
-        "model",
-        "input $/M",
-        "cached $/M",
-        "cache write $/M (5m / 1h)",
-        "output $/M",
-        "long context",
-        "deprecated",
+        ("provider", 0),
+        ("model", 0),
+        ("input $/M", 0),
+        ("cached $/M", 3),
+        ("cache write $/M (5m / 1h)", 4),
+        ("output $/M", 0),
+        ("long context", 5),
+        ("deprecated", 2),
     ]);
     for row in &rows {
         t.add_row(cells(row));
     }
-    ctx.ui.print_table(&t)
+    ctx.ui.print_table(t)
 }
 
 /// One row of the listing; `--json` prints an array of these.

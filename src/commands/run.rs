@@ -100,7 +100,7 @@ pub fn run(ctx: &Ctx, args: RunArgs) -> Result<()> {
         return ctx.ui.print_json(&report.json());
     }
     if !ctx.ui.quiet && (args.prompt.stats || ctx.ui.stderr_tty) {
-        output::stderr_line(&report.table(ctx).to_string());
+        ctx.ui.eprint_table(report.table(ctx));
     }
     Ok(())
 }
@@ -143,24 +143,23 @@ impl Report<'_> {
     }
 
     /// One row per attempt: the answer's tokens and cost, and why the others failed.
-    fn table(&self, ctx: &Ctx) -> comfy_table::Table {
+    /// On a narrow terminal the cache, reasoning and timing columns go first, then the
+    /// key and input, output last; provider, model, status and cost always stay.
+    fn table(&self, ctx: &Ctx) -> output::Grid {
         let mut t = ctx.ui.table(&[
-            "provider",
-            "model",
-            "key",
-            "status",
-            "input",
-            "cached",
-            "cache write",
-            "output",
-            "reasoning",
-            "cost",
-            "latency",
-            "ttft",
+            ("provider", 0),
+            ("model", 0),
+            ("key", 3),
+            ("status", 0),
+            ("input", 2),
+            ("cached", 5),
+            ("cache write", 5),
+            ("output", 1),
+            ("reasoning", 5),
+            ("cost", 0),
+            ("latency", 3),
+            ("ttft", 4),
         ]);
-        if !ctx.ui.color_stderr {
-            t.force_no_tty();
-        }
         let s = self.success;
         for a in s.attempts.iter().filter(|a| a.status != "ok") {
             let status = format!("{}: {}", a.status, a.error.as_deref().unwrap_or(""));

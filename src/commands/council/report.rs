@@ -23,7 +23,7 @@ pub(super) fn report(
         crate::output::write_stdout(text.as_bytes())?;
     }
     if show_table {
-        crate::output::stderr_line(&table(ctx, setup, &out, wall).to_string());
+        ctx.ui.eprint_table(table(ctx, setup, &out, wall));
     } else if out.error.is_none() {
         for r in out
             .rows
@@ -168,18 +168,27 @@ pub(super) fn vote_text(v: &Vote) -> String {
     }
 }
 
-pub(super) fn table(ctx: &Ctx, setup: &Setup, out: &Outcome, wall: Duration) -> comfy_table::Table {
+pub(super) fn table(
+    ctx: &Ctx,
+    setup: &Setup,
+    out: &Outcome,
+    wall: Duration,
+) -> crate::output::Grid {
     let vote = if setup.mode == Mode::Rank {
         "rank"
     } else {
         "vote"
     };
     let mut t = ctx.ui.table(&[
-        "member", "model", "status", "latency", "input", "output", "cost", vote,
+        ("member", 0),
+        ("model", 0),
+        ("status", 0),
+        ("latency", 3),
+        ("input", 2),
+        ("output", 2),
+        ("cost", 0),
+        (vote, 1),
     ]);
-    if !ctx.ui.color_stderr {
-        t.force_no_tty();
-    }
     for r in all_rows(out) {
         let status = match &r.error {
             Some(e) if r.status != "ok" => format!("{}: {}", r.status, excerpt(e, 60)),
