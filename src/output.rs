@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use comfy_table::{Cell, Color, ColumnConstraint, Table, Width, presets};
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use crate::error::{Error, Result};
 
@@ -447,9 +447,123 @@ fn fit(m: &[Measure], drop_rank: &[u8], width: usize) -> Option<Vec<Option<usize
     Some(widths)
 }
 
+// ---------------------------------------------------------------------------------------
+// Numbers in JSON
+
+/// Significant digits a dollar amount keeps in JSON: enough for any real cost, few enough
+/// that binary float noise (`1.4099999999999999e-05`) rounds away.
+const USD_DIGITS: usize = 10;
+
+/// `v` as the shortest plain decimal of at most [`USD_DIGITS`] significant digits, never
+/// with an exponent: `0.0000141`, `0.5`, `3.0`, `1234.5`. `None` when not finite.
+pub fn decimal(v: f64) -> Option<String> {
+    if !v.is_finite() {
+        return None;
+    }
+    if v == 0.0 {
+        return Some("0.0".into());
+    }
+    // `1.410000000e-5`: the digits rounded to USD_DIGITS, and the exponent.
+    let sci = format!("{:.*e}", USD_DIGITS - 1, v.abs());
+    let (mantissa, exp) = sci.split_once('e')?;
+    let exp: i32 = exp.parse().ok()?;
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let digits = digits.trim_end_matches('0');
+    let digits = if digits.is_empty() { "0" } else { digits };
+    let (whole, frac) = if exp >= 0 {
+        let point = exp as usize + 1;
+        if digits.len() > point {
+            (digits[..point].to_string(), digits[point..].to_string())
+        } else {
+            (format!("{digits:0<point$}"), String::new())
+        }
+    } else {
+        (
+            "0".to_string(),
+            format!("{}{digits}", "0".repeat((-exp - 1) as usize)),
+        )
+    };
+    let sign = if v < 0.0 { "-" } else { "" };
+    let frac = if frac.is_empty() { "0".into() } else { frac };
+    Some(format!("{sign}{whole}.{frac}"))
+}
+
+/// Serializes a dollar amount as a JSON number written by [`decimal`]: the one way byok
+/// writes money into JSON (`#[serde(serialize_with = "crate::output::usd")]`).
+pub fn usd<S: Serializer>(v: &f64, s: S) -> std::result::Result<S::Ok, S::Error> {
+    match decimal(*v) {
+        // A raw JSON value: serde_json writes the text as it is, where a float would be
+        // written in its shortest form (with an exponent below 1e-5).
+        Some(text) => serde_json::value::RawValue::from_string(text)
+            .map_err(serde::ser::Error::custom)?
+            .serialize(s),
+        None => s.serialize_none(),
+    }
+}
+
+/// [`usd`] for an amount that may be unknown (`null`).
+pub fn opt_usd<S: Serializer>(v: &Option<f64>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => usd(v, s),
+        None => s.serialize_none(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_have_no_float_noise_and_no_exponent() {
+        for (v, text) in [
+            (1.4099999999999999e-05, "0.0000141"),
+            (0.0000141, "0.0000141"),
+            (1.5e-7, "0.00000015"),
+            (0.1 + 0.2, "0.3"),
+            (0.5, "0.5"),
+            (3.0, "3.0"),
+            (0.0, "0.0"),
+            (1234.5, "1234.5"),
+            (25.0, "25.0"),
+            (2_000_000.0, "2000000.0"),
+            (1e21, "1000000000000000000000.0"),
+            (-0.000299, "-0.000299"),
+            (12345.678901234, "12345.6789"),
+            (0.00012345, "0.00012345"),
+        ] {
+            assert_eq!(decimal(v).as_deref(), Some(text), "{v:e}");
+        }
+        assert_eq!(decimal(f64::NAN), None);
+    }
+
+    #[test]
+    fn usd_amounts_serialize_as_plain_decimals() {
+        #[derive(Serialize)]
+        struct Row {
+            #[serde(serialize_with = "usd")]
+            cost: f64,
+            #[serde(serialize_with = "opt_usd")]
+            known: Option<f64>,
+            #[serde(serialize_with = "opt_usd")]
+            unknown: Option<f64>,
+        }
+        let row = Row {
+            cost: 1.4099999999999999e-05,
+            known: Some(1e-7),
+            unknown: None,
+        };
+        assert_eq!(
+            serde_json::to_string(&row).unwrap(),
+            r#"{"cost":0.0000141,"known":0.0000001,"unknown":null}"#
+        );
+        assert_eq!(
+            serde_json::to_string_pretty(&row).unwrap(),
+            "{\n  \"cost\": 0.0000141,\n  \"known\": 0.0000001,\n  \"unknown\": null\n}"
+        );
+        // Into a Value, it is the same number.
+        let v = serde_json::to_value(&row).unwrap();
+        assert_eq!(v["cost"].as_f64(), Some(0.0000141));
+    }
 
     fn m(natural: usize, token: usize) -> Measure {
         Measure {

@@ -297,7 +297,9 @@ fn key_state(status: &KeyStatus) -> KeyState {
 
 #[derive(Debug, Serialize)]
 struct PriceJson {
+    #[serde(serialize_with = "crate::output::usd")]
     input: f64,
+    #[serde(serialize_with = "crate::output::usd")]
     output: f64,
 }
 

@@ -118,6 +118,7 @@ struct RunJson<'a> {
     model: &'a str,
     route: Option<&'a str>,
     usage: Usage,
+    #[serde(serialize_with = "crate::output::opt_usd")]
     cost_usd: Option<f64>,
     cost_source: CostSource,
     latency_ms: u64,

@@ -213,7 +213,8 @@ fn print_csv(rows: &[UsageRow], totals: &UsageRow) -> Result<()> {
             r.cache_write_tokens.to_string(),
             r.output_tokens.to_string(),
             r.reasoning_tokens.to_string(),
-            format!("{:.6}", r.cost_usd),
+            // As in JSON: every digit, no float noise (README "JSON output").
+            output::decimal(r.cost_usd).unwrap_or_default(),
             r.unpriced_calls.to_string(),
             r.abandoned_calls.to_string(),
         ])

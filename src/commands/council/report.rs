@@ -69,6 +69,7 @@ pub(super) struct CouncilJson<'a> {
     pub(super) quorum: QuorumJson,
     pub(super) members: Vec<MemberJson<'a>>,
     pub(super) usage: Usage,
+    #[serde(serialize_with = "crate::output::opt_usd")]
     pub(super) cost_usd: Option<f64>,
 }
 
@@ -86,6 +87,7 @@ pub(super) struct MemberJson<'a> {
     pub(super) status: &'a str,
     pub(super) text: Option<&'a str>,
     pub(super) usage: Usage,
+    #[serde(serialize_with = "crate::output::opt_usd")]
     pub(super) cost_usd: Option<f64>,
     pub(super) latency_ms: u64,
     pub(super) vote: Value,
