@@ -44,7 +44,8 @@ struct ProfileJson {
 #[derive(Serialize)]
 struct ProviderJson {
     provider: String,
-    key: String,
+    /// `vault:<label>` for each vault key, then `env:<VAR>` for a key in the environment.
+    keys: Vec<String>,
     health: String,
 }
 
@@ -203,11 +204,7 @@ fn provider_rows(
         }
         rows.push(ProviderJson {
             provider: id,
-            key: if keys.is_empty() {
-                "—".into()
-            } else {
-                keys.join(", ")
-            },
+            keys,
             health: h.unwrap_or_else(|| "ok".into()),
         });
     }
@@ -263,7 +260,11 @@ fn print_text(ctx: &Ctx, s: &StatusJson) -> Result<()> {
         for r in &s.providers {
             t.add_row(vec![
                 comfy_table::Cell::new(&r.provider),
-                comfy_table::Cell::new(&r.key),
+                comfy_table::Cell::new(if r.keys.is_empty() {
+                    "—".to_string()
+                } else {
+                    r.keys.join(", ")
+                }),
                 ctx.ui.status_cell(&r.health),
             ]);
         }
