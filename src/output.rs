@@ -228,6 +228,25 @@ pub fn print_error(err: &Error, color: bool) {
     }
 }
 
+/// An error as `--json` reports it beside what a command got done: the message and hint
+/// stderr shows, and the exit code byok ends with.
+#[derive(Debug, Serialize)]
+pub struct ErrorJson {
+    pub message: String,
+    pub hint: Option<String>,
+    pub exit_code: i32,
+}
+
+impl ErrorJson {
+    pub fn of(err: &Error) -> ErrorJson {
+        ErrorJson {
+            message: err.to_string(),
+            hint: err.hint(),
+            exit_code: err.exit_code(),
+        }
+    }
+}
+
 /// `2026-11-23 14:05` in the local time zone.
 pub fn local_time(ts: Timestamp) -> String {
     crate::clock::local(ts)

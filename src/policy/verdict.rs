@@ -8,15 +8,17 @@ use crate::error::{Error, exit};
 use crate::providers::Provider;
 use crate::providers::chat::{ChatFailure, Stop};
 
-/// Turns a failed call into the message a person reads and the exit code scripts read.
+/// Turns a failed call into the message a person reads and the exit code scripts read;
+/// `shown`: what arrived went to the screen (not to JSON or a council).
 pub fn call_failed(
     provider: &Provider,
     model: &str,
     label: Option<&str>,
     f: &ChatFailure,
+    shown: bool,
 ) -> Error {
     let (mut message, hint) = f.failure.explain(provider, model, label);
-    if !f.partial.text.is_empty() {
+    if shown && !f.partial.text.is_empty() {
         message.push_str(" The part of the answer that arrived was printed above.");
     }
     Error::CallFailed {
@@ -105,12 +107,14 @@ impl Walker<'_> {
         }
     }
 
-    /// The error for a walk that produced no answer, with the exit code of README "Exit codes".
+    /// The error for a walk that produced no answer, with the exit code of README "Exit codes";
+    /// `shown` as for [`call_failed`].
     pub(super) fn give_up(
         &self,
         plan: &Plan,
         attempts: &[Attempt],
         last: Option<(&Ready, &ChatFailure)>,
+        shown: bool,
     ) -> Error {
         // A single candidate's own failure reads best in its own words.
         if let (Some((r, f)), 1) = (last, plan.candidates.len()) {
@@ -119,6 +123,7 @@ impl Walker<'_> {
                 &r.candidate.model,
                 r.key.as_ref().map(|k| k.origin.label()),
                 f,
+                shown,
             );
             if let Error::CallFailed { message, .. } = &mut e {
                 let tries = attempts.iter().filter(|a| a.status == "failed").count();

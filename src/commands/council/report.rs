@@ -64,6 +64,9 @@ pub(super) fn totals(out: &Outcome) -> (Usage, Option<f64>) {
 #[derive(Serialize)]
 pub(super) struct CouncilJson<'a> {
     pub(super) mode: Mode,
+    /// The decided answer; the same field as `run`'s answer (README "JSON output").
+    pub(super) text: Option<&'a str>,
+    /// The same as `text`, under its old name; kept for one release.
     pub(super) answer: Option<&'a str>,
     pub(super) winner: Option<String>,
     pub(super) quorum: QuorumJson,
@@ -71,6 +74,8 @@ pub(super) struct CouncilJson<'a> {
     pub(super) usage: Usage,
     #[serde(serialize_with = "crate::output::opt_usd")]
     pub(super) cost_usd: Option<f64>,
+    /// Why the council decided nothing (exit 7 and the others); null when it did.
+    pub(super) error: Option<crate::output::ErrorJson>,
 }
 
 #[derive(Serialize)]
@@ -110,13 +115,15 @@ pub(super) fn vote_json(v: &Vote) -> Value {
 
 pub(super) fn json_of<'a>(setup: &Setup, out: &'a Outcome) -> CouncilJson<'a> {
     let (usage, cost_usd) = totals(out);
+    let text = if out.error.is_some() {
+        None
+    } else {
+        out.answer.as_deref()
+    };
     CouncilJson {
         mode: setup.mode,
-        answer: if out.error.is_some() {
-            None
-        } else {
-            out.answer.as_deref()
-        },
+        text,
+        answer: text,
         winner: out.winner.map(|w| out.rows[w].name()),
         quorum: QuorumJson {
             required: out.required,
@@ -139,6 +146,7 @@ pub(super) fn json_of<'a>(setup: &Setup, out: &'a Outcome) -> CouncilJson<'a> {
             .collect(),
         usage,
         cost_usd,
+        error: out.error.as_ref().map(crate::output::ErrorJson::of),
     }
 }
 
