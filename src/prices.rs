@@ -25,14 +25,19 @@ const PER_MILLION: f64 = 1_000_000.0;
 #[serde(deny_unknown_fields)]
 pub struct Price {
     /// Prompt tokens that were neither read from nor written to a cache.
+    #[serde(serialize_with = "crate::output::usd")]
     pub input: f64,
     /// Generated tokens, reasoning included.
+    #[serde(serialize_with = "crate::output::usd")]
     pub output: f64,
     /// Cache reads; absent: billed at `input`.
+    #[serde(serialize_with = "crate::output::opt_usd")]
     pub cached_input: Option<f64>,
     /// Five-minute cache writes; absent: billed at `input`.
+    #[serde(serialize_with = "crate::output::opt_usd")]
     pub cache_write: Option<f64>,
     /// One-hour cache writes (Anthropic); absent: billed at `cache_write`.
+    #[serde(serialize_with = "crate::output::opt_usd")]
     pub cache_write_1h: Option<f64>,
     /// A dearer tier for long prompts, applied to the whole request.
     pub long_context: Option<LongContext>,
@@ -47,10 +52,15 @@ pub struct Price {
 #[serde(deny_unknown_fields)]
 pub struct LongContext {
     pub above: u64,
+    #[serde(serialize_with = "crate::output::usd")]
     pub input: f64,
+    #[serde(serialize_with = "crate::output::usd")]
     pub output: f64,
+    #[serde(serialize_with = "crate::output::opt_usd")]
     pub cached_input: Option<f64>,
+    #[serde(serialize_with = "crate::output::opt_usd")]
     pub cache_write: Option<f64>,
+    #[serde(serialize_with = "crate::output::opt_usd")]
     pub cache_write_1h: Option<f64>,
 }
 

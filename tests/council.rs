@@ -316,8 +316,14 @@ fn a_two_two_tie_is_no_majority() {
     // --json still prints the whole result, with no answer.
     let out = council_json(&home, 4, &["Is this safe?"]).code(7);
     let v = json(&out);
+    assert_eq!(v["text"], Value::Null);
     assert_eq!(v["answer"], Value::Null);
     assert_eq!(v["winner"], Value::Null);
+    assert_eq!(v["error"]["exit_code"], 7, "{v:#}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("tie"),
+        "{v:#}"
+    );
     assert_eq!(v["quorum"]["responded"], 4);
     assert_eq!(statuses(&v), ["ok", "ok", "ok", "ok"]);
 }

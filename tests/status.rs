@@ -35,23 +35,28 @@ fn status_reports_vault_keyring_profile_health_and_budgets_without_unlocking() {
     assert_eq!(s["keyring"]["status"], "off");
     assert_eq!(s["profile"]["name"], "default");
     assert_eq!(s["profile"]["routes"][0], "default");
-    let providers: Vec<(String, String)> = s["providers"]
+    let providers: Vec<(String, Vec<String>)> = s["providers"]
         .as_array()
         .unwrap()
         .iter()
         .map(|p| {
             (
                 p["provider"].as_str().unwrap().to_string(),
-                p["key"].as_str().unwrap().to_string(),
+                p["keys"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|k| k.as_str().unwrap().to_string())
+                    .collect(),
             )
         })
         .collect();
     assert!(
-        providers.contains(&("openai".into(), "vault:work".into())),
+        providers.contains(&("openai".into(), vec!["vault:work".into()])),
         "{providers:?}"
     );
     assert!(
-        providers.contains(&("gemini".into(), "env:GEMINI_API_KEY".into())),
+        providers.contains(&("gemini".into(), vec!["env:GEMINI_API_KEY".into()])),
         "{providers:?}"
     );
     assert_eq!(s["budgets"][0]["scope"], "total");

@@ -189,9 +189,13 @@ fn select(ctx: &Ctx, wanted: &[String]) -> Result<Vec<Target>> {
 }
 
 fn print_table(ctx: &Ctx, rows: &[KeyModels]) -> Result<()> {
-    let mut table = ctx
-        .ui
-        .table(&["provider", "key", "model", "routes", "price"]);
+    let mut table = ctx.ui.table(&[
+        ("provider", 0),
+        ("key", 1),
+        ("model", 0),
+        ("routes", 2),
+        ("price", 3),
+    ]);
     let mut any = false;
     for r in rows {
         let Some(models) = &r.models else { continue };
@@ -225,7 +229,7 @@ fn print_table(ctx: &Ctx, rows: &[KeyModels]) -> Result<()> {
         }
     }
     if any {
-        ctx.ui.print_table(&table)?;
+        ctx.ui.print_table(table)?;
     }
     Ok(())
 }

@@ -36,20 +36,20 @@ pub fn run(ctx: &Ctx, wanted: &[String]) -> Result<()> {
     }
     crate::output::write_stdout(format!("{header}\n").as_bytes())?;
     let mut t = ctx.ui.table(&[
-        "provider",
-        "model",
-        "input $/M",
-        "cached $/M",
-        "cache write $/M (5m / 1h)",
-        "output $/M",
-        "long context",
-        "deprecated",
-        "source",
+        ("provider", 0),
+        ("model", 0),
+        ("input $/M", 0),
+        ("cached $/M", 3),
+        ("cache write $/M (5m / 1h)", 4),
+        ("output $/M", 0),
+        ("long context", 5),
+        ("deprecated", 2),
+        ("source", 1),
     ]);
     for row in &rows {
         t.add_row(cells(row));
     }
-    ctx.ui.print_table(&t)
+    ctx.ui.print_table(t)
 }
 
 /// Warns once on stderr about each of `models` (`(provider, model)`) that `table` says

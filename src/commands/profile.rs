@@ -68,9 +68,13 @@ fn list(ctx: &Ctx) -> Result<()> {
     if ctx.ui.json {
         return ctx.ui.print_json(&rows);
     }
-    let mut t = ctx
-        .ui
-        .table(&["profile", "active", "status", "routes", "file"]);
+    let mut t = ctx.ui.table(&[
+        ("profile", 0),
+        ("active", 1),
+        ("status", 1),
+        ("routes", 2),
+        ("file", 3),
+    ]);
     for row in &rows {
         let file = if row.exists {
             row.path.clone()
@@ -91,7 +95,7 @@ fn list(ctx: &Ctx) -> Result<()> {
             comfy_table::Cell::new(file),
         ]);
     }
-    ctx.ui.print_table(&t)?;
+    ctx.ui.print_table(t)?;
     for row in rows.iter().filter(|r| r.status == "invalid") {
         if let Some(e) = &row.error {
             ctx.ui.warn(e);

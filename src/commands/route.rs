@@ -261,7 +261,9 @@ fn list(ctx: &Ctx) -> Result<()> {
     if routes.is_empty() {
         return Ok(());
     }
-    let mut t = ctx.ui.table(&["route", "model", "fallbacks", "key"]);
+    let mut t = ctx
+        .ui
+        .table(&[("route", 0), ("model", 0), ("fallbacks", 1), ("key", 2)]);
     for (name, route) in routes {
         t.add_row(vec![
             name.clone(),
@@ -274,7 +276,7 @@ fn list(ctx: &Ctx) -> Result<()> {
             route.key.clone().unwrap_or_else(|| "—".to_string()),
         ]);
     }
-    ctx.ui.print_table(&t)
+    ctx.ui.print_table(t)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -303,7 +305,9 @@ fn key_state(status: &KeyStatus) -> KeyState {
 
 #[derive(Debug, Serialize)]
 struct PriceJson {
+    #[serde(serialize_with = "crate::output::usd")]
     input: f64,
+    #[serde(serialize_with = "crate::output::usd")]
     output: f64,
 }
 
@@ -484,14 +488,14 @@ fn show(ctx: &Ctx, name: &str) -> Result<()> {
         })?;
     } else {
         let mut t = ctx.ui.table(&[
-            "#",
-            "provider",
-            "model",
-            "allowed",
-            "key",
-            "health",
-            "$/1M in / out",
-            "budget left",
+            ("#", 5),
+            ("provider", 0),
+            ("model", 0),
+            ("allowed", 3),
+            ("key", 1),
+            ("health", 1),
+            ("$/1M in / out", 4),
+            ("budget left", 2),
         ]);
         for (i, c) in candidates.iter().enumerate() {
             let price = c.price.as_ref().map_or_else(
@@ -509,7 +513,7 @@ fn show(ctx: &Ctx, name: &str) -> Result<()> {
                 comfy_table::Cell::new(budget_left(&c.budgets)),
             ]);
         }
-        ctx.ui.print_table(&t)?;
+        ctx.ui.print_table(t)?;
     }
     ctx.ui.info(&verdict);
     Ok(())

@@ -44,7 +44,8 @@ struct ProfileJson {
 #[derive(Serialize)]
 struct ProviderJson {
     provider: String,
-    key: String,
+    /// `vault:<label>` for each vault key, then `env:<VAR>` for a key in the environment.
+    keys: Vec<String>,
     health: String,
 }
 
@@ -203,11 +204,7 @@ fn provider_rows(
         }
         rows.push(ProviderJson {
             provider: id,
-            key: if keys.is_empty() {
-                "—".into()
-            } else {
-                keys.join(", ")
-            },
+            keys,
             health: h.unwrap_or_else(|| "ok".into()),
         });
     }
@@ -259,18 +256,28 @@ fn print_text(ctx: &Ctx, s: &StatusJson) -> Result<()> {
     text.push_str(&format!("ledger:    {}\n", s.ledger));
     output::write_stdout(text.as_bytes())?;
     if !s.providers.is_empty() {
-        let mut t = ctx.ui.table(&["provider", "keys", "health"]);
+        let mut t = ctx.ui.table(&[("provider", 0), ("keys", 0), ("health", 0)]);
         for r in &s.providers {
             t.add_row(vec![
                 comfy_table::Cell::new(&r.provider),
-                comfy_table::Cell::new(&r.key),
+                comfy_table::Cell::new(if r.keys.is_empty() {
+                    "—".to_string()
+                } else {
+                    r.keys.join(", ")
+                }),
                 ctx.ui.status_cell(&r.health),
             ]);
         }
-        ctx.ui.print_table(&t)?;
+        ctx.ui.print_table(t)?;
     }
     if !s.budgets.is_empty() {
-        let mut t = ctx.ui.table(&["budget", "month", "cap", "spent", "left"]);
+        let mut t = ctx.ui.table(&[
+            ("budget", 0),
+            ("month", 3),
+            ("cap", 2),
+            ("spent", 2),
+            ("left", 0),
+        ]);
         for h in &s.budgets {
             t.add_row(vec![
                 h.scope.clone(),
@@ -280,7 +287,7 @@ fn print_text(ctx: &Ctx, s: &StatusJson) -> Result<()> {
                 budget::amount(h.unit, h.left),
             ]);
         }
-        ctx.ui.print_table(&t)?;
+        ctx.ui.print_table(t)?;
     }
     Ok(())
 }

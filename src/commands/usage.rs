@@ -88,16 +88,16 @@ pub fn run(ctx: &Ctx, args: UsageArgs) -> Result<()> {
     };
     let with_budgets = !budgets.is_empty();
     let mut header = vec![
-        by_name(by),
-        "calls",
-        "input",
-        "cached",
-        "output",
-        "reasoning",
-        "cost",
+        (by_name(by), 0),
+        ("calls", 1),
+        ("input", 2),
+        ("cached", 4),
+        ("output", 2),
+        ("reasoning", 4),
+        ("cost", 0),
     ];
     if with_budgets {
-        header.extend(["budget", "spent", "left"]);
+        header.extend([("budget", 3), ("spent", 3), ("left", 1)]);
     }
     let mut table = ctx.ui.table(&header);
     let mut add = |r: &UsageRow, caps: Vec<&Headroom>| {
@@ -127,7 +127,7 @@ pub fn run(ctx: &Ctx, args: UsageArgs) -> Result<()> {
         &totals,
         budgets.iter().filter(|h| h.scope == "total").collect(),
     );
-    ctx.ui.print_table(&table)?;
+    ctx.ui.print_table(table)?;
     if totals.abandoned_calls > 0 {
         ctx.ui.info(&format!(
             "{} of these calls were abandoned: their byok process died before the call ended, so their prompt is counted and their output is not",
@@ -213,7 +213,8 @@ fn print_csv(rows: &[UsageRow], totals: &UsageRow) -> Result<()> {
             r.cache_write_tokens.to_string(),
             r.output_tokens.to_string(),
             r.reasoning_tokens.to_string(),
-            format!("{:.6}", r.cost_usd),
+            // As in JSON: every digit, no float noise (README "JSON output").
+            output::decimal(r.cost_usd).unwrap_or_default(),
             r.unpriced_calls.to_string(),
             r.abandoned_calls.to_string(),
         ])

@@ -36,7 +36,7 @@ fn recipients_list(ctx: &Ctx) -> Result<()> {
     if ctx.ui.json {
         return ctx.ui.print_json(&meta.recipients);
     }
-    let mut table = ctx.ui.table(&["recipient", "name", "added"]);
+    let mut table = ctx.ui.table(&[("recipient", 0), ("name", 1), ("added", 2)]);
     for r in &meta.recipients {
         table.add_row(vec![
             short_recipient(&r.key),
@@ -48,7 +48,7 @@ fn recipients_list(ctx: &Ctx) -> Result<()> {
             output::local_time(r.added_at),
         ]);
     }
-    ctx.ui.print_table(&table)
+    ctx.ui.print_table(table)
 }
 
 /// `recipients add`: the vault is opened (exclusive lock) and re-encrypted to every

@@ -29,8 +29,9 @@ pub enum Unit {
 }
 
 /// A cap with how much of it this month has used: settled calls and calls in flight
-/// (their reservations) apart.
-#[derive(Clone, Debug, serde::Serialize)]
+/// (their reservations) apart. In JSON the amounts are whole tokens, or dollars written
+/// as plain decimals ([`crate::output::usd`]).
+#[derive(Clone, Debug)]
 pub struct Headroom {
     pub scope: String,
     pub unit: Unit,
@@ -41,6 +42,35 @@ pub struct Headroom {
     pub reserved: f64,
     pub left: f64,
     pub month: String,
+}
+
+impl serde::Serialize for Headroom {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+
+        /// One amount in the cap's unit.
+        struct Amount(Unit, f64);
+        impl serde::Serialize for Amount {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                match self.0 {
+                    Unit::Tokens if self.1.is_finite() && self.1 >= 0.0 => {
+                        s.serialize_u64(self.1.round() as u64)
+                    }
+                    Unit::Tokens if self.1.is_finite() => s.serialize_i64(self.1.round() as i64),
+                    Unit::Tokens | Unit::Usd => crate::output::usd(&self.1, s),
+                }
+            }
+        }
+        let mut h = s.serialize_struct("Headroom", 7)?;
+        h.serialize_field("scope", &self.scope)?;
+        h.serialize_field("unit", &self.unit)?;
+        h.serialize_field("cap", &Amount(self.unit, self.cap))?;
+        h.serialize_field("spent", &Amount(self.unit, self.spent))?;
+        h.serialize_field("reserved", &Amount(self.unit, self.reserved))?;
+        h.serialize_field("left", &Amount(self.unit, self.left))?;
+        h.serialize_field("month", &self.month)?;
+        h.end()
+    }
 }
 
 /// Why a reservation was refused.

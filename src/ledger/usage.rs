@@ -40,6 +40,7 @@ pub struct UsageRow {
     pub output_tokens: u64,
     pub reasoning_tokens: u64,
     /// The sum of the known costs; see `unpriced_calls`.
+    #[serde(serialize_with = "crate::output::usd")]
     pub cost_usd: f64,
     /// Calls whose cost is unknown (no price for the model): `cost_usd` leaves them out.
     pub unpriced_calls: u64,

@@ -77,6 +77,13 @@ pub struct Success {
     pub latency: Duration,
 }
 
+/// A walk that produced no answer: its error, and every attempt it made (a failed try
+/// with what arrived of it), for `run --json` to report.
+pub struct Failed {
+    pub error: Error,
+    pub attempts: Vec<Attempt>,
+}
+
 /// What the walk needs besides the plan.
 pub struct Walker<'a> {
     pub client: &'a reqwest::Client,
@@ -176,9 +183,39 @@ impl Walker<'_> {
         sink: &mut Sink<'_>,
         can_replay: bool,
     ) -> Result<Success, Error> {
-        let started = Instant::now();
+        self.walk(plan, req, sink, can_replay)
+            .await
+            .map_err(|f| f.error)
+    }
+
+    /// [`Walker::call`], keeping the attempts of a walk that produced no answer.
+    pub async fn walk(
+        &self,
+        plan: &Plan,
+        req: &ChatRequest,
+        sink: &mut Sink<'_>,
+        can_replay: bool,
+    ) -> Result<Success, Failed> {
         let mut attempts = Vec::new();
-        let order = self.judge(plan, &mut attempts);
+        match self
+            .walk_into(plan, req, sink, can_replay, &mut attempts)
+            .await
+        {
+            Ok(success) => Ok(success),
+            Err(error) => Err(Failed { error, attempts }),
+        }
+    }
+
+    async fn walk_into(
+        &self,
+        plan: &Plan,
+        req: &ChatRequest,
+        sink: &mut Sink<'_>,
+        can_replay: bool,
+        attempts: &mut Vec<Attempt>,
+    ) -> Result<Success, Error> {
+        let started = Instant::now();
+        let order = self.judge(plan, attempts);
         for r in order {
             let mut request = req.clone();
             request.model = r.candidate.model.clone();
@@ -250,14 +287,15 @@ impl Walker<'_> {
                             candidate: r.candidate,
                             key: r.key,
                             result,
-                            attempts,
+                            attempts: std::mem::take(attempts),
                             latency: started.elapsed(),
                         });
                     }
                     Err(f) if chat::is_sink_closed(&f) => return Err(Error::StdoutClosed),
                     Err(f) if f.failure.class == FailureClass::Interrupted => {
                         attempts.push(failed(&r.candidate, &f, t0.elapsed()));
-                        return Err(self.stopped(&r.candidate, !f.partial.text.is_empty()));
+                        let shown = !can_replay && !f.partial.text.is_empty();
+                        return Err(self.stopped(&r.candidate, shown));
                     }
                     Err(f) => {
                         let class = f.failure.class;
@@ -265,7 +303,7 @@ impl Walker<'_> {
                         if emitted && !can_replay {
                             // Part of this answer is on the user's screen: stop here.
                             self.record_health(&r.candidate.provider, Some(&f.failure));
-                            return Err(self.give_up(plan, &attempts, Some((&r, &f))));
+                            return Err(self.give_up(plan, attempts, Some((&r, &f)), true));
                         }
                         let wait = self.retry.wait_before_retry(tries, &f.failure);
                         if let Some(wait) = wait {
@@ -279,7 +317,7 @@ impl Walker<'_> {
                             tokio::select! {
                                 _ = tokio::time::sleep(wait) => {}
                                 _ = self.cancel.cancelled() => {
-                                    return Err(self.stopped(&r.candidate, emitted));
+                                    return Err(self.stopped(&r.candidate, emitted && !can_replay));
                                 }
                             }
                             continue;
@@ -288,14 +326,14 @@ impl Walker<'_> {
                             self.record_health(&r.candidate.provider, Some(&f.failure));
                         }
                         if plan.candidates.len() == 1 {
-                            return Err(self.give_up(plan, &attempts, Some((&r, &f))));
+                            return Err(self.give_up(plan, attempts, Some((&r, &f)), !can_replay));
                         }
                         break;
                     }
                 }
             }
         }
-        Err(self.give_up(plan, &attempts, None))
+        Err(self.give_up(plan, attempts, None, !can_replay))
     }
 
     /// The candidates to try, in order, by the one candidate rule ([`candidates`]); the

@@ -10,10 +10,17 @@ use crate::providers::Provider;
 use crate::providers::chat::{ChatFailure, Stop};
 use crate::providers::failure::UsedKey;
 
-/// Turns a failed call into the message a person reads and the exit code scripts read.
-pub fn call_failed(provider: &Provider, model: &str, used: UsedKey, f: &ChatFailure) -> Error {
+/// Turns a failed call into the message a person reads and the exit code scripts read;
+/// `shown`: what arrived went to the screen (not to JSON or a council).
+pub fn call_failed(
+    provider: &Provider,
+    model: &str,
+    used: UsedKey,
+    f: &ChatFailure,
+    shown: bool,
+) -> Error {
     let (mut message, hint) = f.failure.explain(provider, model, used);
-    if !f.partial.text.is_empty() {
+    if shown && !f.partial.text.is_empty() {
         message.push_str(" The part of the answer that arrived was printed above.");
     }
     Error::CallFailed {
@@ -102,12 +109,14 @@ impl Walker<'_> {
         }
     }
 
-    /// The error for a walk that produced no answer, with the exit code of README "Exit codes".
+    /// The error for a walk that produced no answer, with the exit code of README "Exit codes";
+    /// `shown` as for [`call_failed`].
     pub(super) fn give_up(
         &self,
         plan: &Plan,
         attempts: &[Attempt],
         last: Option<(&Ready, &ChatFailure)>,
+        shown: bool,
     ) -> Error {
         // A single candidate's own failure reads best in its own words.
         if let (Some((r, f)), 1) = (last, plan.candidates.len()) {
@@ -116,7 +125,7 @@ impl Walker<'_> {
                 Some(KeyOrigin::Env { var }) => UsedKey::Env(var),
                 None => UsedKey::None,
             };
-            let mut e = call_failed(&r.candidate.provider, &r.candidate.model, used, f);
+            let mut e = call_failed(&r.candidate.provider, &r.candidate.model, used, f, shown);
             if let Error::CallFailed { message, .. } = &mut e {
                 let tries = attempts.iter().filter(|a| a.status == "failed").count();
                 if tries > 1 {

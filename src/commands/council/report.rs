@@ -23,7 +23,7 @@ pub(super) fn report(
         crate::output::write_stdout(text.as_bytes())?;
     }
     if show_table {
-        crate::output::stderr_line(&table(ctx, setup, &out, wall).to_string());
+        ctx.ui.eprint_table(table(ctx, setup, &out, wall));
     } else if out.error.is_none() {
         for r in out
             .rows
@@ -64,12 +64,18 @@ pub(super) fn totals(out: &Outcome) -> (Usage, Option<f64>) {
 #[derive(Serialize)]
 pub(super) struct CouncilJson<'a> {
     pub(super) mode: Mode,
+    /// The decided answer; the same field as `run`'s answer (README "JSON output").
+    pub(super) text: Option<&'a str>,
+    /// The same as `text`, under its old name; kept for one release.
     pub(super) answer: Option<&'a str>,
     pub(super) winner: Option<String>,
     pub(super) quorum: QuorumJson,
     pub(super) members: Vec<MemberJson<'a>>,
     pub(super) usage: Usage,
+    #[serde(serialize_with = "crate::output::opt_usd")]
     pub(super) cost_usd: Option<f64>,
+    /// Why the council decided nothing (exit 7 and the others); null when it did.
+    pub(super) error: Option<crate::output::ErrorJson>,
 }
 
 #[derive(Serialize)]
@@ -86,6 +92,7 @@ pub(super) struct MemberJson<'a> {
     pub(super) status: &'a str,
     pub(super) text: Option<&'a str>,
     pub(super) usage: Usage,
+    #[serde(serialize_with = "crate::output::opt_usd")]
     pub(super) cost_usd: Option<f64>,
     pub(super) latency_ms: u64,
     pub(super) vote: Value,
@@ -108,13 +115,15 @@ pub(super) fn vote_json(v: &Vote) -> Value {
 
 pub(super) fn json_of<'a>(setup: &Setup, out: &'a Outcome) -> CouncilJson<'a> {
     let (usage, cost_usd) = totals(out);
+    let text = if out.error.is_some() {
+        None
+    } else {
+        out.answer.as_deref()
+    };
     CouncilJson {
         mode: setup.mode,
-        answer: if out.error.is_some() {
-            None
-        } else {
-            out.answer.as_deref()
-        },
+        text,
+        answer: text,
         winner: out.winner.map(|w| out.rows[w].name()),
         quorum: QuorumJson {
             required: out.required,
@@ -137,6 +146,7 @@ pub(super) fn json_of<'a>(setup: &Setup, out: &'a Outcome) -> CouncilJson<'a> {
             .collect(),
         usage,
         cost_usd,
+        error: out.error.as_ref().map(crate::output::ErrorJson::of),
     }
 }
 
@@ -168,18 +178,27 @@ pub(super) fn vote_text(v: &Vote) -> String {
     }
 }
 
-pub(super) fn table(ctx: &Ctx, setup: &Setup, out: &Outcome, wall: Duration) -> comfy_table::Table {
+pub(super) fn table(
+    ctx: &Ctx,
+    setup: &Setup,
+    out: &Outcome,
+    wall: Duration,
+) -> crate::output::Grid {
     let vote = if setup.mode == Mode::Rank {
         "rank"
     } else {
         "vote"
     };
     let mut t = ctx.ui.table(&[
-        "member", "model", "status", "latency", "input", "output", "cost", vote,
+        ("member", 0),
+        ("model", 0),
+        ("status", 0),
+        ("latency", 3),
+        ("input", 2),
+        ("output", 2),
+        ("cost", 0),
+        (vote, 1),
     ]);
-    if !ctx.ui.color_stderr {
-        t.force_no_tty();
-    }
     for r in all_rows(out) {
         let status = match &r.error {
             Some(e) if r.status != "ok" => format!("{}: {}", r.status, excerpt(e, 60)),

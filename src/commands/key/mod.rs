@@ -278,14 +278,14 @@ fn list(ctx: &Ctx) -> Result<()> {
         return Ok(());
     }
     let mut table = ctx.ui.table(&[
-        "provider",
-        "label",
-        "source",
-        "key",
-        "added",
-        "rotated",
-        "last verified",
-        "status",
+        ("provider", 0),
+        ("label", 0),
+        ("source", 3),
+        ("key", 1),
+        ("added", 4),
+        ("rotated", 5),
+        ("last verified", 4),
+        ("status", 0),
     ]);
     for r in &rows {
         let key = match &r.previous {
@@ -303,7 +303,7 @@ fn list(ctx: &Ctx) -> Result<()> {
             ctx.ui.status_cell(r.status),
         ]);
     }
-    ctx.ui.print_table(&table)
+    ctx.ui.print_table(table)
 }
 
 fn rotate(ctx: &Ctx, provider_id: &str, label: &str, no_verify: bool) -> Result<()> {

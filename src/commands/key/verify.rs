@@ -278,7 +278,13 @@ pub(super) fn verify_keys(ctx: &Ctx, wanted: &[String]) -> Result<()> {
         ctx.ui.print_json(&rows)?;
     } else {
         let mut table = ctx.ui.table(&[
-            "provider", "label", "source", "status", "latency", "models", "error",
+            ("provider", 0),
+            ("label", 0),
+            ("source", 3),
+            ("status", 0),
+            ("latency", 4),
+            ("models", 2),
+            ("error", 1),
         ]);
         for r in &rows {
             table.add_row(vec![
@@ -291,7 +297,7 @@ pub(super) fn verify_keys(ctx: &Ctx, wanted: &[String]) -> Result<()> {
                 comfy_table::Cell::new(r.error.as_deref().unwrap_or("")),
             ]);
         }
-        ctx.ui.print_table(&table)?;
+        ctx.ui.print_table(table)?;
     }
     verify_exit(rows.iter().map(|r| r.status))
 }
