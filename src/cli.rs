@@ -4,7 +4,7 @@
 use clap::{Args, Parser, Subcommand};
 use clap_complete::engine::ArgValueCompleter;
 
-use crate::commands::completions as complete;
+use crate::complete;
 
 use crate::output::ColorChoice;
 

@@ -5,7 +5,7 @@
 //!
 //! A completion script is a registration: on every Tab the shell calls `byok` back
 //! (`BYOK_COMPLETE=<shell> byok -- <words>`) and clap_complete's dynamic engine answers
-//! from the same definition, values included (`crate::commands::completions`), so a
+//! from the same definition, values included (`crate::complete`), so a
 //! script never goes stale against the binary beside it. Two registrations are adjusted:
 //! bash's, which splits words at `:` and `=` (README "Shell completions and man pages"),
 //! and zsh's, which also has to complete on the first Tab when autoloaded from `fpath`.

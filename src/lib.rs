@@ -5,6 +5,7 @@
 pub mod cli;
 pub(crate) mod clock;
 pub mod commands;
+pub(crate) mod complete;
 pub mod duration;
 pub mod error;
 pub(crate) mod fsio;

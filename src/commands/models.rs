@@ -121,20 +121,6 @@ pub fn run(ctx: &Ctx, wanted: &[String]) -> Result<()> {
     keys::verify_exit(rows.iter().map(|r| r.status))
 }
 
-/// Where the last listing of each provider is kept for shell completion (README
-/// "Files"): `{"openai": ["gpt-4o", …], …}`.
-pub fn cache_path(paths: &crate::paths::Paths) -> std::path::PathBuf {
-    paths.data_dir.join("models.json")
-}
-
-/// The models each provider listed the last time `byok models` read its list.
-pub fn cached(paths: &crate::paths::Paths) -> BTreeMap<String, Vec<String>> {
-    std::fs::read(cache_path(paths))
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .unwrap_or_default()
-}
-
 /// Records the lists just read (every key's of a provider together), keeping the other
 /// providers' earlier ones. A cache: written atomically, and a failure only traced.
 fn remember(ctx: &Ctx, rows: &[KeyModels]) {
@@ -148,9 +134,9 @@ fn remember(ctx: &Ctx, rows: &[KeyModels]) {
     if fresh.is_empty() {
         return;
     }
-    let mut cache = cached(&ctx.paths);
+    let mut cache = crate::complete::cached(&ctx.paths);
     cache.extend(fresh.into_iter().map(|(p, m)| (p, m.into_iter().collect())));
-    let path = cache_path(&ctx.paths);
+    let path = crate::complete::cache_path(&ctx.paths);
     let written = serde_json::to_vec_pretty(&cache)
         .map_err(|e| e.to_string())
         .and_then(|json| crate::fsio::write_atomic(&path, &json).map_err(|e| e.to_string()));

@@ -12,7 +12,38 @@ pub mod verify;
 pub mod wire;
 
 pub use registry::{ProviderConfig, Registry};
-pub use wire::{Framing, Wire};
+pub use wire::{Framing, WireFormat};
+
+/// The four wire formats every provider speaks one of.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Wire {
+    /// The default of a custom provider that names no `kind`.
+    #[default]
+    OpenAi,
+    Anthropic,
+    Gemini,
+    Ollama,
+}
+
+impl Wire {
+    pub const ALL: [Wire; 4] = [Wire::OpenAi, Wire::Anthropic, Wire::Gemini, Wire::Ollama];
+
+    /// The implementation of this wire format: the one place a wire is matched.
+    pub fn adapter(self) -> &'static dyn WireFormat {
+        match self {
+            Wire::OpenAi => &openai::OpenAi,
+            Wire::Anthropic => &anthropic::Anthropic,
+            Wire::Gemini => &gemini::Gemini,
+            Wire::Ollama => &ollama::Ollama,
+        }
+    }
+
+    /// The wire format a profile's `kind` names (`openai`, `anthropic`, `gemini`,
+    /// `ollama`).
+    pub fn from_kind(kind: &str) -> Option<Wire> {
+        Wire::ALL.into_iter().find(|w| w.adapter().kind() == kind)
+    }
+}
 
 /// Whether a provider needs a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -532,5 +563,31 @@ mod tests {
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), PROVIDERS.len());
+    }
+
+    #[test]
+    fn every_wire_is_named_by_its_own_kind() {
+        for wire in Wire::ALL {
+            assert_eq!(Wire::from_kind(wire.adapter().kind()), Some(wire));
+        }
+        assert_eq!(Wire::from_kind("OpenAI"), None);
+        assert_eq!(Wire::from_kind("bedrock"), None);
+        assert_eq!(Wire::default().adapter().kind(), "openai");
+    }
+
+    /// The default probe counts the model list, so a provider's probe path is its wire's
+    /// model list unless it probes something else on purpose (OpenRouter's `/key`).
+    #[test]
+    fn the_probe_is_the_model_list_unless_it_reads_the_key() {
+        for spec in super::PROVIDERS {
+            if !spec.quirks.probe_reads_key {
+                assert_eq!(
+                    spec.probe_path,
+                    spec.wire.adapter().models_path(),
+                    "{}",
+                    spec.id
+                );
+            }
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! The four wire formats and the one trait each of them implements. Everything that
 //! depends on how a provider speaks (its request, its streamed and whole answers, its
-//! error objects, its probe and model list) is reached through [`Wire::adapter`]; the
+//! error objects, its probe and model list) is reached through `Wire::adapter` (the table in the providers module); the
 //! streaming drivers in `chat` are shared by all of them.
 
 use std::time::Duration;
@@ -12,38 +12,6 @@ use super::Provider;
 use super::chat::{ChatRequest, ChatResult, StreamDecoder};
 use super::failure::Failure;
 use super::verify::Probe;
-use super::{anthropic, gemini, ollama, openai};
-
-/// The four wire formats every provider speaks one of.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Wire {
-    /// The default of a custom provider that names no `kind`.
-    #[default]
-    OpenAi,
-    Anthropic,
-    Gemini,
-    Ollama,
-}
-
-impl Wire {
-    pub const ALL: [Wire; 4] = [Wire::OpenAi, Wire::Anthropic, Wire::Gemini, Wire::Ollama];
-
-    /// The implementation of this wire format: the one place a wire is matched.
-    pub fn adapter(self) -> &'static dyn WireFormat {
-        match self {
-            Wire::OpenAi => &openai::OpenAi,
-            Wire::Anthropic => &anthropic::Anthropic,
-            Wire::Gemini => &gemini::Gemini,
-            Wire::Ollama => &ollama::Ollama,
-        }
-    }
-
-    /// The wire format a profile's `kind` names (`openai`, `anthropic`, `gemini`,
-    /// `ollama`).
-    pub fn from_kind(kind: &str) -> Option<Wire> {
-        Wire::ALL.into_iter().find(|w| w.adapter().kind() == kind)
-    }
-}
 
 /// How a streamed answer is cut into events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,35 +89,4 @@ pub(super) fn count_models<'a>(
             models: Some(models.len() as u64),
         })
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_wire_is_named_by_its_own_kind() {
-        for wire in Wire::ALL {
-            assert_eq!(Wire::from_kind(wire.adapter().kind()), Some(wire));
-        }
-        assert_eq!(Wire::from_kind("OpenAI"), None);
-        assert_eq!(Wire::from_kind("bedrock"), None);
-        assert_eq!(Wire::default().adapter().kind(), "openai");
-    }
-
-    /// The default probe counts the model list, so a provider's probe path is its wire's
-    /// model list unless it probes something else on purpose (OpenRouter's `/key`).
-    #[test]
-    fn the_probe_is_the_model_list_unless_it_reads_the_key() {
-        for spec in super::super::PROVIDERS {
-            if !spec.quirks.probe_reads_key {
-                assert_eq!(
-                    spec.probe_path,
-                    spec.wire.adapter().models_path(),
-                    "{}",
-                    spec.id
-                );
-            }
-        }
-    }
 }
