@@ -471,7 +471,7 @@ fn a_database_of_the_previous_schema_is_upgraded() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
     // The old row and the new one are both in `byok usage`.
     let u = usage_json(&home, &["--by", "model"]);
     let groups: Vec<(&str, u64)> = u["rows"]
@@ -824,4 +824,43 @@ fn small_dollar_caps_keep_their_digits_and_the_warning_says_what_it_counts() {
         .code(5);
     assert!(stderr(&third).contains("of $0.002"), "{}", stderr(&third));
     assert!(!stderr(&third).contains("$0.00 "), "{}", stderr(&third));
+}
+
+/// Every row says who made it and where: `usage --by user|host|client` group by them.
+#[test]
+fn rows_carry_the_os_user_and_the_host() {
+    let fake = answering(Answer::text(&["ok"]).usage(Usage::new(10, 5)));
+    let home = openai_home(&fake, "");
+    for _ in 0..2 {
+        home.cmd()
+            .args(["run", "-m", "openai:gpt-4o-mini", "hi"])
+            .assert()
+            .success();
+    }
+    let user = String::from_utf8(
+        std::process::Command::new("id")
+            .arg("-un")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_string();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap()
+        .trim()
+        .to_string();
+    for (by, expected) in [
+        ("user", user.as_str()),
+        ("host", host.as_str()),
+        ("client", "(byok)"),
+    ] {
+        let u = usage_json(&home, &["--by", by]);
+        let rows = u["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 1, "--by {by}: {u}");
+        assert_eq!(rows[0]["group"], expected, "--by {by}");
+        assert_eq!(rows[0]["calls"], 2, "--by {by}");
+        assert_eq!(rows[0]["input_tokens"], 20, "--by {by}");
+    }
 }

@@ -1,4 +1,5 @@
-//! `byok usage`: what was spent, by provider, model, route, key or day, with the budgets.
+//! `byok usage`: what was spent, by provider, model, route, key, day, client, user or host,
+//! with the budgets.
 
 use jiff::civil::Date;
 use serde::Serialize;
@@ -163,6 +164,9 @@ fn by_name(by: GroupBy) -> &'static str {
         GroupBy::Route => "route",
         GroupBy::Key => "key",
         GroupBy::Day => "day",
+        GroupBy::Client => "client",
+        GroupBy::User => "user",
+        GroupBy::Host => "host",
     }
 }
 

@@ -4,7 +4,7 @@
 
 use rusqlite::params;
 
-use super::owner::Owner;
+use super::owner::{Origin, Owner};
 pub use crate::vocab::new_id;
 
 use super::{Ledger, now_secs};
@@ -21,6 +21,9 @@ pub struct CallTag {
     /// What the row's `detail` says: the outbound guard's counts per kind
     /// (`guard: jwt=2`), never text.
     pub detail: Option<String>,
+    /// The tool the call was made for: `serve --client NAME`, or the command that
+    /// `exec --proxy` started. `None` for byok's own calls.
+    pub client: Option<String>,
 }
 
 /// One attempt's identity.
@@ -87,14 +90,15 @@ impl Ledger {
         let now = jiff::Timestamp::now();
         let (month, day) = month_and_day(now);
         let owner = Owner::current();
+        let origin = Origin::current();
         let row = &r.row;
         self.conn
             .execute(
                 "INSERT INTO events (at, month, day, kind, profile, route, provider, model, key_label, status,
                     input_tokens, output_tokens, cost_usd, cost_source, council_id, owner_pid, owner_start,
-                    prompt_usd, detail)
+                    prompt_usd, detail, client, os_user, host)
                  VALUES (?1, ?2, ?3, 'call', ?4, ?5, ?6, ?7, ?8, 'reserved', ?9, ?10, ?11, 'estimate', ?12,
-                    ?13, ?14, ?15, ?16)",
+                    ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
                 params![
                     now.as_millisecond() as f64 / 1000.0,
                     month,
@@ -112,6 +116,9 @@ impl Ledger {
                     owner.started,
                     r.prompt_usd,
                     row.tag.detail,
+                    row.tag.client,
+                    origin.user,
+                    origin.host,
                 ],
             )
             .map_err(|e| self.error(e))?;
@@ -241,8 +248,8 @@ impl Ledger {
         let (month, day) = month_and_day(now);
         self.conn
             .execute(
-                "INSERT INTO events (at, month, day, kind, provider, key_label, status, detail)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO events (at, month, day, kind, provider, key_label, status, detail, os_user, host)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     now_secs(),
                     month,
@@ -251,7 +258,9 @@ impl Ledger {
                     provider,
                     label,
                     status,
-                    detail
+                    detail,
+                    Origin::current().user,
+                    Origin::current().host,
                 ],
             )
             .map_err(|e| self.error(e))?;

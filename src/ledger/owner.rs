@@ -117,3 +117,80 @@ mod tests {
         );
     }
 }
+
+/// Who and where a row was written (README "Usage"): the OS user and the host name, so a
+/// ledger shared by a team can say whose laptop or which runner spent what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    pub user: String,
+    pub host: String,
+}
+
+impl Origin {
+    /// This process's user and host, read once.
+    pub fn current() -> &'static Origin {
+        static CURRENT: OnceLock<Origin> = OnceLock::new();
+        CURRENT.get_or_init(|| Origin {
+            user: os_user(),
+            host: host_name(),
+        })
+    }
+}
+
+/// The login name of the effective user, from the password database; `$USER` where that
+/// has no entry (a container's arbitrary uid).
+fn os_user() -> String {
+    #[cfg(unix)]
+    {
+        let mut buf = vec![0 as libc::c_char; 4096];
+        let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+        let mut out: *mut libc::passwd = std::ptr::null_mut();
+        // SAFETY: every pointer is to a live local of the size given; the name is copied
+        // out before `buf` goes.
+        let r = unsafe {
+            libc::getpwuid_r(
+                libc::geteuid(),
+                &mut pwd,
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut out,
+            )
+        };
+        if r == 0 && !out.is_null() && !pwd.pw_name.is_null() {
+            // SAFETY: getpwuid_r filled `pw_name` with a NUL-terminated string inside `buf`.
+            let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
+            if let Ok(name) = name.to_str() {
+                return clip(name);
+            }
+        }
+    }
+    clip(
+        &std::env::var("USER")
+            .or_else(|_| std::env::var("USERNAME"))
+            .unwrap_or_default(),
+    )
+}
+
+fn host_name() -> String {
+    #[cfg(unix)]
+    {
+        let mut buf = [0u8; 256];
+        // SAFETY: the buffer is writable for its length; gethostname NUL-terminates within
+        // it on success (the last byte stays 0 if it truncates).
+        let r = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len() - 1) };
+        if r == 0 {
+            let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+            return clip(&String::from_utf8_lossy(&buf[..end]));
+        }
+    }
+    clip(
+        &std::env::var("COMPUTERNAME")
+            .or_else(|_| std::env::var("HOSTNAME"))
+            .unwrap_or_default(),
+    )
+}
+
+/// Names as the ledger keeps them: printable, at most 64 characters.
+fn clip(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).take(64).collect()
+}

@@ -80,13 +80,48 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE events ADD COLUMN prompt_usd REAL;
     ALTER TABLE daily ADD COLUMN abandoned INTEGER NOT NULL DEFAULT 0;
     UPDATE daily SET abandoned = 0;",
+    // 5: who and where (README "Usage"): the tool a call was made for (`serve`'s client
+    // name, `exec --proxy`'s command), the OS user and the host name. The roll-up keys on
+    // them too, so `byok usage --by client|user|host` reads it like any other grouping.
+    "ALTER TABLE events ADD COLUMN client TEXT;
+    ALTER TABLE events ADD COLUMN os_user TEXT;
+    ALTER TABLE events ADD COLUMN host TEXT;
+    CREATE TABLE daily_v5 (
+        day TEXT NOT NULL,
+        month TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        route TEXT NOT NULL,
+        key_label TEXT NOT NULL,
+        client TEXT NOT NULL DEFAULT '',
+        os_user TEXT NOT NULL DEFAULT '',
+        host TEXT NOT NULL DEFAULT '',
+        calls INTEGER NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        cached_input_tokens INTEGER NOT NULL,
+        cache_write_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        reasoning_tokens INTEGER NOT NULL,
+        cost_usd REAL NOT NULL,
+        unpriced INTEGER NOT NULL,
+        abandoned INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (day, provider, model, route, key_label, client, os_user, host)
+    );
+    INSERT INTO daily_v5 (day, month, provider, model, route, key_label, calls, input_tokens,
+        cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_usd, unpriced, abandoned)
+      SELECT day, month, provider, model, route, key_label, calls, input_tokens, cached_input_tokens,
+        cache_write_tokens, output_tokens, reasoning_tokens, cost_usd, unpriced, abandoned FROM daily;
+    DROP TABLE daily;
+    ALTER TABLE daily_v5 RENAME TO daily;
+    CREATE INDEX daily_month ON daily(month);",
 ];
 
 /// The roll-up's columns, in the order the queries below fill them.
 macro_rules! daily_columns {
     () => {
-        "day, month, provider, model, route, key_label, calls, input_tokens, cached_input_tokens,
-         cache_write_tokens, output_tokens, reasoning_tokens, cost_usd, unpriced, abandoned"
+        "day, month, provider, model, route, key_label, client, os_user, host, calls, input_tokens,
+         cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_usd, unpriced,
+         abandoned"
     };
 }
 
@@ -95,10 +130,11 @@ pub const ROLL_UP_ONE: &str = concat!(
     "INSERT INTO daily (",
     daily_columns!(),
     ") SELECT day, month, COALESCE(provider, ''), COALESCE(model, ''),
-        COALESCE(route, ''), COALESCE(key_label, ''), 1, input_tokens, cached_input_tokens, cache_write_tokens,
+        COALESCE(route, ''), COALESCE(key_label, ''), COALESCE(client, ''), COALESCE(os_user, ''),
+        COALESCE(host, ''), 1, input_tokens, cached_input_tokens, cache_write_tokens,
         output_tokens, reasoning_tokens, COALESCE(cost_usd, 0), cost_usd IS NULL, status = 'abandoned'
       FROM events WHERE id = ?1
-    ON CONFLICT (day, provider, model, route, key_label) DO UPDATE SET
+    ON CONFLICT (day, provider, model, route, key_label, client, os_user, host) DO UPDATE SET
       calls = calls + 1,
       input_tokens = daily.input_tokens + excluded.input_tokens,
       cached_input_tokens = daily.cached_input_tokens + excluded.cached_input_tokens,
@@ -116,11 +152,12 @@ pub const REBUILD_ROLL_UP: &str = concat!(
     INSERT INTO daily (",
     daily_columns!(),
     ") SELECT day, month, COALESCE(provider, ''), COALESCE(model, ''), COALESCE(route, ''),
-        COALESCE(key_label, ''), COUNT(*), SUM(input_tokens), SUM(cached_input_tokens), SUM(cache_write_tokens),
+        COALESCE(key_label, ''), COALESCE(client, ''), COALESCE(os_user, ''), COALESCE(host, ''),
+        COUNT(*), SUM(input_tokens), SUM(cached_input_tokens), SUM(cache_write_tokens),
         SUM(output_tokens), SUM(reasoning_tokens), COALESCE(SUM(cost_usd), 0), SUM(cost_usd IS NULL),
         SUM(status = 'abandoned')
       FROM events WHERE kind = 'call' AND status != 'reserved'
-      GROUP BY 1, 3, 4, 5, 6;"
+      GROUP BY 1, 3, 4, 5, 6, 7, 8, 9;"
 );
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

@@ -1,5 +1,5 @@
-//! Reading the ledger back: calls, tokens and cost grouped by provider, model, route, key
-//! or day over a date range.
+//! Reading the ledger back: calls, tokens and cost grouped by provider, model, route, key,
+//! day, client, user or host over a date range.
 
 use rusqlite::params;
 use serde::Serialize;
@@ -14,6 +14,12 @@ pub enum GroupBy {
     Route,
     Key,
     Day,
+    /// The tool a call was made for (`serve --client`, `exec --proxy`'s command).
+    Client,
+    /// The OS user who made it.
+    User,
+    /// The machine it was made on.
+    Host,
 }
 
 impl GroupBy {
@@ -26,6 +32,9 @@ impl GroupBy {
                 "provider || '/' || CASE key_label WHEN '' THEN '(none)' ELSE key_label END"
             }
             GroupBy::Day => "day",
+            GroupBy::Client => "CASE client WHEN '' THEN '(byok)' ELSE client END",
+            GroupBy::User => "CASE os_user WHEN '' THEN '(unknown)' ELSE os_user END",
+            GroupBy::Host => "CASE host WHEN '' THEN '(unknown)' ELSE host END",
         }
     }
 }

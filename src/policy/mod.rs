@@ -129,6 +129,7 @@ impl<'a> Walker<'a> {
                 route,
                 council_id: None,
                 detail: None,
+                client: None,
             },
             cancel,
             prepaid: RefCell::new(Vec::new()),
