@@ -141,3 +141,16 @@ pub const ROLL_UP_CONFLICT: &str = "ON CONFLICT (day, provider, model, route, ke
       cost_usd = byok_daily.cost_usd + excluded.cost_usd,
       unpriced = byok_daily.unpriced + excluded.unpriced,
       abandoned = byok_daily.abandoned + excluded.abandoned";
+
+/// Rebuilds the roll-up from `byok_events` (benchmarks that write rows directly).
+pub const REBUILD_ROLL_UP: &str = "DELETE FROM byok_daily;
+    INSERT INTO byok_daily (day, month, provider, model, route, key_label, client, os_user, host,
+        calls, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_usd,
+        unpriced, abandoned)
+    SELECT day, month, COALESCE(provider, ''), COALESCE(model, ''), COALESCE(route, ''), COALESCE(key_label, ''),
+        COALESCE(client, ''), COALESCE(os_user, ''), COALESCE(host, ''), COUNT(*), SUM(input_tokens),
+        SUM(cached_input_tokens), SUM(cache_write_tokens), SUM(output_tokens), SUM(reasoning_tokens),
+        COALESCE(SUM(cost_usd), 0), SUM(CASE WHEN cost_usd IS NULL THEN 1 ELSE 0 END),
+        SUM(CASE WHEN status = 'abandoned' THEN 1 ELSE 0 END)
+    FROM byok_events WHERE kind = 'call' AND status != 'reserved'
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;";
