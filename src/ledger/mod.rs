@@ -36,6 +36,8 @@ pub struct Ledger {
     /// A shared ledger is set but could not be reached: its masked URL and why. Rows are
     /// then written locally as pending, and a call under a budget is refused.
     away: Option<(String, String)>,
+    /// Rows kept locally that opening the shared ledger uploaded.
+    uploaded_on_open: std::cell::Cell<usize>,
 }
 
 impl Ledger {
@@ -69,6 +71,7 @@ impl Ledger {
                     conn,
                     shared: None,
                     away: None,
+                    uploaded_on_open: Default::default(),
                 });
             }
             Location::Shared(url) => url,
@@ -85,11 +88,13 @@ impl Ledger {
                     conn,
                     shared: Some(shared),
                     away: None,
+                    uploaded_on_open: Default::default(),
                 };
                 if upload::has_pending(&ledger.conn) {
                     // The next command that reaches the server sends what waited.
-                    if let Err(e) = ledger.sync() {
-                        crate::output::verbose(&format!("rows kept locally wait: {e}"));
+                    match ledger.sync() {
+                        Ok(n) => ledger.uploaded_on_open.set(n),
+                        Err(e) => crate::output::verbose(&format!("rows kept locally wait: {e}")),
                     }
                 }
                 ledger
@@ -103,6 +108,7 @@ impl Ledger {
                     conn,
                     shared: None,
                     away: Some((url.masked().to_string(), detail)),
+                    uploaded_on_open: Default::default(),
                 }
             }
         }
@@ -116,6 +122,11 @@ impl Ledger {
                 url: url.clone(),
                 detail: detail.clone(),
             })
+    }
+
+    /// Why the shared ledger is out of reach, for a command that needs it.
+    pub fn unreachable_error(&self) -> Option<Error> {
+        self.unreachable()
     }
 
     /// Whether rows written now wait in the local file for the shared ledger.
@@ -134,12 +145,14 @@ impl Ledger {
     }
 
     /// Uploads the rows kept locally while the shared ledger was away (`byok ledger
-    /// sync`); returns how many it did not have yet.
+    /// sync`); returns how many it did not have yet, those sent when it was opened
+    /// included.
     pub fn sync(&self) -> Result<usize> {
         let shared = self.shared_or_error()?;
         // A reservation stranded by a process that died is settled first, so it goes too.
         let _ = self.settle_abandoned_local();
-        shared.upload(&self.conn, Which::Pending)
+        let sent = shared.upload(&self.conn, Which::Pending)?;
+        Ok(self.uploaded_on_open.take() + sent)
     }
 
     /// Uploads every settled row and key event of the SQLite ledger at `from` to the
