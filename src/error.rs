@@ -178,7 +178,9 @@ pub enum Error {
     SharedBudgetUnchecked { url: String, detail: String },
 
     /// `byok ledger sync` or `import` without a shared ledger to upload to.
-    #[error("there is no shared ledger to upload to: neither BYOK_LEDGER_URL nor the profile's [ledger] url is set.")]
+    #[error(
+        "there is no shared ledger to upload to: neither BYOK_LEDGER_URL nor the profile's [ledger] url is set."
+    )]
     NoSharedLedger,
 
     #[error("no provider has a key yet, so there is nothing to send the prompt to.")]

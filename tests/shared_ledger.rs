@@ -87,7 +87,10 @@ fn concurrently(runs: &[(&Home, &[&str])]) -> Vec<(i32, String)> {
 fn two_machines_racing_under_one_cap_let_exactly_what_fits_through() {
     let pg = Postgres::start();
     let fake = exact_fake();
-    let profile = format!("[budgets]\nmonthly_tokens = {{ openai = {} }}\n", 6 * RESERVED);
+    let profile = format!(
+        "[budgets]\nmonthly_tokens = {{ openai = {} }}\n",
+        6 * RESERVED
+    );
     let a = machine(&fake, &pg.url(), &profile);
     let b = machine(&fake, &pg.url(), &profile);
     let runs: Vec<(&Home, &[&str])> = (0..40)
@@ -273,7 +276,10 @@ fn usage_by_user_host_and_provider_agree_with_the_rows_and_the_password_shows_no
         .assert()
         .success();
     let shown = json(&out)["ledger"].as_str().unwrap().to_string();
-    assert_eq!(shown, format!("postgres://byok:***@127.0.0.1:{}/byok", pg.port));
+    assert_eq!(
+        shown,
+        format!("postgres://byok:***@127.0.0.1:{}/byok", pg.port)
+    );
     printed.push_str(&stdout(&out));
     assert!(!printed.contains(&pg.password), "{printed}");
     std::fs::remove_file(&pgpass).unwrap();
@@ -298,7 +304,11 @@ fn a_password_file_others_can_read_is_ignored_and_a_profile_password_is_warned_a
         std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o644)).unwrap();
     }
     let out = home.cmd().args(RUN).assert().code(5);
-    assert!(stderr(&out).contains("could not be checked"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("could not be checked"),
+        "{}",
+        stderr(&out)
+    );
 
     // A URL with its password in the profile works, with a warning.
     let mut inline = Home::with_identity();
@@ -325,7 +335,11 @@ fn degraded_marks_are_shared_and_an_import_counts_each_row_once() {
     let failing = Fake::openai(OPENAI_KEY, Answer::text(&["ok"]))
         .fail_with(support::wire_openai::server_error())
         .server();
-    let a = machine(&failing, &pg.url(), "[health]\nfailures = 1\ncooldown_secs = 600\n");
+    let a = machine(
+        &failing,
+        &pg.url(),
+        "[health]\nfailures = 1\ncooldown_secs = 600\n",
+    );
     let _ = a.cmd().args(RUN).assert().failure();
     assert_eq!(pg.count("SELECT COUNT(*) FROM byok_health"), 1);
     let fake = exact_fake();
@@ -395,7 +409,9 @@ fn only_this_machines_dead_reservations_are_settled_as_abandoned() {
         1
     );
     assert_eq!(
-        pg.count("SELECT COUNT(*) FROM byok_events WHERE status = 'reserved' AND host = 'another-runner'"),
+        pg.count(
+            "SELECT COUNT(*) FROM byok_events WHERE status = 'reserved' AND host = 'another-runner'"
+        ),
         1
     );
 }

@@ -107,7 +107,10 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         }
     };
     let ledger_at = Ledger::location(&ctx.paths, loaded.as_ref().ok().map(|l| &l.profile))
-        .map_or_else(|_| ctx.paths.ledger().display().to_string(), |l| l.describe(&ctx.paths));
+        .map_or_else(
+            |_| ctx.paths.ledger().display().to_string(),
+            |l| l.describe(&ctx.paths),
+        );
     let providers = provider_rows(ctx, meta.as_ref(), ledger.as_ref());
     let budgets: Vec<Headroom> = match &loaded {
         Ok(l) => budget::headrooms(ledger.as_ref(), &budget::all_caps(&l.profile)),

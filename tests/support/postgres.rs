@@ -164,14 +164,26 @@ impl Postgres {
 impl Drop for Postgres {
     fn drop(&mut self) {
         let _ = Command::new(self.bin.join("pg_ctl"))
-            .args(["-D", self.data().to_str().unwrap(), "-m", "immediate", "stop"])
+            .args([
+                "-D",
+                self.data().to_str().unwrap(),
+                "-m",
+                "immediate",
+                "stop",
+            ])
             .output();
         if self.as_nobody {
             let path = self.bin.join("pg_ctl");
             let _ = Command::new("setpriv")
                 .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
                 .arg(&path)
-                .args(["-D", self.data().to_str().unwrap(), "-m", "immediate", "stop"])
+                .args([
+                    "-D",
+                    self.data().to_str().unwrap(),
+                    "-m",
+                    "immediate",
+                    "stop",
+                ])
                 .current_dir(self.dir.path())
                 .output();
         }

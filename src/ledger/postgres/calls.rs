@@ -56,9 +56,6 @@ impl Call {
     }
 }
 
-
-
-
 impl Shared {
     pub fn spent(&self, cap: &Cap, month: &str) -> Result<(f64, f64)> {
         let (cap, month) = (cap.clone(), month.to_string());
@@ -239,7 +236,10 @@ pub fn new_uid() -> String {
     format!("{}{}", crate::vocab::new_id(), crate::vocab::new_id())
 }
 
-fn insert_reserved<C: postgres::GenericClient>(c: &mut C, r: &Reservation) -> std::result::Result<i64, postgres::Error> {
+fn insert_reserved<C: postgres::GenericClient>(
+    c: &mut C,
+    r: &Reservation,
+) -> std::result::Result<i64, postgres::Error> {
     let now = jiff::Timestamp::now();
     let (month, day) = month_and_day(now);
     let owner = Owner::current();
@@ -278,7 +278,11 @@ fn insert_reserved<C: postgres::GenericClient>(c: &mut C, r: &Reservation) -> st
     Ok(id.get(0))
 }
 
-fn spent<C: postgres::GenericClient>(c: &mut C, cap: &Cap, month: &str) -> std::result::Result<(f64, f64), postgres::Error> {
+fn spent<C: postgres::GenericClient>(
+    c: &mut C,
+    cap: &Cap,
+    month: &str,
+) -> std::result::Result<(f64, f64), postgres::Error> {
     let (sum, column, arg) = cap.sql();
     let filter = column.map_or(String::new(), |c| format!(" AND {c} = $2"));
     let sql = format!(
@@ -294,7 +298,9 @@ fn spent<C: postgres::GenericClient>(c: &mut C, cap: &Cap, month: &str) -> std::
 
 /// Settles this machine's reservations whose process is gone, and any machine's once a
 /// day old, as `abandoned` (their prompt counts, the output they reserved does not).
-fn settle_abandoned<C: postgres::GenericClient>(c: &mut C) -> std::result::Result<usize, postgres::Error> {
+fn settle_abandoned<C: postgres::GenericClient>(
+    c: &mut C,
+) -> std::result::Result<usize, postgres::Error> {
     let rows = c.query(
         "SELECT id, owner_pid, owner_start, at, host FROM byok_events WHERE status = 'reserved'",
         &[],
@@ -312,7 +318,8 @@ fn settle_abandoned<C: postgres::GenericClient>(c: &mut C) -> std::result::Resul
     for r in rows {
         let (id, pid, started, at, host): (i64, Option<i64>, Option<String>, f64, Option<String>) =
             (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4));
-        let this_machine = host.as_deref() == Some(here.as_str()) && boot(&started) == boot(&me.started);
+        let this_machine =
+            host.as_deref() == Some(here.as_str()) && boot(&started) == boot(&me.started);
         let gone = match pid {
             Some(pid) if this_machine => Owner { pid, started }.is_gone(),
             _ => now - at > 86_400.0,

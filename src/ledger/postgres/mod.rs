@@ -28,8 +28,9 @@ impl Shared {
         let worker = Worker::start(
             move || {
                 let mut client = connect::connect(&target)?;
-                schema::migrate(&mut client)
-                    .map_err(|e| format!("the schema cannot be set up: {}", connect::describe(&e)))?;
+                schema::migrate(&mut client).map_err(|e| {
+                    format!("the schema cannot be set up: {}", connect::describe(&e))
+                })?;
                 Ok(client)
             },
             url.masked().to_string(),

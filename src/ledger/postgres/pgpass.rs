@@ -57,8 +57,8 @@ pub fn find(text: &str, target: &Target) -> Option<SecretString> {
         let [host, p, db, user, password] = fields.as_slice() else {
             continue;
         };
-        let host_matches = matches(host, target.host)
-            || (host == "localhost" && target.host.starts_with('/'));
+        let host_matches =
+            matches(host, target.host) || (host == "localhost" && target.host.starts_with('/'));
         if host_matches
             && matches(p, &port)
             && matches(db, target.database)

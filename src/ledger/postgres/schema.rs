@@ -131,7 +131,8 @@ pub const ROLL_UP_FROM: &str = "INSERT INTO byok_daily (day, month, provider, mo
     FROM";
 
 /// What a row already in the roll-up gets added.
-pub const ROLL_UP_CONFLICT: &str = "ON CONFLICT (day, provider, model, route, key_label, client, os_user, host) DO UPDATE SET
+pub const ROLL_UP_CONFLICT: &str =
+    "ON CONFLICT (day, provider, model, route, key_label, client, os_user, host) DO UPDATE SET
       calls = byok_daily.calls + excluded.calls,
       input_tokens = byok_daily.input_tokens + excluded.input_tokens,
       cached_input_tokens = byok_daily.cached_input_tokens + excluded.cached_input_tokens,

@@ -78,11 +78,7 @@ impl Shared {
             after = last.local_id;
             let ids: Vec<i64> = rows.iter().map(|r| r.local_id).collect();
             added += self.send(rows)?;
-            let marked = ids
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
+            let marked = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
             conn.execute(
                 &format!("UPDATE events SET pending = 0 WHERE id IN ({marked})"),
                 [],

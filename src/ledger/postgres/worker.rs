@@ -75,9 +75,9 @@ impl Worker {
             .is_ok()
         });
         let outcome = if sent {
-            answered.recv().unwrap_or_else(|_| {
-                Err(Failure::Lost("the ledger thread stopped".into()))
-            })
+            answered
+                .recv()
+                .unwrap_or_else(|_| Err(Failure::Lost("the ledger thread stopped".into())))
         } else {
             Err(Failure::Lost("the ledger thread stopped".into()))
         };
