@@ -9,7 +9,7 @@ pub use crate::vocab::new_id;
 
 use super::{Ledger, now_secs};
 use crate::error::Result;
-use crate::prices::Cost;
+pub use crate::prices::{Cost, CostSource};
 use crate::vocab::Usage;
 
 /// Who a call is for: the names every row of it carries.
