@@ -415,3 +415,90 @@ fn only_this_machines_dead_reservations_are_settled_as_abandoned() {
         1
     );
 }
+
+/// A stream that sends its first answer piece, then holds the rest for a minute (the
+/// test ends it sooner by stopping byok).
+fn stalling_stream(req: &support::fake::Request) -> support::fake::Reply {
+    Fake::openai(
+        OPENAI_KEY,
+        Answer::text(&["first ", "second"]).usage(Usage::new(66, 2)),
+    )
+    .stall_after(1, std::time::Duration::from_secs(60))
+    .reply_to(req)
+}
+
+/// Starts a streamed `byok run` and waits until its first answer piece is on stdout.
+fn started_run(home: &Home) -> std::process::Child {
+    use std::io::Read;
+    let mut child = home
+        .std_cmd()
+        .args([
+            "run",
+            "-m",
+            "openai:gpt-4o-mini",
+            "--max-tokens",
+            "4096",
+            "--no-stdin",
+            "hi",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 6];
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
+    assert_eq!(&first, b"first ");
+    child
+}
+
+#[test]
+#[ignore = "needs PostgreSQL: apt install postgresql"]
+fn calls_stopped_or_killed_mid_stream_are_settled_as_on_sqlite() {
+    let pg = Postgres::start();
+    let fake = FakeServer::start(stalling_stream);
+    let home = machine(
+        &fake,
+        &pg.url(),
+        "[budgets]\nmonthly_tokens = { openai = 8000 }\n",
+    );
+    // SIGTERM: settled as interrupted with the usage that arrived.
+    let mut child = started_run(&home);
+    // SAFETY: signalling our own child, not yet waited for.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
+        0
+    );
+    assert_eq!(child.wait().unwrap().code(), Some(143));
+    assert_eq!(
+        pg.count("SELECT COUNT(*) FROM byok_events WHERE status = 'interrupted'"),
+        1
+    );
+    // SIGKILL: the reservation (66 + 4,096 of the 8,000 cap) is stranded until the next
+    // byok on this machine finds its process gone and settles it as abandoned.
+    let mut child = started_run(&home);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        pg.count("SELECT COUNT(*) FROM byok_events WHERE status = 'reserved'"),
+        1
+    );
+    let mut child = started_run(&home);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        pg.count("SELECT COUNT(*) FROM byok_events WHERE status = 'abandoned'"),
+        1,
+        "the second run could reserve only because the first's reservation was released"
+    );
+    home.cmd().args(["usage"]).assert().success();
+    assert_eq!(
+        pg.count("SELECT COUNT(*) FROM byok_events WHERE status = 'reserved'"),
+        0
+    );
+    assert_eq!(pg.count("SELECT SUM(abandoned)::BIGINT FROM byok_daily"), 2);
+}

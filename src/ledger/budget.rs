@@ -11,7 +11,7 @@ use rusqlite::params;
 use super::Ledger;
 pub use super::events::Reservation;
 use super::events::month_and_day;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::profile::Profile;
 
 /// One cap: what it covers and its limit.
@@ -321,7 +321,19 @@ impl Ledger {
             .iter()
             .any(|c| !caps_for(profile, c.row.provider, c.row.tag.route.as_deref()).is_empty());
         if let Some(shared) = &self.shared {
-            return shared.reserve(profile, calls, capped);
+            return match shared.reserve(profile, calls, capped) {
+                // The server went away since the ledger was opened: a call no budget
+                // applies to is kept locally, pending, under a negative id.
+                Err(Error::SharedLedgerUnavailable { .. }) if !capped && calls.len() == 1 => {
+                    let id = self.insert_reserved_locally(&calls[0], true)?;
+                    Ok(Reserved::Rows {
+                        ids: vec![-id],
+                        warnings: Vec::new(),
+                        fitted: vec![None],
+                    })
+                }
+                other => other,
+            };
         }
         if capped && let Some(e) = self.unreachable() {
             // A cap that cannot be checked against the shared ledger is not a cap.

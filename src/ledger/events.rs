@@ -83,10 +83,21 @@ pub fn month_and_day(at: jiff::Timestamp) -> (String, String) {
     )
 }
 
+/// A row the shared ledger could not take, kept in the local file instead, has a
+/// negative id; `Some` is its local id.
+pub(crate) fn local_id(id: i64) -> Option<i64> {
+    (id < 0).then_some(-id)
+}
+
 impl Ledger {
     /// Inserts a call row, `reserved` with the estimated usage, inside the caller's
     /// transaction if there is one.
     pub(crate) fn insert_reserved(&self, r: &Reservation) -> Result<i64> {
+        self.insert_reserved_locally(r, self.pending())
+    }
+
+    /// The same in the local file, `pending` when the row waits for the shared ledger.
+    pub(crate) fn insert_reserved_locally(&self, r: &Reservation, pending: bool) -> Result<i64> {
         let now = jiff::Timestamp::now();
         let (month, day) = month_and_day(now);
         let owner = Owner::current();
@@ -119,7 +130,7 @@ impl Ledger {
                     row.tag.client,
                     origin.user,
                     origin.host,
-                    self.pending(),
+                    pending,
                 ],
             )
             .map_err(|e| self.error(e))?;
@@ -128,9 +139,11 @@ impl Ledger {
 
     /// Replaces a reservation with what the attempt really used.
     pub fn settle(&self, id: i64, s: &Settlement) -> Result<()> {
-        if let Some(shared) = &self.shared {
-            return shared.settle(id, s);
-        }
+        let id = match (&self.shared, local_id(id)) {
+            (Some(shared), None) => return shared.settle(id, s),
+            (_, Some(local)) => local,
+            (None, None) => id,
+        };
         let u = &s.usage;
         // One transaction: the row and the daily roll-up never disagree.
         let tx = self
@@ -237,9 +250,10 @@ impl Ledger {
     /// it reserved for).
     pub fn release(&self, ids: &[i64]) -> Result<()> {
         if let Some(shared) = &self.shared {
-            return shared.release(ids);
+            let remote: Vec<i64> = ids.iter().copied().filter(|id| *id > 0).collect();
+            shared.release(&remote)?;
         }
-        for id in ids {
+        for id in ids.iter().map(|id| local_id(*id).unwrap_or(*id)) {
             self.conn
                 .execute(
                     "DELETE FROM events WHERE id = ?1 AND status = 'reserved'",
