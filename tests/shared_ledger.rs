@@ -376,6 +376,11 @@ fn degraded_marks_are_shared_and_an_import_counts_each_row_once() {
         pg.count("SELECT COUNT(*) FROM byok_events WHERE kind = 'call'"),
         before + 2
     );
+    // The roll-up `usage` reads took the imported calls too, once.
+    assert_eq!(
+        pg.count("SELECT SUM(calls)::BIGINT FROM byok_daily"),
+        pg.count("SELECT COUNT(*) FROM byok_events WHERE kind = 'call' AND status != 'reserved'")
+    );
 }
 
 #[test]

@@ -107,17 +107,13 @@ pub fn migrate(client: &mut postgres::Client) -> Result<(), postgres::Error> {
     outcome.and(unlocked.map(|_| ()))
 }
 
-/// The applied version; 0 on an empty database.
+/// The applied version; 0 on an empty database. One round trip when the schema is there.
 fn current(client: &mut postgres::Client) -> Result<i32, postgres::Error> {
-    let row = client.query_one(
-        "SELECT CASE WHEN to_regclass('byok_schema') IS NULL THEN 0 ELSE -1 END",
-        &[],
-    )?;
-    if row.get::<_, i32>(0) == 0 {
-        return Ok(0);
+    match client.query_one("SELECT COALESCE(MAX(version), 0) FROM byok_schema", &[]) {
+        Ok(row) => Ok(row.get(0)),
+        Err(e) if e.code() == Some(&postgres::error::SqlState::UNDEFINED_TABLE) => Ok(0),
+        Err(e) => Err(e),
     }
-    let row = client.query_one("SELECT COALESCE(MAX(version), 0) FROM byok_schema", &[])?;
-    Ok(row.get(0))
 }
 
 /// Settled call rows of `byok_events` added to the roll-up: `FROM` names the rows.
@@ -142,6 +138,18 @@ pub const ROLL_UP_CONFLICT: &str =
       cost_usd = byok_daily.cost_usd + excluded.cost_usd,
       unpriced = byok_daily.unpriced + excluded.unpriced,
       abandoned = byok_daily.abandoned + excluded.abandoned";
+
+/// Call rows of `byok_events` added to the roll-up in groups (the caller's `FROM … GROUP
+/// BY` the first nine columns): an upload of many rows touches each roll-up row once.
+pub const ROLL_UP_GROUPED_FROM: &str = "INSERT INTO byok_daily (day, month, provider, model, route, key_label, client, os_user, host,
+        calls, input_tokens, cached_input_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_usd,
+        unpriced, abandoned)
+    SELECT day, month, COALESCE(provider, ''), COALESCE(model, ''), COALESCE(route, ''), COALESCE(key_label, ''),
+        COALESCE(client, ''), COALESCE(os_user, ''), COALESCE(host, ''), COUNT(*), SUM(input_tokens),
+        SUM(cached_input_tokens), SUM(cache_write_tokens), SUM(output_tokens), SUM(reasoning_tokens),
+        COALESCE(SUM(cost_usd), 0), SUM(CASE WHEN cost_usd IS NULL THEN 1 ELSE 0 END),
+        SUM(CASE WHEN status = 'abandoned' THEN 1 ELSE 0 END)
+    FROM";
 
 /// Rebuilds the roll-up from `byok_events` (benchmarks that write rows directly).
 pub const REBUILD_ROLL_UP: &str = "DELETE FROM byok_daily;

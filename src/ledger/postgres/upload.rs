@@ -17,8 +17,9 @@ const COLUMNS: &str = "uid, at, month, day, kind, profile, route, provider, mode
 /// How each column is typed, by position in [`COLUMNS`]: text, integer or real.
 const TYPES: &[u8] = b"trttttttttttiiiiirtiittitrttt";
 
-/// Rows are sent in transactions of this many.
-const BATCH: usize = 500;
+/// Rows are sent in statements of this many (29 parameters each, under PostgreSQL's
+/// 65,535).
+const BATCH: usize = 1000;
 
 enum Cell {
     Text(Option<String>),
@@ -88,34 +89,37 @@ impl Shared {
         Ok(added)
     }
 
+    /// Sends one batch in one statement: the rows the shared ledger lacks go in, and the
+    /// calls among them are added to its roll-up, grouped so each roll-up row is touched
+    /// once.
     fn send(&self, rows: Vec<Row>) -> Result<usize> {
         self.worker.run(move |c| {
-            let placeholders: Vec<String> = (1..=TYPES.len()).map(|i| format!("${i}")).collect();
+            let width = TYPES.len();
+            let values: Vec<String> = (0..rows.len())
+                .map(|r| {
+                    let cells: Vec<String> =
+                        (1..=width).map(|i| format!("${}", r * width + i)).collect();
+                    format!("({})", cells.join(", "))
+                })
+                .collect();
             let sql = format!(
-                "WITH ins AS (INSERT INTO byok_events ({COLUMNS}) VALUES ({}) ON CONFLICT (uid) DO NOTHING RETURNING *),
-                 rolled AS ({} ins WHERE kind = 'call' {} RETURNING 1)
+                "WITH ins AS (INSERT INTO byok_events ({COLUMNS}) VALUES {} ON CONFLICT (uid) DO NOTHING RETURNING *),
+                 rolled AS ({} ins WHERE kind = 'call' GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9 {} RETURNING 1)
                  SELECT COUNT(*) FROM ins",
-                placeholders.join(", "),
-                super::schema::ROLL_UP_FROM,
+                values.join(", "),
+                super::schema::ROLL_UP_GROUPED_FROM,
                 super::schema::ROLL_UP_CONFLICT,
             );
-            let mut tx = c.transaction()?;
-            let statement = tx.prepare(&sql)?;
-            let mut added = 0;
-            for row in &rows {
-                let params: Vec<&(dyn postgres::types::ToSql + Sync)> = row
-                    .cells
-                    .iter()
-                    .map(|cell| match cell {
-                        Cell::Text(v) => v as &(dyn postgres::types::ToSql + Sync),
-                        Cell::Int(v) => v,
-                        Cell::Real(v) => v,
-                    })
-                    .collect();
-                added += tx.query_one(&statement, &params)?.get::<_, i64>(0) as usize;
-            }
-            tx.commit()?;
-            Ok(added)
+            let params: Vec<&(dyn postgres::types::ToSql + Sync)> = rows
+                .iter()
+                .flat_map(|row| row.cells.iter())
+                .map(|cell| match cell {
+                    Cell::Text(v) => v as &(dyn postgres::types::ToSql + Sync),
+                    Cell::Int(v) => v,
+                    Cell::Real(v) => v,
+                })
+                .collect();
+            Ok(c.query_one(&sql, &params)?.get::<_, i64>(0) as usize)
         })
     }
 }
