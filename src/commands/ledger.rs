@@ -20,11 +20,11 @@ pub fn run(ctx: &Ctx, cmd: LedgerCommand) -> Result<()> {
         LedgerCommand::Sync => (ledger.sync()?, "kept locally"),
         LedgerCommand::Import { from } => {
             let from = from.unwrap_or_else(|| ctx.paths.ledger());
-            if !from.exists() {
-                return Err(Error::LedgerUnavailable {
-                    path: from,
-                    detail: "there is no such file".into(),
-                });
+            if !from.is_file() {
+                return Err(Error::Usage(format!(
+                    "there is no SQLite ledger at {} to import (name one: byok ledger import FILE)",
+                    from.display()
+                )));
             }
             (ledger.import(&from)?, "from the local ledger")
         }
