@@ -507,3 +507,80 @@ fn calls_stopped_or_killed_mid_stream_are_settled_as_on_sqlite() {
     );
     assert_eq!(pg.count("SELECT SUM(abandoned)::BIGINT FROM byok_daily"), 2);
 }
+
+#[test]
+#[ignore = "needs PostgreSQL: apt install postgresql"]
+fn a_server_lost_after_opening_keeps_an_unbudgeted_call_locally_until_it_is_back() {
+    use byok::ledger::budget::{Reservation, Reserved};
+    use byok::ledger::events::{CallRow, CallTag, Cost, CostSource, Settlement};
+    let pg = Postgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let paths = byok::paths::Paths::at(dir.path());
+    let profile = byok::profile::parse(
+        &format!("[ledger]\nurl = \"{}\"\n", pg.url()),
+        std::path::Path::new("p.toml"),
+    )
+    .unwrap();
+    let ledger = byok::ledger::Ledger::open_with(&paths, &profile).unwrap();
+    assert!(
+        ledger
+            .backend()
+            .starts_with("postgres://byok:***@127.0.0.1")
+    );
+    let tag = CallTag::default();
+    let reservation = || Reservation {
+        row: CallRow {
+            tag: &tag,
+            provider: "openai",
+            model: "gpt-4o-mini",
+            key_label: None,
+        },
+        estimate: byok::vocab::Usage {
+            input_tokens: 66,
+            output_tokens: 100,
+            ..Default::default()
+        },
+        est_usd: Some(0.001),
+        prompt_usd: Some(0.0001),
+        fit_floor: None,
+    };
+
+    pg.stop_server();
+    let Reserved::Rows { ids, .. } = ledger.reserve(&profile, &[reservation()]).unwrap() else {
+        panic!("no budget applies: the call is not refused");
+    };
+    ledger
+        .settle(
+            ids[0],
+            &Settlement {
+                status: "ok",
+                error_class: None,
+                usage: byok::vocab::Usage {
+                    input_tokens: 66,
+                    output_tokens: 7,
+                    ..Default::default()
+                },
+                cost: Cost {
+                    usd: Some(0.0002),
+                    source: CostSource::PriceTable,
+                },
+                latency_ms: 5,
+                ttft_ms: None,
+                key_label: None,
+            },
+        )
+        .unwrap();
+    drop(ledger);
+
+    pg.start_server();
+    let ledger = byok::ledger::Ledger::open_with(&paths, &profile).unwrap();
+    assert_eq!(
+        ledger.sync().unwrap(),
+        1,
+        "uploaded when the ledger was opened"
+    );
+    assert_eq!(
+        pg.count("SELECT COUNT(*) FROM byok_events WHERE status = 'ok' AND output_tokens = 7"),
+        1
+    );
+}
