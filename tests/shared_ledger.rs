@@ -310,6 +310,17 @@ fn a_password_file_others_can_read_is_ignored_and_a_profile_password_is_warned_a
         stderr(&out)
     );
 
+    // sslmode from the URL is honoured: this loopback server speaks no TLS.
+    let strict = machine(
+        &fake,
+        &format!("{}?sslmode=require", pg.url()),
+        "[budgets]\nmonthly_tokens = { openai = 100000 }\n",
+    );
+    let out = strict.cmd().args(RUN).assert().code(5);
+    let err = stderr(&out);
+    assert!(err.contains("TLS"), "{err}");
+    assert!(!err.contains(&pg.password), "{err}");
+
     // A URL with its password in the profile works, with a warning.
     let mut inline = Home::with_identity();
     inline
