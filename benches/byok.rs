@@ -5,6 +5,9 @@
 #[path = "../tests/support/fake.rs"]
 #[allow(dead_code)]
 mod fake;
+#[path = "../tests/support/postgres.rs"]
+#[allow(dead_code)]
+mod postgres_server;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -257,6 +260,11 @@ fn main() {
     println!("byok benchmarks — {n} runs each, medians (release build: {BYOK})\n");
     println!("| measure | byok | reference | ratio | target |");
     println!("|---|---|---|---|---|");
+    // BENCH_ONLY=shared: only the shared ledger's rows (they start a PostgreSQL server).
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("shared") {
+        shared_ledger_rows(n, tmp.path());
+        return;
+    }
 
     // Start-up.
     let version = time_cmd(n, || {
@@ -619,6 +627,8 @@ fn main() {
         "≤ 50 ms",
         None,
     );
+
+    shared_ledger_rows(n, tmp.path());
 }
 
 /// A guard for `keys` own keys and a diff-like text of `bytes` bytes holding one run of
@@ -756,6 +766,170 @@ fn session_unlock_rows(n: usize, tmp: &Path, url: &str) {
         "≤ identity path + 10 ms",
         Some(after_unlock),
     );
+}
+
+/// The shared ledger (README "One budget for the whole team") on a loopback PostgreSQL
+/// server started for the benchmark: a reservation and its settlement, in process; `byok
+/// run` with it against the same run on the SQLite ledger; `usage` over 1,000,000 rows.
+fn shared_ledger_rows(n: usize, tmp: &Path) {
+    if !Path::new("/usr/lib/postgresql").exists() {
+        row(
+            "shared ledger",
+            "skipped: no PostgreSQL".into(),
+            None,
+            "—",
+            None,
+        );
+        return;
+    }
+    let pg = postgres_server::Postgres::start();
+    let url = pg.url();
+
+    // Reserve + settle, in process, under a cap (the lock row path) and without one.
+    let dir = tmp.join("shared-lib");
+    std::fs::create_dir_all(&dir).unwrap();
+    let paths = byok::paths::Paths::at(&dir);
+    for (label, budget) in [
+        (
+            "under a cap",
+            "[budgets]\nmonthly_tokens = { openai = 1000000000 }\n",
+        ),
+        ("no cap", ""),
+    ] {
+        let text = format!("[ledger]\nurl = \"{url}\"\n{budget}");
+        let profile = byok::profile::parse(&text, Path::new("bench.toml")).unwrap();
+        let ledger = byok::ledger::Ledger::open_with(&paths, &profile).unwrap();
+        let tag = byok::ledger::events::CallTag::default();
+        let mut samples = Vec::new();
+        for _ in 0..(n * 10).max(100) {
+            let t = Instant::now();
+            let reservation = byok::ledger::budget::Reservation {
+                row: byok::ledger::events::CallRow {
+                    tag: &tag,
+                    provider: "openai",
+                    model: "gpt-4o-mini",
+                    key_label: None,
+                },
+                estimate: byok::vocab::Usage {
+                    input_tokens: 66,
+                    output_tokens: 100,
+                    ..Default::default()
+                },
+                est_usd: Some(0.0001),
+                prompt_usd: Some(0.00001),
+                fit_floor: None,
+            };
+            let id = match ledger.reserve(&profile, &[reservation]).unwrap() {
+                byok::ledger::budget::Reserved::Rows { ids, .. } => ids[0],
+                byok::ledger::budget::Reserved::Refused(_) => panic!("refused"),
+            };
+            ledger
+                .settle(
+                    id,
+                    &byok::ledger::events::Settlement {
+                        status: "ok",
+                        error_class: None,
+                        usage: byok::vocab::Usage {
+                            input_tokens: 66,
+                            output_tokens: 50,
+                            ..Default::default()
+                        },
+                        cost: byok::ledger::events::Cost {
+                            usd: Some(0.00005),
+                            source: byok::ledger::events::CostSource::PriceTable,
+                        },
+                        latency_ms: 3,
+                        ttft_ms: None,
+                        key_label: None,
+                    },
+                )
+                .unwrap();
+            samples.push(t.elapsed());
+        }
+        row(
+            &format!("shared ledger: reserve + settle, loopback PostgreSQL, {label}"),
+            ms(median(samples)),
+            None,
+            "≤ 3 ms",
+            None,
+        );
+    }
+
+    // `byok run --no-stream` with the shared ledger, against the same run on SQLite.
+    let fake = openai_fake();
+    let run_in = |home: &Path, shared: bool| {
+        let mut c = byok(home);
+        c.env("OPENAI_API_KEY", "sk-bench-0000000000000000")
+            .env("BYOK_OPENAI_BASE_URL", format!("{}/v1", fake.url()))
+            .args([
+                "run",
+                "--no-stream",
+                "--no-stdin",
+                "-m",
+                "openai:gpt-4o-mini",
+                "hi",
+            ]);
+        if shared {
+            c.env("BYOK_LEDGER_URL", &url);
+        }
+        c
+    };
+    let local_home = tmp.join("run-sqlite");
+    let shared_home = tmp.join("run-shared");
+    std::fs::create_dir_all(&local_home).unwrap();
+    std::fs::create_dir_all(&shared_home).unwrap();
+    let local = time_cmd(n, || run_in(&local_home, false));
+    let shared = time_cmd(n, || run_in(&shared_home, true));
+    row(
+        "`byok run --no-stream`, shared ledger",
+        ms(shared),
+        Some(("the same run on the SQLite ledger", local)),
+        "report",
+        Some(shared),
+    );
+
+    // `byok usage` over 1,000,000 rows in the shared ledger.
+    let mut c = pg.client();
+    c.batch_execute(
+        "INSERT INTO byok_events (uid, at, month, day, kind, profile, route, provider, model, key_label, status,
+            input_tokens, output_tokens, cost_usd, cost_source, latency_ms, os_user, host)
+         SELECT md5(i::text || 'bench'), 1.7e9 + i, '2026-' || lpad((1 + (i / 28) % 12)::text, 2, '0'),
+            '2026-' || lpad((1 + (i / 28) % 12)::text, 2, '0') || '-' || lpad((1 + i % 28)::text, 2, '0'),
+            'call', 'default', (ARRAY['default','classify','policy'])[1 + i % 3],
+            (ARRAY['openai','anthropic','gemini','mistral','ollama'])[1 + i % 5], 'model-' || (i % 3), 'default',
+            'ok', 100 + i % 50, 20 + i % 30, 0.0001 * (i % 7), 'price_table', 300,
+            (ARRAY['ana','bo','ci'])[1 + i % 3], (ARRAY['laptop','runner-1','runner-2','runner-3'])[1 + i % 4]
+         FROM generate_series(0, 999999) AS i",
+    )
+    .unwrap();
+    let profile =
+        byok::profile::parse(&format!("[ledger]\nurl = \"{url}\"\n"), Path::new("b.toml")).unwrap();
+    byok::ledger::Ledger::open_with(&paths, &profile)
+        .unwrap()
+        .rebuild_roll_up()
+        .unwrap();
+    for by in ["provider", "user", "host"] {
+        let d = time_cmd(n.min(7), || {
+            let mut c = byok(&shared_home);
+            c.env("BYOK_LEDGER_URL", &url).args([
+                "usage",
+                "--since",
+                "2026-01-01",
+                "--until",
+                "2026-12-31",
+                "--by",
+                by,
+            ]);
+            c
+        });
+        row(
+            &format!("`byok usage --by {by}`, 1,000,000 rows, shared ledger"),
+            ms(d),
+            None,
+            "≤ 1 s",
+            None,
+        );
+    }
 }
 
 /// A ledger of `rows` calls spread over a year, written straight into the schema.

@@ -113,6 +113,10 @@ Examples:
 Dates are YYYY-MM-DD, today, yesterday, Nd (the last N days), this-month or last-month.")]
     Usage(UsageArgs),
 
+    /// Send locally kept rows to the shared ledger (BYOK_LEDGER_URL or [ledger] url)
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+
     /// The vault, keyring, active profile, provider health and budgets at a glance
     #[command(after_help = "\
 Examples:
@@ -300,6 +304,30 @@ This removes the key from the vault only; revoke it at the provider's dashboard 
 }
 
 #[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Upload the rows kept locally while the shared ledger was out of reach
+    #[command(after_help = "\
+Examples:
+  byok ledger sync
+  BYOK_LEDGER_URL=postgres://ci@db.example/byok byok ledger sync
+
+Any command that reaches the shared ledger does this first; each row is sent once,
+however often this runs.")]
+    Sync,
+
+    /// Upload a local SQLite ledger to the shared ledger, once (running it again adds nothing)
+    #[command(after_help = "\
+Examples:
+  byok ledger import                            # this machine's ledger.sqlite3
+  byok ledger import ~/old-laptop/ledger.sqlite3")]
+    Import {
+        /// The SQLite ledger to upload (default: this machine's ledger.sqlite3)
+        #[arg(value_name = "FILE")]
+        from: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum VaultCommand {
     /// Create the vault: unlocked by the OS keyring, or by a passphrase with --passphrase
     #[command(after_help = "\

@@ -165,6 +165,24 @@ pub enum Error {
     )]
     BudgetUnchecked { path: PathBuf, detail: String },
 
+    /// The shared ledger (README "One budget for the whole team") cannot be reached or
+    /// used. `url` is always the masked form: never a password.
+    #[error("the shared usage ledger {url} cannot be used: {detail}")]
+    SharedLedgerUnavailable { url: String, detail: String },
+
+    /// A budget applies and the shared ledger cannot be reached: refused, because a cap
+    /// that cannot be checked is not a cap.
+    #[error(
+        "a budget applies to this call, but the cap could not be checked against the shared usage ledger {url}: {detail}. A cap that cannot be checked is not a cap, so the call was not made."
+    )]
+    SharedBudgetUnchecked { url: String, detail: String },
+
+    /// `byok ledger sync` or `import` without a shared ledger to upload to.
+    #[error(
+        "there is no shared ledger to upload to: neither BYOK_LEDGER_URL nor the profile's [ledger] url is set."
+    )]
+    NoSharedLedger,
+
     #[error("no provider has a key yet, so there is nothing to send the prompt to.")]
     NoProviderKey,
 
@@ -439,7 +457,10 @@ impl Error {
             StdoutClosed => exit::OK,
             NothingToRemove(cause) => cause.exit_code(),
             Io { .. } | Internal(_) => exit::INTERNAL,
-            LedgerUnavailable { .. } => exit::CONFIG,
+            LedgerUnavailable { .. } | SharedLedgerUnavailable { .. } | NoSharedLedger => {
+                exit::CONFIG
+            }
+            SharedBudgetUnchecked { .. } => exit::BUDGET,
             BudgetSpent { .. } | BudgetUnchecked { .. } => exit::BUDGET,
             CouncilUndecided { .. } => exit::COUNCIL,
             GuardRefused { .. } => exit::GUARD,
@@ -484,6 +505,9 @@ impl Error {
                 "if another byok is writing the ledger, try again when it is done; if the file is damaged, move it aside (mv {0} {0}.broken) and byok starts a new one, with this month's spending counted from zero",
                 path.display()
             ),
+            SharedLedgerUnavailable { .. } => "check that the PostgreSQL server is up and reachable from here (`byok status` shows the ledger in use); the password comes from the URL, PGPASSWORD or ~/.pgpass".into(),
+            SharedBudgetUnchecked { .. } => "check that the PostgreSQL server is up and reachable from here (`byok status` shows the ledger in use); calls no budget applies to still run, and their rows are uploaded later (byok ledger sync)".into(),
+            NoSharedLedger => "set it in the profile, [ledger] url = \"postgres://user@host/db\" (password in ~/.pgpass), or export BYOK_LEDGER_URL".into(),
             LedgerUnavailable { path, .. } => format!(
                 "check the file's permissions and free space; if it is damaged, move it aside (mv {0} {0}.broken) and byok starts a new one",
                 path.display()

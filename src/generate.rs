@@ -331,6 +331,12 @@ const ENVIRONMENT: &[(&str, &str)] = &[
          ledger.sqlite3) instead of the platform's config and data directories; see FILES.",
     ),
     (
+        "BYOK_LEDGER_URL",
+        "A PostgreSQL URL (postgres://user@host:5432/db) for a usage ledger shared by a team \
+         or CI; it wins over the profile's [ledger] url. The password comes from the URL, \
+         PGPASSWORD or ~/.pgpass and is never shown.",
+    ),
+    (
         "BYOK_PROFILE",
         "The profile to use when --profile is not given; it wins over the one byok profile \
          use chose.",

@@ -471,7 +471,7 @@ fn a_database_of_the_previous_schema_is_upgraded() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 5);
+    assert_eq!(version, 6);
     // The old row and the new one are both in `byok usage`.
     let u = usage_json(&home, &["--by", "model"]);
     let groups: Vec<(&str, u64)> = u["rows"]

@@ -5,6 +5,7 @@ pub mod council;
 pub mod exec;
 pub mod guard;
 pub mod key;
+pub mod ledger;
 pub mod models;
 pub mod prices;
 pub mod profile;
@@ -20,6 +21,7 @@ use std::cell::OnceCell;
 use crate::cli::{Cli, Command};
 use crate::error::Result;
 use crate::http::Timeouts;
+use crate::ledger::Ledger;
 use crate::output::Ui;
 use crate::paths::Paths;
 use crate::profile::LoadedProfile;
@@ -65,6 +67,23 @@ impl Ctx {
         Ok(self.profile.get_or_init(|| loaded))
     }
 
+    /// The usage ledger for writing: the one `BYOK_LEDGER_URL` or the profile names, or
+    /// the local file (`ledger::Ledger` decides; the command does not need to know).
+    pub fn ledger(&self) -> Result<Ledger> {
+        match self.profile() {
+            Ok(p) => Ledger::open_with(&self.paths, &p.profile),
+            Err(_) => Ledger::open(&self.paths),
+        }
+    }
+
+    /// The usage ledger for reading; `None` when nothing was recorded yet.
+    pub fn existing_ledger(&self) -> Result<Option<Ledger>> {
+        match self.profile() {
+            Ok(p) => Ledger::open_existing_with(&self.paths, &p.profile),
+            Err(_) => Ledger::open_existing(&self.paths),
+        }
+    }
+
     /// Provider resolution with the profile's `[providers.*]` applied.
     pub fn registry(&self) -> Result<Registry> {
         Ok(Registry::new(&self.profile()?.profile))
@@ -93,6 +112,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Guard(args) => guard::run(&ctx, args),
         Command::Exec(args) => exec::run(&ctx, args),
         Command::Usage(args) => usage::run(&ctx, args),
+        Command::Ledger(cmd) => ledger::run(&ctx, cmd),
         Command::Status => status::run(&ctx),
         Command::Prices { models } => prices::run(&ctx, &models),
         Command::Models { keys } => models::run(&ctx, &keys),

@@ -351,7 +351,7 @@ fn show(ctx: &Ctx, name: &str) -> Result<()> {
     let route = &profile.routes[name];
     let registry = Registry::new(profile);
     let index = key_index(ctx);
-    let ledger = match Ledger::open_existing(&ctx.paths) {
+    let ledger = match ctx.existing_ledger() {
         Ok(l) => l,
         Err(e) => {
             ctx.ui.warn(&format!("provider health is unknown: {e}"));

@@ -99,7 +99,18 @@ pub fn run(ctx: &Ctx) -> Result<()> {
             .unwrap_or_default(),
         error: loaded.as_ref().err().map(|e| e.to_string()),
     };
-    let ledger = Ledger::open_existing(&ctx.paths).ok().flatten();
+    let ledger = match ctx.existing_ledger() {
+        Ok(l) => l,
+        Err(e) => {
+            ctx.ui.warn(&e.to_string());
+            None
+        }
+    };
+    let ledger_at = Ledger::location(&ctx.paths, loaded.as_ref().ok().map(|l| &l.profile))
+        .map_or_else(
+            |_| ctx.paths.ledger().display().to_string(),
+            |l| l.describe(&ctx.paths),
+        );
     let providers = provider_rows(ctx, meta.as_ref(), ledger.as_ref());
     let budgets: Vec<Headroom> = match &loaded {
         Ok(l) => budget::headrooms(ledger.as_ref(), &budget::all_caps(&l.profile)),
@@ -111,7 +122,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         profile: profile_json,
         providers,
         budgets,
-        ledger: ctx.paths.ledger().display().to_string(),
+        ledger: ledger_at,
     };
     if ctx.ui.json {
         return ctx.ui.print_json(&status);

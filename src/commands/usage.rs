@@ -7,7 +7,6 @@ use serde::Serialize;
 use super::Ctx;
 use crate::cli::UsageArgs;
 use crate::error::{Error, Result};
-use crate::ledger::Ledger;
 use crate::ledger::budget::{self, Headroom, Unit};
 use crate::ledger::events::month_and_day;
 use crate::ledger::usage::{GroupBy, UsageRow};
@@ -40,7 +39,7 @@ pub fn run(ctx: &Ctx, args: UsageArgs) -> Result<()> {
     }
     let by = args.by.unwrap_or(GroupBy::Provider);
     let profile = &ctx.profile()?.profile;
-    let ledger = Ledger::open_existing(&ctx.paths)?;
+    let ledger = ctx.existing_ledger()?;
     let rows = match &ledger {
         Some(l) => l.usage(&since.to_string(), &until.to_string(), by)?,
         None => Vec::new(),

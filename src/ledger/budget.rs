@@ -3,13 +3,15 @@
 //! transaction, after checking every cap it falls under against the month's rows
 //! (reservations included). Concurrent byok processes serialise on that transaction, so
 //! together they can never overshoot a cap; the row is settled with the real usage after.
+//! The shared ledger applies the same rule ([`decide`]) under a lock row per scope and
+//! month (`ledger/postgres/calls.rs`).
 
 use rusqlite::params;
 
 use super::Ledger;
 pub use super::events::Reservation;
 use super::events::month_and_day;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::profile::Profile;
 
 /// One cap: what it covers and its limit.
@@ -19,6 +21,24 @@ pub struct Cap {
     pub scope: String,
     pub unit: Unit,
     pub limit: f64,
+}
+
+impl Cap {
+    /// How every backend counts a cap's use: the sum over a row, and the column (with its
+    /// value) that picks the rows it covers; `None` for `total`.
+    pub(crate) fn sql(&self) -> (&'static str, Option<&'static str>, Option<&str>) {
+        let sum = match self.unit {
+            Unit::Tokens => "SUM(input_tokens + output_tokens)",
+            Unit::Usd => "SUM(cost_usd)",
+        };
+        if self.scope == "total" {
+            (sum, None, None)
+        } else if let Some(route) = self.scope.strip_prefix("route ") {
+            (sum, Some("route"), Some(route))
+        } else {
+            (sum, Some("provider"), Some(self.scope.as_str()))
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -263,18 +283,16 @@ impl Ledger {
     /// This month's use of `cap`: what settled calls used, and what calls in flight have
     /// reserved.
     pub fn spent(&self, cap: &Cap, month: &str) -> Result<(f64, f64)> {
+        match &self.shared {
+            Some(shared) => shared.spent(cap, month),
+            None => self.spent_local(cap, month),
+        }
+    }
+
+    fn spent_local(&self, cap: &Cap, month: &str) -> Result<(f64, f64)> {
         // Settled calls from the daily roll-up, calls in flight from their reservations.
-        let sum = match cap.unit {
-            Unit::Tokens => "SUM(input_tokens + output_tokens)",
-            Unit::Usd => "SUM(cost_usd)",
-        };
-        let (filter, arg): (&str, Option<&str>) = if cap.scope == "total" {
-            ("", None)
-        } else if let Some(route) = cap.scope.strip_prefix("route ") {
-            (" AND route = ?2", Some(route))
-        } else {
-            (" AND provider = ?2", Some(cap.scope.as_str()))
-        };
+        let (sum, column, arg) = cap.sql();
+        let filter = column.map_or(String::new(), |c| format!(" AND {c} = ?2"));
         let sql = format!(
             "SELECT COALESCE((SELECT {sum} FROM daily WHERE month = ?1{filter}), 0),
                     COALESCE((SELECT {sum} FROM events WHERE status = 'reserved' AND month = ?1{filter}), 0)"
@@ -288,16 +306,10 @@ impl Ledger {
     }
 
     pub fn headroom(&self, cap: &Cap, month: &str) -> Result<Headroom> {
-        let (spent, reserved) = self.spent(cap, month)?;
-        Ok(Headroom {
-            scope: cap.scope.clone(),
-            unit: cap.unit,
-            cap: cap.limit,
-            spent,
-            reserved,
-            left: (cap.limit - spent - reserved).max(0.0),
-            month: month.to_string(),
-        })
+        if let Some(shared) = &self.shared {
+            return Ok(headroom_of(cap, month, shared.spent(cap, month)?));
+        }
+        Ok(headroom_of(cap, month, self.spent_local(cap, month)?))
     }
 
     /// Reserves every call in `calls` or none: checks each cap they fall under against the
@@ -305,10 +317,29 @@ impl Ledger {
     /// single call that allows it ([`Reservation::fit_floor`]) is first fitted to what its
     /// caps have left.
     pub fn reserve(&self, profile: &Profile, calls: &[Reservation]) -> Result<Reserved> {
-        let (month, _) = month_and_day(jiff::Timestamp::now());
         let capped = calls
             .iter()
             .any(|c| !caps_for(profile, c.row.provider, c.row.tag.route.as_deref()).is_empty());
+        if let Some(shared) = &self.shared {
+            return match shared.reserve(profile, calls, capped) {
+                // The server went away since the ledger was opened: a call no budget
+                // applies to is kept locally, pending, under a negative id.
+                Err(Error::SharedLedgerUnavailable { .. }) if !capped && calls.len() == 1 => {
+                    let id = self.insert_reserved_locally(&calls[0], true)?;
+                    Ok(Reserved::Rows {
+                        ids: vec![-id],
+                        warnings: Vec::new(),
+                        fitted: vec![None],
+                    })
+                }
+                other => other,
+            };
+        }
+        if capped && let Some(e) = self.unreachable() {
+            // A cap that cannot be checked against the shared ledger is not a cap.
+            return Err(e);
+        }
+        let (month, _) = month_and_day(jiff::Timestamp::now());
         if !capped && calls.len() == 1 {
             // Nothing to check: one plain insert, no transaction to serialise on.
             let id = self.insert_reserved(&calls[0])?;
@@ -334,30 +365,6 @@ impl Ledger {
         outcome
     }
 
-    /// The output tokens `call` can have under every cap it falls under, when that is less
-    /// than it asks for but at least its floor; `None` when it fits as it is, or cannot be
-    /// fitted (the check that follows refuses it).
-    fn fit(&self, profile: &Profile, call: &Reservation, month: &str) -> Result<Option<u64>> {
-        let Some(floor) = call.fit_floor else {
-            return Ok(None);
-        };
-        let asked = call.estimate.output_tokens;
-        let input = call.estimate.input_tokens as f64;
-        let mut room = asked as f64;
-        for cap in caps_for(profile, call.row.provider, call.row.tag.route.as_deref()) {
-            let left = self.headroom(&cap, month)?.left;
-            let room_here = match (cap.unit, call.est_usd, call.prompt_usd) {
-                (Unit::Tokens, _, _) => left - input,
-                (Unit::Usd, Some(est), Some(prompt)) if asked > 0 && est > prompt => {
-                    (left - prompt) / ((est - prompt) / asked as f64)
-                }
-                _ => continue,
-            };
-            room = room.min(room_here.floor());
-        }
-        Ok((room < asked as f64 && room >= floor as f64).then_some(room as u64))
-    }
-
     fn reserve_in_transaction(
         &self,
         profile: &Profile,
@@ -365,84 +372,161 @@ impl Ledger {
         month: &str,
     ) -> Result<Reserved> {
         let mut calls = calls.to_vec();
-        let mut fitted = vec![None; calls.len()];
-        if let [call] = calls.as_mut_slice()
-            && let Some(output) = self.fit(profile, call, month)?
-        {
-            if let (Some(est), Some(prompt)) = (call.est_usd, call.prompt_usd) {
-                let per_token = (est - prompt) / call.estimate.output_tokens as f64;
-                call.est_usd = Some(prompt + per_token * output as f64);
-            }
-            call.estimate.output_tokens = output;
-            fitted[0] = Some(output);
-        }
-        // What these calls add to each cap they fall under.
-        let mut demand: Vec<(Cap, f64, bool)> = Vec::new();
-        for c in &calls {
-            for cap in caps_for(profile, c.row.provider, c.row.tag.route.as_deref()) {
-                let (need, unpriced) = match cap.unit {
-                    Unit::Tokens => (
-                        (c.estimate.input_tokens + c.estimate.output_tokens) as f64,
-                        false,
-                    ),
-                    Unit::Usd => (c.est_usd.unwrap_or(0.0), c.est_usd.is_none()),
-                };
-                match demand.iter_mut().find(|(d, _, _)| *d == cap) {
-                    Some(entry) => {
-                        entry.1 += need;
-                        entry.2 |= unpriced;
-                    }
-                    None => demand.push((cap, need, unpriced)),
+        match decide(
+            &mut |cap, month| self.spent_local(cap, month),
+            profile,
+            &mut calls,
+            month,
+        )? {
+            Decision::Refused(refusal) => Ok(Reserved::Refused(refusal)),
+            Decision::Go { warnings, fitted } => {
+                let mut ids = Vec::with_capacity(calls.len());
+                for c in &calls {
+                    ids.push(self.insert_reserved(c)?);
                 }
+                Ok(Reserved::Rows {
+                    ids,
+                    warnings,
+                    fitted,
+                })
             }
         }
-        let default_allowance: Option<f64> = match calls.as_slice() {
-            [c] if c.fit_floor.is_some() => Some(c.estimate.output_tokens as f64),
-            _ => None,
-        };
-        let mut warnings = Vec::new();
-        for (cap, need, unpriced) in &demand {
-            let headroom = self.headroom(cap, month)?;
-            if *unpriced || headroom.spent + headroom.reserved + need > cap.limit {
-                let other = match demand
-                    .iter()
-                    .find(|(c, _, _)| c.scope == cap.scope && c.unit != cap.unit)
-                {
-                    Some((c, _, _)) => Some(self.headroom(c, month)?),
-                    None => None,
-                };
-                return Ok(Reserved::Refused(Refusal {
-                    headroom,
-                    needed: *need,
-                    default_allowance: default_allowance.filter(|_| cap.unit == Unit::Tokens),
-                    unpriced: *unpriced,
-                    other,
-                }));
-            }
-            // Settled spend and this call: calls in flight of other processes may still
-            // settle lower than they reserved.
-            let used = headroom.spent + need;
-            if used >= 0.8 * cap.limit {
-                warnings.push(format!(
-                    "the {} budget for {} is {:.0}% used by settled calls and this one: {} of {}",
-                    cap.scope,
-                    month_name(month),
-                    100.0 * used / cap.limit,
-                    amount(cap.unit, used),
-                    amount(cap.unit, cap.limit)
-                ));
-            }
-        }
-        let mut ids = Vec::with_capacity(calls.len());
-        for c in &calls {
-            ids.push(self.insert_reserved(c)?);
-        }
-        Ok(Reserved::Rows {
-            ids,
-            warnings,
-            fitted,
-        })
     }
+}
+
+/// A cap's headroom from what settled calls used and what calls in flight reserved.
+pub(crate) fn headroom_of(cap: &Cap, month: &str, (spent, reserved): (f64, f64)) -> Headroom {
+    Headroom {
+        scope: cap.scope.clone(),
+        unit: cap.unit,
+        cap: cap.limit,
+        spent,
+        reserved,
+        left: (cap.limit - spent - reserved).max(0.0),
+        month: month.to_string(),
+    }
+}
+
+/// What the budget rule decided for a group of calls.
+pub(crate) enum Decision {
+    Go {
+        warnings: Vec<String>,
+        fitted: Vec<Option<u64>>,
+    },
+    Refused(Refusal),
+}
+
+/// How a backend reads a cap's use this month: `(settled, reserved)`.
+pub(crate) type SpentFn<'a> = dyn FnMut(&Cap, &str) -> Result<(f64, f64)> + 'a;
+
+/// The budget rule, the same for every backend (docs/architecture.md, "ledger/"): run
+/// inside the backend's serialised transaction, it fits a lone call without a chosen
+/// `--max-tokens` to what its caps leave, then checks every cap the calls fall under
+/// against the month's use plus what they add. `calls` comes back as it is to be inserted.
+pub(crate) fn decide(
+    spent: &mut SpentFn,
+    profile: &Profile,
+    calls: &mut [Reservation],
+    month: &str,
+) -> Result<Decision> {
+    let mut fitted = vec![None; calls.len()];
+    if let [call] = &mut *calls
+        && let Some(output) = fit(spent, profile, call, month)?
+    {
+        if let (Some(est), Some(prompt)) = (call.est_usd, call.prompt_usd) {
+            let per_token = (est - prompt) / call.estimate.output_tokens as f64;
+            call.est_usd = Some(prompt + per_token * output as f64);
+        }
+        call.estimate.output_tokens = output;
+        fitted[0] = Some(output);
+    }
+    // What these calls add to each cap they fall under.
+    let mut demand: Vec<(Cap, f64, bool)> = Vec::new();
+    for c in calls.iter() {
+        for cap in caps_for(profile, c.row.provider, c.row.tag.route.as_deref()) {
+            let (need, unpriced) = match cap.unit {
+                Unit::Tokens => (
+                    (c.estimate.input_tokens + c.estimate.output_tokens) as f64,
+                    false,
+                ),
+                Unit::Usd => (c.est_usd.unwrap_or(0.0), c.est_usd.is_none()),
+            };
+            match demand.iter_mut().find(|(d, _, _)| *d == cap) {
+                Some(entry) => {
+                    entry.1 += need;
+                    entry.2 |= unpriced;
+                }
+                None => demand.push((cap, need, unpriced)),
+            }
+        }
+    }
+    let default_allowance: Option<f64> = match &*calls {
+        [c] if c.fit_floor.is_some() => Some(c.estimate.output_tokens as f64),
+        _ => None,
+    };
+    let mut warnings = Vec::new();
+    for (cap, need, unpriced) in &demand {
+        let headroom = headroom_of(cap, month, spent(cap, month)?);
+        if *unpriced || headroom.spent + headroom.reserved + need > cap.limit {
+            let other = match demand
+                .iter()
+                .find(|(c, _, _)| c.scope == cap.scope && c.unit != cap.unit)
+            {
+                Some((c, _, _)) => Some(headroom_of(c, month, spent(c, month)?)),
+                None => None,
+            };
+            return Ok(Decision::Refused(Refusal {
+                headroom,
+                needed: *need,
+                default_allowance: default_allowance.filter(|_| cap.unit == Unit::Tokens),
+                unpriced: *unpriced,
+                other,
+            }));
+        }
+        // Settled spend and this call: calls in flight of other processes may still
+        // settle lower than they reserved.
+        let used = headroom.spent + need;
+        if used >= 0.8 * cap.limit {
+            warnings.push(format!(
+                "the {} budget for {} is {:.0}% used by settled calls and this one: {} of {}",
+                cap.scope,
+                month_name(month),
+                100.0 * used / cap.limit,
+                amount(cap.unit, used),
+                amount(cap.unit, cap.limit)
+            ));
+        }
+    }
+    Ok(Decision::Go { warnings, fitted })
+}
+
+/// The output tokens `call` can have under every cap it falls under, when that is less
+/// than it asks for but at least its floor; `None` when it fits as it is, or cannot be
+/// fitted (the check that follows refuses it).
+fn fit(
+    spent: &mut SpentFn,
+    profile: &Profile,
+    call: &Reservation,
+    month: &str,
+) -> Result<Option<u64>> {
+    let Some(floor) = call.fit_floor else {
+        return Ok(None);
+    };
+    let asked = call.estimate.output_tokens;
+    let input = call.estimate.input_tokens as f64;
+    let mut room = asked as f64;
+    for cap in caps_for(profile, call.row.provider, call.row.tag.route.as_deref()) {
+        let left = headroom_of(&cap, month, spent(&cap, month)?).left;
+        let room_here = match (cap.unit, call.est_usd, call.prompt_usd) {
+            (Unit::Tokens, _, _) => left - input,
+            (Unit::Usd, Some(est), Some(prompt)) if asked > 0 && est > prompt => {
+                (left - prompt) / ((est - prompt) / asked as f64)
+            }
+            _ => continue,
+        };
+        room = room.min(room_here.floor());
+    }
+    Ok((room < asked as f64 && room >= floor as f64).then_some(room as u64))
 }
 
 /// `2,000,412 tokens` or `$4.12`.

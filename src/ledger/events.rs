@@ -9,7 +9,7 @@ pub use crate::vocab::new_id;
 
 use super::{Ledger, now_secs};
 use crate::error::Result;
-use crate::prices::Cost;
+pub use crate::prices::{Cost, CostSource};
 use crate::vocab::Usage;
 
 /// Who a call is for: the names every row of it carries.
@@ -70,7 +70,7 @@ const MAX_STORED: u64 = 1 << 40;
 
 /// A count as the ledger stores it: clamped, never wrapped into a negative that would
 /// give a budget back.
-fn tokens(n: u64) -> i64 {
+pub(crate) fn tokens(n: u64) -> i64 {
     n.min(MAX_STORED) as i64
 }
 
@@ -83,10 +83,21 @@ pub fn month_and_day(at: jiff::Timestamp) -> (String, String) {
     )
 }
 
+/// A row the shared ledger could not take, kept in the local file instead, has a
+/// negative id; `Some` is its local id.
+pub(crate) fn local_id(id: i64) -> Option<i64> {
+    (id < 0).then_some(-id)
+}
+
 impl Ledger {
     /// Inserts a call row, `reserved` with the estimated usage, inside the caller's
     /// transaction if there is one.
     pub(crate) fn insert_reserved(&self, r: &Reservation) -> Result<i64> {
+        self.insert_reserved_locally(r, self.pending())
+    }
+
+    /// The same in the local file, `pending` when the row waits for the shared ledger.
+    pub(crate) fn insert_reserved_locally(&self, r: &Reservation, pending: bool) -> Result<i64> {
         let now = jiff::Timestamp::now();
         let (month, day) = month_and_day(now);
         let owner = Owner::current();
@@ -96,9 +107,9 @@ impl Ledger {
             .execute(
                 "INSERT INTO events (at, month, day, kind, profile, route, provider, model, key_label, status,
                     input_tokens, output_tokens, cost_usd, cost_source, council_id, owner_pid, owner_start,
-                    prompt_usd, detail, client, os_user, host)
+                    prompt_usd, detail, client, os_user, host, uid, pending)
                  VALUES (?1, ?2, ?3, 'call', ?4, ?5, ?6, ?7, ?8, 'reserved', ?9, ?10, ?11, 'estimate', ?12,
-                    ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                    ?13, ?14, ?15, ?16, ?17, ?18, ?19, lower(hex(randomblob(16))), ?20)",
                 params![
                     now.as_millisecond() as f64 / 1000.0,
                     month,
@@ -119,6 +130,7 @@ impl Ledger {
                     row.tag.client,
                     origin.user,
                     origin.host,
+                    pending,
                 ],
             )
             .map_err(|e| self.error(e))?;
@@ -127,6 +139,11 @@ impl Ledger {
 
     /// Replaces a reservation with what the attempt really used.
     pub fn settle(&self, id: i64, s: &Settlement) -> Result<()> {
+        let id = match (&self.shared, local_id(id)) {
+            (Some(shared), None) => return shared.settle(id, s),
+            (_, Some(local)) => local,
+            (None, None) => id,
+        };
         let u = &s.usage;
         // One transaction: the row and the daily roll-up never disagree.
         let tx = self
@@ -168,6 +185,14 @@ impl Ledger {
     /// output it reserved is released. Rows from before owners were recorded are
     /// abandoned once a day old. Returns how many were settled.
     pub fn settle_abandoned(&self) -> Result<usize> {
+        if let Some(shared) = &self.shared {
+            return shared.settle_abandoned();
+        }
+        self.settle_abandoned_local()
+    }
+
+    /// The same in the local file.
+    pub(crate) fn settle_abandoned_local(&self) -> Result<usize> {
         let tx = rusqlite::Transaction::new_unchecked(
             &self.conn,
             rusqlite::TransactionBehavior::Immediate,
@@ -224,7 +249,11 @@ impl Ledger {
     /// Drops reservations that were never used (a council that needed fewer calls than
     /// it reserved for).
     pub fn release(&self, ids: &[i64]) -> Result<()> {
-        for id in ids {
+        if let Some(shared) = &self.shared {
+            let remote: Vec<i64> = ids.iter().copied().filter(|id| *id > 0).collect();
+            shared.release(&remote)?;
+        }
+        for id in ids.iter().map(|id| local_id(*id).unwrap_or(*id)) {
             self.conn
                 .execute(
                     "DELETE FROM events WHERE id = ?1 AND status = 'reserved'",
@@ -244,12 +273,16 @@ impl Ledger {
         status: &str,
         detail: Option<&str>,
     ) -> Result<()> {
+        if let Some(shared) = &self.shared {
+            return shared.record_key_event(kind, provider, label, status, detail);
+        }
         let now = jiff::Timestamp::now();
         let (month, day) = month_and_day(now);
         self.conn
             .execute(
-                "INSERT INTO events (at, month, day, kind, provider, key_label, status, detail, os_user, host)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT INTO events (at, month, day, kind, provider, key_label, status, detail, os_user, host,
+                    uid, pending)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, lower(hex(randomblob(16))), ?11)",
                 params![
                     now_secs(),
                     month,
@@ -261,6 +294,7 @@ impl Ledger {
                     detail,
                     Origin::current().user,
                     Origin::current().host,
+                    self.pending(),
                 ],
             )
             .map_err(|e| self.error(e))?;

@@ -44,8 +44,27 @@ impl Health {
     }
 }
 
+impl Health {
+    /// A provider's state from its record (failures, degraded until, last error): one rule
+    /// for every backend.
+    pub(crate) fn from_record(row: Option<(u32, Option<f64>, Option<String>)>) -> Health {
+        match row {
+            None | Some((0, _, _)) => Health::Healthy,
+            Some((failures, Some(until), last_error)) if until > now_secs() => Health::Degraded {
+                until,
+                failures,
+                last_error,
+            },
+            Some((failures, _, _)) => Health::Failing { failures },
+        }
+    }
+}
+
 impl Ledger {
     pub fn health(&self, provider: &str) -> Result<Health> {
+        if let Some(shared) = &self.shared {
+            return shared.health(provider);
+        }
         let row: Option<(u32, Option<f64>, Option<String>)> = self
             .conn
             .query_row(
@@ -55,19 +74,14 @@ impl Ledger {
             )
             .optional()
             .map_err(|e| self.error(e))?;
-        Ok(match row {
-            None | Some((0, _, _)) => Health::Healthy,
-            Some((failures, Some(until), last_error)) if until > now_secs() => Health::Degraded {
-                until,
-                failures,
-                last_error,
-            },
-            Some((failures, _, _)) => Health::Failing { failures },
-        })
+        Ok(Health::from_record(row))
     }
 
     /// Every provider with a health record.
     pub fn all_health(&self) -> Result<Vec<(String, Health)>> {
+        if let Some(shared) = &self.shared {
+            return shared.all_health();
+        }
         let mut stmt = self
             .conn
             .prepare("SELECT provider FROM provider_health ORDER BY provider")
@@ -82,6 +96,9 @@ impl Ledger {
     }
 
     pub fn record_success(&self, provider: &str) -> Result<()> {
+        if let Some(shared) = &self.shared {
+            return shared.record_success(provider);
+        }
         self.conn
             .execute(
                 "DELETE FROM provider_health WHERE provider = ?1",
@@ -100,6 +117,9 @@ impl Ledger {
         threshold: u32,
         cooldown_secs: f64,
     ) -> Result<Health> {
+        if let Some(shared) = &self.shared {
+            return shared.record_failure(provider, error, threshold, cooldown_secs);
+        }
         let now = now_secs();
         self.conn
             .execute(

@@ -114,6 +114,12 @@ const MIGRATIONS: &[&str] = &[
     DROP TABLE daily;
     ALTER TABLE daily_v5 RENAME TO daily;
     CREATE INDEX daily_month ON daily(month);",
+    // 6: a row id unique across machines, and whether the row waits to be uploaded to a
+    // shared ledger that was out of reach when it was written (README "One budget for
+    // the whole team"). Rows from before get their id when a ledger is imported.
+    "ALTER TABLE events ADD COLUMN uid TEXT;
+    ALTER TABLE events ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX events_pending ON events(id) WHERE pending = 1;",
 ];
 
 /// The roll-up's columns, in the order the queries below fill them.

@@ -23,7 +23,7 @@ pub enum GroupBy {
 }
 
 impl GroupBy {
-    fn column(self) -> &'static str {
+    pub(crate) fn column(self) -> &'static str {
         match self {
             GroupBy::Provider => "provider",
             GroupBy::Model => "provider || ':' || model",
@@ -76,6 +76,9 @@ impl Ledger {
     /// Settled calls from `since` to `until` (local dates, inclusive), grouped; read from
     /// the daily roll-up.
     pub fn usage(&self, since: &str, until: &str, by: GroupBy) -> Result<Vec<UsageRow>> {
+        if let Some(shared) = &self.shared {
+            return shared.usage(since, until, by);
+        }
         let sql = format!(
             "SELECT {col} AS g, SUM(calls), SUM(input_tokens), SUM(cached_input_tokens), SUM(cache_write_tokens),
                     SUM(output_tokens), SUM(reasoning_tokens), SUM(cost_usd), SUM(unpriced), SUM(abandoned)

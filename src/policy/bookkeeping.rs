@@ -91,16 +91,28 @@ pub fn open_ledger(
     profile: &Profile,
     warn: &mut dyn FnMut(&str),
 ) -> Result<Option<Ledger>, Error> {
-    match Ledger::open(paths) {
+    match Ledger::open_with(paths, profile) {
         Ok(l) => Ok(Some(l)),
         Err(e) if budget::all_caps(profile).is_empty() => {
             warn(&format!("{e}; this call is not recorded"));
             Ok(None)
         }
-        Err(Error::LedgerUnavailable { path, detail }) => {
-            Err(Error::BudgetUnchecked { path, detail })
+        Err(e) => Err(unchecked(e)),
+    }
+}
+
+/// A ledger error under a budget: the budget could not be checked.
+fn unchecked(e: Error) -> Error {
+    match e {
+        Error::LedgerUnavailable { path, detail } => Error::BudgetUnchecked { path, detail },
+        Error::SharedLedgerUnavailable { url, detail } => {
+            Error::SharedBudgetUnchecked { url, detail }
         }
-        Err(e) => Err(e),
+        e @ (Error::BudgetUnchecked { .. } | Error::SharedBudgetUnchecked { .. }) => e,
+        other => Error::BudgetUnchecked {
+            path: "ledger.sqlite3".into(),
+            detail: other.to_string(),
+        },
     }
 }
 
@@ -185,15 +197,7 @@ impl Walker<'_> {
     /// unrecorded, and says so once.
     pub(super) fn unrecorded(&self, capped: bool, e: Error) -> Result<(), Error> {
         if capped {
-            return Err(match e {
-                Error::LedgerUnavailable { path, detail } => {
-                    Error::BudgetUnchecked { path, detail }
-                }
-                other => Error::BudgetUnchecked {
-                    path: "ledger.sqlite3".into(),
-                    detail: other.to_string(),
-                },
-            });
+            return Err(unchecked(e));
         }
         let mut warnings = self.warnings.borrow_mut();
         let warning = format!("{e}; this call is not recorded");

@@ -50,6 +50,18 @@ pub struct Profile {
     /// guard"); a route's own `guard` wins. Absent: `redact`.
     #[serde(default)]
     pub guard: Option<Policy>,
+    /// Where the usage ledger lives (README "One budget for the whole team").
+    #[serde(default)]
+    pub ledger: LedgerConfig,
+}
+
+/// `[ledger]`: `url = "postgres://…"` moves the ledger to a shared PostgreSQL server;
+/// absent, it is the local SQLite file. `BYOK_LEDGER_URL` wins over it.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerConfig {
+    #[serde(default)]
+    pub url: Option<String>,
 }
 
 impl Profile {

@@ -4,6 +4,7 @@
 
 pub mod byok;
 pub mod fake;
+pub mod postgres;
 pub mod providers;
 pub mod wire;
 pub mod wire_anthropic;

@@ -314,7 +314,7 @@ fn record_handovers(ctx: &Ctx, handovers: &[Handover], name: &str) {
     if given.is_empty() {
         return;
     }
-    let outcome = crate::ledger::Ledger::open(&ctx.paths).and_then(|ledger| {
+    let outcome = ctx.ledger().and_then(|ledger| {
         given.iter().try_for_each(|(provider, key)| {
             ledger.record_key_event("exec", provider, key.origin.label(), "ok", Some(name))
         })

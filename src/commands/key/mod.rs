@@ -170,7 +170,8 @@ fn log_event(
     status: &str,
     detail: Option<&str>,
 ) {
-    let outcome = crate::ledger::Ledger::open(&ctx.paths)
+    let outcome = ctx
+        .ledger()
         .and_then(|l| l.record_key_event(kind, provider, label, status, detail));
     if let Err(e) = outcome {
         output::verbose(&format!("the {kind} event was not recorded: {e}"));
