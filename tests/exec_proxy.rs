@@ -41,13 +41,18 @@ exit 7"#,
     );
     let a = home
         .cmd()
-        .args(["exec", "--proxy", "--route", "fast", "--", "sh", "-c", &script])
+        .args([
+            "exec", "--proxy", "--route", "fast", "--", "sh", "-c", &script,
+        ])
         .assert()
         .code(7);
     assert!(!stderr(&a).contains(OPENAI_KEY));
 
     let env = std::fs::read_to_string(&env_file).unwrap();
-    assert!(!env.contains(OPENAI_KEY), "the real key reached the command");
+    assert!(
+        !env.contains(OPENAI_KEY),
+        "the real key reached the command"
+    );
     assert!(!env.contains("BYOK_IDENTITY"), "{env}");
     let var = |name: &str| {
         env.lines()
