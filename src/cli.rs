@@ -154,7 +154,7 @@ it. Exits 4 when a provider rejected a key, 6 when a list could not be read.")]
         keys: Vec<String>,
     },
 
-    /// Run a command with only the named providers' keys in its environment
+    /// Run a command with only the named providers' keys in its environment (or, with --proxy, none)
     #[command(after_help = "\
 Examples:
   byok exec --provider openai -- python agent.py
@@ -173,6 +173,13 @@ URL byok itself uses: OPENAI_BASE_URL, ANTHROPIC_BASE_URL, GEMINI_BASE_URL, OLLA
 Every other provider key variable byok knows (and BYOK_IDENTITY, BYOK_IDENTITY_FILE,
 BYOK_PASSPHRASE) is removed, so the command sees exactly the keys asked for. Keys travel
 in the environment only, never in arguments. Local providers (ollama…) need no key.
+
+With --proxy the command gets no key at all: byok runs `byok serve` inside itself on an
+ephemeral loopback port and hands over OPENAI_BASE_URL, OPENAI_API_BASE, OPENAI_API_KEY,
+ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY (a token for that server) and BYOK_SERVE_URL. Its
+calls go through the route's budgets and fallbacks and are recorded under the command's
+name (byok usage --by client); the server stops when the command exits.
+  byok exec --proxy --route default -- aider
 
 SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to byok are passed on to the command (a
 Ctrl-C from the terminal already reaches both). The exit status is the command's own,
