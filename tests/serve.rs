@@ -516,6 +516,15 @@ fn bad_requests_get_errors_in_their_wire_and_nothing_goes_upstream() {
     );
     assert_eq!(r.status, 413);
 
+    // The user's own key in a prompt: the outbound guard refuses it.
+    let mut leaky = chat("fast", false);
+    leaky["messages"][1]["content"] = json!(format!("debug this: OPENAI_API_KEY={OPENAI_KEY}"));
+    let r = s.post("/v1/chat/completions", &leaky);
+    assert_eq!(r.status, 403, "{}", r.all());
+    assert!(r.text().contains("outbound guard"), "{}", r.text());
+    assert!(r.text().contains("/messages/1/content"), "{}", r.text());
+    assert!(!r.all().contains(OPENAI_KEY));
+
     assert_eq!(fake.count("/"), 0, "nothing was sent upstream");
     assert!(call_rows(&home).is_empty());
 
@@ -611,6 +620,50 @@ fn openai_clients_reach_an_anthropic_candidate_with_text_only() {
     assert!(m.contains("`tools`") && m.contains("openai wire"), "{m}");
     assert_eq!(server.count("/"), before);
     assert_eq!(call_rows(&home).len(), 2);
+    let (status, _) = s.stop();
+    assert!(status.success());
+}
+
+#[test]
+fn anthropic_clients_reach_an_openai_candidate_with_text_only() {
+    let fake = Fake::openai(OPENAI_KEY, answer());
+    let server = fake.clone().server();
+    let home = home_with_openai(&server, "[routes.gpt]\nmodel = \"openai:gpt-4o-mini\"\n");
+    let s = serve(&home, &[]);
+    let body = json!({"model": "gpt", "max_tokens": 50, "system": "Be brief.",
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "Capital of France?"}]}]});
+    let r = s.post("/v1/messages", &body);
+    assert_eq!(r.status, 200, "{}", r.all());
+    let v = r.json();
+    assert_eq!(v["type"], "message");
+    assert_eq!(v["content"][0]["text"], "Paris is the capital of France.");
+    assert_eq!(v["usage"]["output_tokens"], 9);
+    let sent = server.requests().pop().unwrap().body_json();
+    assert_eq!(
+        sent["messages"][0],
+        json!({"role": "system", "content": "Be brief."})
+    );
+    assert_eq!(sent["max_completion_tokens"], 50);
+
+    let mut streamed = body.clone();
+    streamed["stream"] = json!(true);
+    let r = s.post("/v1/messages", &streamed);
+    assert_eq!(r.status, 200, "{}", r.all());
+    let t = r.text();
+    assert!(t.starts_with("event: message_start\n"), "{t}");
+    assert!(t.contains("\"text_delta\""), "{t}");
+    assert!(
+        t.ends_with("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"),
+        "{t}"
+    );
+
+    // An image does not cross: 400 naming where it is.
+    let mut image = body.clone();
+    image["messages"][0]["content"] = json!([{"type": "image", "source": {}}]);
+    let r = s.post("/v1/messages", &image);
+    assert_eq!(r.status, 400, "{}", r.all());
+    assert_eq!(r.json()["error"]["type"], "invalid_request_error");
+    assert!(r.text().contains("anthropic wire"), "{}", r.text());
     let (status, _) = s.stop();
     assert!(status.success());
 }
