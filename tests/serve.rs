@@ -100,7 +100,9 @@ fn serve(home: &Home, args: &[&str]) -> Serve {
     };
     let base = var("ANTHROPIC_BASE_URL");
     assert_eq!(var("OPENAI_BASE_URL"), format!("{base}/v1"));
-    assert_eq!(var("BYOK_SERVE_URL"), base);
+    if !var("BYOK_SERVE_URL").starts_with("unix:") {
+        assert_eq!(var("BYOK_SERVE_URL"), base);
+    }
     let token = var("OPENAI_API_KEY");
     assert_eq!(var("ANTHROPIC_API_KEY"), token);
     assert!(token.len() >= 64, "{token}");
@@ -839,4 +841,68 @@ fn only_loopback_is_served() {
         err.contains("loopback only") && err.contains("hint:"),
         "{err}"
     );
+}
+
+#[test]
+fn a_call_still_running_after_the_drain_time_is_cancelled_and_settled() {
+    let fake = Fake::openai(OPENAI_KEY, answer())
+        .per_event()
+        .stall_after(1, Duration::from_secs(60));
+    let server = fake.clone().server();
+    let home = home_with_openai(&server, "[routes.fast]\nmodel = \"openai:gpt-4o-mini\"\n");
+    let s = serve(&home, &[]);
+    let mut t = start_stream(&s, "fast");
+    read_until(&mut t, "Paris");
+    let started = std::time::Instant::now();
+    let (status, stderr) = s.stop();
+    let took = started.elapsed();
+    assert!(status.success(), "{status:?}: {stderr}");
+    assert!(
+        took >= Duration::from_secs(9) && took < Duration::from_secs(30),
+        "{took:?}"
+    );
+    let rows = call_rows(&home);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].1, "interrupted", "{rows:?}");
+    let mut rest = Vec::new();
+    let _ = t.read_to_end(&mut rest);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_unix_socket_is_its_owners_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::net::UnixStream;
+    let fake = Fake::openai(OPENAI_KEY, answer()).server();
+    let home = home_with_openai(&fake, "[routes.fast]\nmodel = \"openai:gpt-4o-mini\"\n");
+    let path = home.file("serve.sock");
+    let s = serve(&home, &["--socket", path.to_str().unwrap()]);
+    assert!(
+        s.exports
+            .contains(&format!("export BYOK_SERVE_URL=unix:{}", path.display())),
+        "{}",
+        s.exports
+    );
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let body = chat("fast", false).to_string();
+    let mut c = UnixStream::connect(&path).unwrap();
+    write!(
+        c,
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        s.token,
+        body.len()
+    )
+    .unwrap();
+    let mut all = Vec::new();
+    c.read_to_end(&mut all).unwrap();
+    let r = parse(&all);
+    assert_eq!(r.status, 200, "{}", r.all());
+    assert_eq!(
+        r.json()["choices"][0]["message"]["content"],
+        "Paris is the capital of France."
+    );
+    let (status, _) = s.stop();
+    assert!(status.success());
+    assert!(!path.exists(), "the socket is removed on exit");
 }
