@@ -906,3 +906,49 @@ fn a_unix_socket_is_its_owners_alone() {
     assert!(status.success());
     assert!(!path.exists(), "the socket is removed on exit");
 }
+
+#[test]
+fn eval_of_a_background_serve_returns_with_the_variables_set() {
+    let fake = Fake::openai(OPENAI_KEY, answer()).server();
+    let home = home_with_openai(&fake, "[routes.fast]\nmodel = \"openai:gpt-4o-mini\"\n");
+    let bin = assert_cmd::cargo::cargo_bin("byok");
+    let out = home
+        .std_cmd()
+        .args([
+            "-c",
+            // stderr elsewhere: the test reads this shell's until it closes.
+            r#"eval "$("$BYOK_BIN" serve -q 2>/dev/null &)"
+curl -s "$OPENAI_BASE_URL/models" -H "Authorization: Bearer $OPENAI_API_KEY""#,
+        ])
+        .env("BYOK_BIN", &bin)
+        .env_remove("BYOK_EXEC")
+        .output_of_sh();
+    let status = json_of(&home.cmd().args(["--json", "status"]).assert().success());
+    let pid = status["serve"][0]["pid"]
+        .as_i64()
+        .expect("serve is running");
+    unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(v["data"][0]["id"], "fast");
+}
+
+trait OutputOfSh {
+    fn output_of_sh(&mut self) -> String;
+}
+
+impl OutputOfSh for std::process::Command {
+    /// Runs the same environment's `sh` with these arguments instead of byok.
+    fn output_of_sh(&mut self) -> String {
+        let mut sh = std::process::Command::new("sh");
+        sh.args(self.get_args());
+        sh.env_clear();
+        for (k, v) in self.get_envs() {
+            if let Some(v) = v {
+                sh.env(k, v);
+            }
+        }
+        let out = sh.output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    }
+}

@@ -37,6 +37,9 @@ pub fn run(ctx: &Ctx, args: ServeArgs) -> Result<()> {
             .and_then(|_| out.flush())
             .map_err(|e| Error::io("write the export lines to", "standard output", e))?;
         drop(out);
+        // stdout carries the export lines only, and then closes: `eval "$(byok serve &)"`
+        // reads until it does.
+        close_stdout();
         tokio::select! {
             _ = signals.recv() => {}
             _ = server.died() => {}
@@ -93,3 +96,16 @@ pub(crate) fn shared(
         timeouts: ctx.timeouts,
     })
 }
+
+/// Points stdout at the null device, closing the pipe a caller may be reading to its end.
+#[cfg(unix)]
+fn close_stdout() {
+    use std::os::fd::AsRawFd;
+    if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+        // SAFETY: dup2 onto fd 1 with a descriptor we own; stdout was flushed above.
+        unsafe { libc::dup2(null.as_raw_fd(), libc::STDOUT_FILENO) };
+    }
+}
+
+#[cfg(not(unix))]
+fn close_stdout() {}
