@@ -220,6 +220,11 @@ impl Forward<'_> {
             _ = self.outlet.closed() => return Err(interrupted(ChatResult::default())),
         };
         let status = response.status().as_u16();
+        crate::output::verbose(&format!(
+            "POST {} → {status} ({} ms to headers)",
+            response.url(),
+            started.elapsed().as_millis()
+        ));
         if !(200..300).contains(&status) {
             let headers = response.headers().clone();
             let body = crate::http::error_body(response).await;

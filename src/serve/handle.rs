@@ -121,7 +121,9 @@ pub fn worker(
 /// Serves one connection (HTTP/1.1, keep-alive) until it closes or serve stops.
 async fn connection(conn: Conn, w: Rc<Worker>, stop: CancellationToken) {
     let service = hyper::service::service_fn(move |req| handle(req, w.clone()));
-    let builder = hyper::server::conn::http1::Builder::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    // A client that never finishes its request head is dropped (hyper's 30 s default).
+    builder.timer(hyper_util::rt::TokioTimer::new());
     macro_rules! serve {
         ($io:expr) => {{
             let c = builder.serve_connection(hyper_util::rt::TokioIo::new($io), service);
