@@ -130,5 +130,14 @@ pub fn error(wire: ClientWire, status: u16, message: &str) -> Response<Body> {
             json!({"type": "error", "error": {"type": kind, "message": message}})
         }
     };
-    json(status, &body)
+    let mut r = json(status, &body);
+    // byok has retried what it could: an SDK's own retries would only repeat the refusal
+    // (a spent budget stays spent). A stopping serve (503) may be asked again.
+    if status != 503 {
+        r.headers_mut().insert(
+            "x-should-retry",
+            hyper::header::HeaderValue::from_static("false"),
+        );
+    }
+    r
 }
