@@ -541,6 +541,12 @@ fn bad_requests_get_errors_in_their_wire_and_nothing_goes_upstream() {
         .map(|m| m["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, ["fast", "openai:gpt-4o-mini"]);
+    let r = s.raw(
+        &format!("GET /v1/models HTTP/1.1\r\n{host}\r\n{auth}\r\nanthropic-version: 2023-06-01"),
+        b"",
+    );
+    assert_eq!(r.json()["data"][0]["type"], "model");
+    assert_eq!(r.json()["last_id"], "openai:gpt-4o-mini");
 
     // The provider rejects the key and quotes it: the client never sees it.
     let r = s.post("/v1/chat/completions", &chat("fast", false));

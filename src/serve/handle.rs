@@ -203,7 +203,7 @@ async fn handle(req: Request<Incoming>, w: Rc<Worker>) -> Result<Response<Body>,
     match (method, path.as_str()) {
         (Method::GET, "/v1/models") => {
             log(&mut entry, 200);
-            return Ok(reply::json(200, &naming::model_list(&shared.loaded)));
+            return Ok(reply::json(200, &naming::model_list(&shared.loaded, wire)));
         }
         (Method::POST, "/v1/chat/completions" | "/v1/messages") => {}
         (m, p) => {

@@ -5,6 +5,7 @@
 
 use serde_json::{Value, json};
 
+use super::reply::ClientWire;
 use crate::error::Error;
 use crate::keys::Keys;
 use crate::policy::Plan;
@@ -74,9 +75,9 @@ fn not_served(e: Error) -> NotServed {
     NotServed { status, message }
 }
 
-/// `GET /v1/models`, in OpenAI's list shape: every route, then every allowed
-/// `provider:model` a route uses.
-pub fn model_list(loaded: &LoadedProfile) -> Value {
+/// `GET /v1/models`, in the list shape of the client's wire: every route, then every
+/// allowed `provider:model` a route uses.
+pub fn model_list(loaded: &LoadedProfile, wire: ClientWire) -> Value {
     let registry = Registry::new(&loaded.profile);
     let mut ids: Vec<String> = loaded.profile.routes.keys().cloned().collect();
     for route in loaded.profile.routes.values() {
@@ -91,9 +92,24 @@ pub fn model_list(loaded: &LoadedProfile) -> Value {
             }
         }
     }
-    let data: Vec<Value> = ids
-        .iter()
-        .map(|id| json!({"id": id, "object": "model", "created": 0, "owned_by": "byok"}))
-        .collect();
-    json!({"object": "list", "data": data})
+    match wire {
+        ClientWire::OpenAi => {
+            let data: Vec<Value> = ids
+                .iter()
+                .map(|id| json!({"id": id, "object": "model", "created": 0, "owned_by": "byok"}))
+                .collect();
+            json!({"object": "list", "data": data})
+        }
+        ClientWire::Anthropic => {
+            let data: Vec<Value> = ids
+                .iter()
+                .map(|id| {
+                    json!({"type": "model", "id": id, "display_name": id,
+                           "created_at": "1970-01-01T00:00:00Z"})
+                })
+                .collect();
+            json!({"data": data, "has_more": false,
+                   "first_id": ids.first(), "last_id": ids.last()})
+        }
+    }
 }
