@@ -832,6 +832,21 @@ fn status_shows_a_running_serve_and_forgets_it_when_it_stops() {
     assert!(status.success());
     let v = json_of(&home.cmd().args(["--json", "status"]).assert().success());
     assert_eq!(v["serve"], json!([]));
+
+    // A state file left by a serve that died without cleaning up is stale: not shown,
+    // and removed.
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    let dead = gone.id();
+    gone.wait().unwrap();
+    let stale = home.file(&format!("serve/{dead}.json"));
+    std::fs::write(
+        &stale,
+        json!({"pid": dead, "address": "127.0.0.1:1", "clients": []}).to_string(),
+    )
+    .unwrap();
+    let v = json_of(&home.cmd().args(["--json", "status"]).assert().success());
+    assert_eq!(v["serve"], json!([]));
+    assert!(!stale.exists());
 }
 
 #[test]
