@@ -20,11 +20,8 @@ use super::reply::{self, Body, ClientWire};
 use super::translate::{self, TextChat, Upstream};
 use crate::policy::{Caller, Tried, Try};
 use crate::providers::Wire;
-use crate::providers::chat::{self, ChatFailure, ChatResult, sse};
+use crate::providers::chat::{self, ChatFailure, ChatResult, MAX_EVENT_BYTES, sse};
 use crate::providers::failure::{Failure, FailureClass, provider_text};
-
-/// The most one event of a passed-through stream may hold.
-const MAX_EVENT_BYTES: usize = 16 * 1024 * 1024;
 
 /// Where a request's response goes: its head (status and headers, once), then the
 /// pieces of a streamed body.
