@@ -158,7 +158,7 @@ it. Exits 4 when a provider rejected a key, 6 when a list could not be read.")]
         keys: Vec<String>,
     },
 
-    /// Run a command with only the named providers' keys in its environment
+    /// Run a command with only the named providers' keys in its environment (or, with --proxy, none)
     #[command(after_help = "\
 Examples:
   byok exec --provider openai -- python agent.py
@@ -178,11 +178,42 @@ Every other provider key variable byok knows (and BYOK_IDENTITY, BYOK_IDENTITY_F
 BYOK_PASSPHRASE) is removed, so the command sees exactly the keys asked for. Keys travel
 in the environment only, never in arguments. Local providers (ollama…) need no key.
 
+With --proxy the command gets no key at all: byok runs `byok serve` inside itself on an
+ephemeral loopback port and hands over OPENAI_BASE_URL, OPENAI_API_BASE, OPENAI_API_KEY,
+ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY (a token for that server) and BYOK_SERVE_URL. Its
+calls go through the route's budgets and fallbacks and are recorded under the command's
+name (byok usage --by client); the server stops when the command exits.
+  byok exec --proxy --route default -- aider
+
 SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to byok are passed on to the command (a
 Ctrl-C from the terminal already reaches both). The exit status is the command's own,
 128+N when a signal N ended it, 127 when it was not found, 126 when it could not be run,
 and 3 (before anything runs) when a key is missing.")]
     Exec(ExecArgs),
+
+    /// Serve your routes to local tools (OpenAI and Anthropic APIs on loopback), so they never hold a real key
+    #[command(after_help = "\
+Examples:
+  eval \"$(byok serve --route default &)\"       # prints export lines, keeps serving
+  aider --model openai/default                  # any OpenAI or Anthropic client
+  byok serve --listen 127.0.0.1:8787 --client aider -q
+  byok serve --socket ~/.byok.sock
+
+Once it accepts connections, serve prints on stdout:
+  export OPENAI_BASE_URL=http://127.0.0.1:PORT/v1
+  export OPENAI_API_KEY=<token>
+  export ANTHROPIC_BASE_URL=http://127.0.0.1:PORT
+  export ANTHROPIC_API_KEY=<token>
+  export BYOK_SERVE_URL=http://127.0.0.1:PORT
+The token is random per process; the real keys stay in byok. Endpoints: POST
+/v1/chat/completions, GET /v1/models, POST /v1/messages. A request's `model` is a route,
+route:NAME or provider:model (with --route, any other name goes to that route). Every
+call goes through the route's allowlist, budgets, retries and fallbacks (before the first
+byte only) and into the ledger under the client's name (`byok usage --by client`).
+Only loopback addresses are accepted; requests with an Origin header, or a Host that is
+not this address or localhost, are refused. One line per request on stderr (-q: none).
+SIGINT or SIGTERM: stop accepting, let calls finish (up to 10 s), settle them, exit 0.")]
+    Serve(ServeArgs),
 
     /// Add, list, verify, rotate and revoke provider API keys
     #[command(subcommand)]
@@ -621,8 +652,12 @@ pub struct GuardArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("keys").required(true).multiple(true).args(["providers", "route"])))]
+#[command(group(clap::ArgGroup::new("keys").required(true).multiple(true).args(["providers", "route", "proxy"])))]
 pub struct ExecArgs {
+    /// Give the command a byok serve on loopback (base URLs and a token) instead of keys
+    #[arg(long, conflicts_with_all = ["providers", "key"])]
+    pub proxy: bool,
+
     /// A provider whose key the command gets, as PROVIDER or PROVIDER/LABEL (repeat the flag, or give a comma list)
     #[arg(
         long = "provider",
@@ -648,6 +683,25 @@ pub struct ExecArgs {
         value_name = "COMMAND"
     )]
     pub command: Vec<std::ffi::OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The loopback address to listen on; port 0 picks a free one [default: 127.0.0.1:0]
+    #[arg(long, value_name = "ADDR", conflicts_with = "socket")]
+    pub listen: Option<String>,
+
+    /// Listen on a unix socket at PATH instead (mode 0600)
+    #[arg(long, value_name = "PATH")]
+    pub socket: Option<std::path::PathBuf>,
+
+    /// The route for a request whose model names no route or provider:model
+    #[arg(short, long, value_name = "ROUTE", add = ArgValueCompleter::new(complete::routes))]
+    pub route: Option<String>,
+
+    /// The client name the ledger records (default: the User-Agent's product, else `serve`)
+    #[arg(long, value_name = "NAME")]
+    pub client: Option<String>,
 }
 
 #[derive(Debug, Args)]

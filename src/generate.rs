@@ -398,6 +398,10 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "Set to 1 by `byok exec` in the command's environment; when set, `byok exec` refuses to run (no nesting).",
     ),
     (
+        "BYOK_SERVE_URL",
+        "Printed by `byok serve` (and set by `byok exec --proxy` in the command's environment): the server's base URL, next to OPENAI_BASE_URL, ANTHROPIC_BASE_URL and the token in OPENAI_API_KEY and ANTHROPIC_API_KEY.",
+    ),
+    (
         "NO_COLOR",
         "When set and not empty: no colour, whatever --color auto would pick.",
     ),

@@ -2,7 +2,7 @@
 //! environment variable. The vault is opened at most once per invocation, and only when
 //! a key is actually needed, so keyless calls never touch the keyring.
 
-use std::cell::OnceCell;
+use std::sync::OnceLock;
 
 use secrecy::SecretString;
 
@@ -45,7 +45,7 @@ pub struct ResolvedKey {
 pub struct Keys {
     paths: Paths,
     access: KeyringAccess,
-    vault: OnceCell<Option<VaultDoc>>,
+    vault: OnceLock<Option<VaultDoc>>,
 }
 
 impl Keys {
@@ -61,7 +61,7 @@ impl Keys {
         Keys {
             paths,
             access,
-            vault: OnceCell::new(),
+            vault: OnceLock::new(),
         }
     }
 

@@ -22,6 +22,7 @@ pub(crate) mod prices;
 pub mod profile;
 pub(crate) mod providers;
 pub(crate) mod secret;
+pub(crate) mod serve;
 pub(crate) mod signals;
 pub mod vault;
 pub mod vocab;

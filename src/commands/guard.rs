@@ -18,7 +18,7 @@ use crate::keys::Keys;
 /// The guard of this invocation: every secret byok can see (the vault is unlocked when
 /// it exists, once, shared with the walk), `--allow-secret` checked against the known
 /// providers, and `policy`.
-fn build(ctx: &Ctx, keys: &Keys, allow: &[String], policy: Policy) -> Result<Guard> {
+pub(crate) fn build(ctx: &Ctx, keys: &Keys, allow: &[String], policy: Policy) -> Result<Guard> {
     let registry = ctx.registry()?;
     let known = registry.known_ids();
     let mut allowed = Vec::new();

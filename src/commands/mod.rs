@@ -12,6 +12,7 @@ pub mod profile;
 mod prompt;
 pub mod route;
 pub mod run;
+pub mod serve;
 pub mod status;
 pub mod usage;
 pub mod vault;
@@ -111,6 +112,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Council(args) => council::run(&ctx, args),
         Command::Guard(args) => guard::run(&ctx, args),
         Command::Exec(args) => exec::run(&ctx, args),
+        Command::Serve(args) => serve::run(&ctx, args),
         Command::Usage(args) => usage::run(&ctx, args),
         Command::Ledger(cmd) => ledger::run(&ctx, cmd),
         Command::Status => status::run(&ctx),

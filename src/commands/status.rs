@@ -57,6 +57,8 @@ struct StatusJson {
     providers: Vec<ProviderJson>,
     budgets: Vec<Headroom>,
     ledger: String,
+    /// Every `byok serve` (or `exec --proxy`) running for this BYOK_HOME.
+    serve: Vec<crate::serve::state::Running>,
 }
 
 pub fn run(ctx: &Ctx) -> Result<()> {
@@ -123,6 +125,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
         providers,
         budgets,
         ledger: ledger_at,
+        serve: crate::serve::state::running(&ctx.paths),
     };
     if ctx.ui.json {
         return ctx.ui.print_json(&status);
@@ -265,6 +268,20 @@ fn print_text(ctx: &Ctx, s: &StatusJson) -> Result<()> {
         ),
     });
     text.push_str(&format!("ledger:    {}\n", s.ledger));
+    for r in &s.serve {
+        text.push_str(&format!(
+            "serve:     pid {} on {}, {} client{}{}\n",
+            r.pid,
+            r.address,
+            r.clients.len(),
+            if r.clients.len() == 1 { "" } else { "s" },
+            if r.clients.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", r.clients.join(", "))
+            }
+        ));
+    }
     output::write_stdout(text.as_bytes())?;
     if !s.providers.is_empty() {
         let mut t = ctx.ui.table(&[("provider", 0), ("keys", 0), ("health", 0)]);

@@ -29,12 +29,29 @@ pub const FIT_FLOOR: u64 = 128;
 /// Prompt tokens never exceed the prompt's bytes; the chat template adds a few.
 const TEMPLATE_TOKENS: u64 = 64;
 
+/// What a walk reserves a try for: how big the prompt is (its bytes, an upper bound of
+/// its tokens) and the answer allowance asked for (`None`: none was asked).
+#[derive(Clone, Copy, Debug)]
+pub struct Ask {
+    pub prompt_bytes: usize,
+    pub max_tokens: Option<u32>,
+}
+
+impl Ask {
+    /// What a [`ChatRequest`] asks for.
+    pub fn of(req: &ChatRequest) -> Ask {
+        Ask {
+            prompt_bytes: req.prompt.len() + req.system.as_ref().map_or(0, String::len),
+            max_tokens: req.max_tokens,
+        }
+    }
+}
+
 /// An upper bound of a request's usage, for budget reservations.
-pub fn estimate(req: &ChatRequest) -> Usage {
-    let prompt = req.prompt.len() + req.system.as_ref().map_or(0, String::len);
+pub fn estimate(ask: &Ask) -> Usage {
     Usage {
-        input_tokens: prompt as u64 + TEMPLATE_TOKENS,
-        output_tokens: req.max_tokens.unwrap_or(BUDGET_MAX_TOKENS) as u64,
+        input_tokens: ask.prompt_bytes as u64 + TEMPLATE_TOKENS,
+        output_tokens: ask.max_tokens.unwrap_or(BUDGET_MAX_TOKENS) as u64,
         ..Usage::default()
     }
 }
@@ -127,7 +144,7 @@ impl Walker<'_> {
         &self,
         c: &Candidate,
         label: Option<&str>,
-        req: &mut ChatRequest,
+        ask: &mut Ask,
         fit: bool,
     ) -> Result<Option<i64>, NotReserved> {
         let id = c.provider.id();
@@ -143,7 +160,7 @@ impl Walker<'_> {
         let Some(ledger) = self.ledger else {
             return Ok(None);
         };
-        let estimate = estimate(req);
+        let estimate = estimate(ask);
         let est_usd = self.estimate_usd(c, &estimate);
         let prompt_usd = self.prompt_usd(c, &estimate);
         let row = CallRow {
@@ -170,7 +187,7 @@ impl Walker<'_> {
                 let mut shown = self.warnings.borrow_mut();
                 shown.extend(warnings);
                 if let Some(Some(output)) = fitted.first() {
-                    req.max_tokens = u32::try_from(*output).ok();
+                    ask.max_tokens = u32::try_from(*output).ok();
                     shown.push(format!(
                         "the budget has less left than byok's default answer allowance, so {id}:{} is asked for at most {output} output tokens (choose with --max-tokens)",
                         c.model
@@ -217,13 +234,13 @@ impl Walker<'_> {
         let prepared: Vec<(&Candidate, Usage, Option<f64>)> = calls
             .iter()
             .map(|(c, req)| {
-                let mut req = req.clone();
+                let mut ask = Ask::of(req);
                 let caps =
                     budget::caps_for(self.profile, c.provider.id(), self.tag.route.as_deref());
-                if !caps.is_empty() && req.max_tokens.is_none() {
-                    req.max_tokens = Some(BUDGET_MAX_TOKENS);
+                if !caps.is_empty() && ask.max_tokens.is_none() {
+                    ask.max_tokens = Some(BUDGET_MAX_TOKENS);
                 }
-                let est = estimate(&req);
+                let est = estimate(&ask);
                 let usd = self.estimate_usd(c, &est);
                 (c, est, usd)
             })

@@ -26,11 +26,14 @@ use crate::ledger::health::Health;
 use crate::output;
 use crate::prices::PriceTable;
 use crate::profile::{LoadedProfile, Profile};
-use crate::providers::chat::{self, Cancel, Canceller, ChatRequest, ChatResult, Sink, Stop};
+use crate::providers::chat::{
+    self, Cancel, Canceller, ChatFailure, ChatRequest, ChatResult, Sink, Stop,
+};
 use crate::providers::failure::FailureClass;
 use bookkeeping::NotReserved;
-pub use bookkeeping::{BUDGET_MAX_TOKENS, call_cost, open_ledger, price_table};
+pub use bookkeeping::{Ask, BUDGET_MAX_TOKENS, call_cost, open_ledger, price_table};
 use candidates::{Facts, KeyState, Skip, Verdict};
+use futures_util::future::LocalBoxFuture;
 pub use plan::{Candidate, Plan};
 use verdict::{failed, skipped};
 
@@ -165,6 +168,66 @@ pub async fn until_stopped<F: std::future::Future>(
     work.await
 }
 
+/// One try of a candidate, as the walk hands it to whoever makes the call: the
+/// candidate, its key, and the answer allowance its reservation holds (the caller's own,
+/// or the one a budget made it ask for).
+pub struct Try<'t> {
+    pub candidate: &'t Candidate,
+    pub key: Option<&'t str>,
+    pub max_tokens: Option<u32>,
+    pub cancel: &'t Cancel,
+}
+
+/// What a try produced, and whether any of it already reached whoever waits for the
+/// answer (then it is not retried nor replaced, unless the walk may replay).
+pub struct Tried {
+    pub outcome: Result<ChatResult, ChatFailure>,
+    pub emitted: bool,
+}
+
+/// Makes the one call of a try: `run` and `council` send a [`ChatRequest`]
+/// ([`Walker::walk`]), `serve` forwards what its client sent. Everything around the call
+/// (reservation, settlement, retries, fallback, health) is the walk's, in one place.
+pub trait Caller {
+    fn call<'t>(&'t mut self, t: Try<'t>) -> LocalBoxFuture<'t, Tried>;
+}
+
+/// The caller of `run` and `council`: the request through `providers::chat`, its text
+/// into `sink`.
+struct ChatCaller<'c, 's, 'k> {
+    client: &'c reqwest::Client,
+    req: &'c ChatRequest,
+    sink: &'s mut Sink<'k>,
+}
+
+impl Caller for ChatCaller<'_, '_, '_> {
+    fn call<'t>(&'t mut self, t: Try<'t>) -> LocalBoxFuture<'t, Tried> {
+        Box::pin(async move {
+            let mut request = self.req.clone();
+            request.model = t.candidate.model.clone();
+            request.max_tokens = t.max_tokens;
+            let mut emitted = false;
+            let outcome = {
+                let sink = &mut *self.sink;
+                let mut counting = |d: &str| {
+                    emitted |= !d.is_empty();
+                    sink(d)
+                };
+                chat::chat(
+                    self.client,
+                    &t.candidate.provider,
+                    t.key,
+                    &request,
+                    &mut counting,
+                    t.cancel,
+                )
+                .await
+            };
+            Tried { outcome, emitted }
+        })
+    }
+}
+
 /// A candidate that passed the checks, with its key.
 struct Ready {
     candidate: Candidate,
@@ -197,9 +260,26 @@ impl Walker<'_> {
         sink: &mut Sink<'_>,
         can_replay: bool,
     ) -> Result<Success, Failed> {
+        let mut caller = ChatCaller {
+            client: self.client,
+            req,
+            sink,
+        };
+        self.walk_with(plan, Ask::of(req), &mut caller, can_replay)
+            .await
+    }
+
+    /// The walk with any [`Caller`]: `ask` is what each try is reserved for.
+    pub async fn walk_with(
+        &self,
+        plan: &Plan,
+        ask: Ask,
+        caller: &mut impl Caller,
+        can_replay: bool,
+    ) -> Result<Success, Failed> {
         let mut attempts = Vec::new();
         match self
-            .walk_into(plan, req, sink, can_replay, &mut attempts)
+            .walk_into(plan, ask, caller, can_replay, &mut attempts)
             .await
         {
             Ok(success) => Ok(success),
@@ -210,23 +290,22 @@ impl Walker<'_> {
     async fn walk_into(
         &self,
         plan: &Plan,
-        req: &ChatRequest,
-        sink: &mut Sink<'_>,
+        asked: Ask,
+        caller: &mut impl Caller,
         can_replay: bool,
         attempts: &mut Vec<Attempt>,
     ) -> Result<Success, Error> {
         let started = Instant::now();
         let order = self.judge(plan, attempts);
         for r in order {
-            let mut request = req.clone();
-            request.model = r.candidate.model.clone();
+            let mut ask = asked;
             let caps = budget::caps_for(
                 self.profile,
                 r.candidate.provider.id(),
                 self.tag.route.as_deref(),
             );
-            if !caps.is_empty() && request.max_tokens.is_none() {
-                request.max_tokens = Some(BUDGET_MAX_TOKENS);
+            if !caps.is_empty() && ask.max_tokens.is_none() {
+                ask.max_tokens = Some(BUDGET_MAX_TOKENS);
             }
             let secret = r.key.as_ref().map(|k| crate::secret::expose(&k.secret));
             let label = r.key.as_ref().map(|k| k.origin.label().to_string());
@@ -241,8 +320,8 @@ impl Walker<'_> {
                 let row = match self.reserve(
                     &r.candidate,
                     label.as_deref(),
-                    &mut request,
-                    req.max_tokens.is_none(),
+                    &mut ask,
+                    asked.max_tokens.is_none(),
                 ) {
                     Ok(row) => row,
                     Err(NotReserved::Skip(skip)) => {
@@ -252,22 +331,14 @@ impl Walker<'_> {
                     Err(NotReserved::Refuse(e)) => return Err(e),
                 };
                 let t0 = Instant::now();
-                let mut emitted = false;
-                let outcome = {
-                    let mut counting = |d: &str| {
-                        emitted |= !d.is_empty();
-                        sink(d)
-                    };
-                    chat::chat(
-                        self.client,
-                        &r.candidate.provider,
-                        secret,
-                        &request,
-                        &mut counting,
-                        &self.cancel,
-                    )
-                    .await
-                };
+                let Tried { outcome, emitted } = caller
+                    .call(Try {
+                        candidate: &r.candidate,
+                        key: secret,
+                        max_tokens: ask.max_tokens,
+                        cancel: &self.cancel,
+                    })
+                    .await;
                 self.settle(row, &r.candidate, label.as_deref(), &outcome, t0.elapsed());
                 self.note_warnings(&r.candidate, &outcome);
                 match outcome {

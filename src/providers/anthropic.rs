@@ -40,6 +40,15 @@ impl WireFormat for Anthropic {
         chat_request(client, provider, key, req)
     }
 
+    fn chat_post(
+        &self,
+        client: &reqwest::Client,
+        provider: &Provider,
+        key: Option<&str>,
+    ) -> Option<reqwest::RequestBuilder> {
+        Some(chat_post(client, provider, key))
+    }
+
     fn framing(&self) -> Framing {
         Framing::Sse
     }
@@ -129,10 +138,18 @@ fn chat_request(
     if req.stream {
         body["stream"] = json!(true);
     }
+    chat_post(client, provider, key).json(&body)
+}
+
+/// `POST {base}/v1/messages` with the key and `anthropic-version`.
+fn chat_post(
+    client: &reqwest::Client,
+    provider: &Provider,
+    key: Option<&str>,
+) -> reqwest::RequestBuilder {
     let mut http = client
         .post(provider.url("/v1/messages"))
-        .header("anthropic-version", API_VERSION)
-        .json(&body);
+        .header("anthropic-version", API_VERSION);
     if let Some(k) = key {
         http = crate::http::secret_header(http, "x-api-key", "", k);
     }

@@ -15,9 +15,9 @@ use super::{Framing, Provider};
 use crate::output;
 pub use crate::vocab::{MAX_TOKENS_PER_CALL, Usage};
 pub use cancel::{Cancel, Canceller, Stop};
+pub use drive::{MAX_EVENT_BYTES, drive_ndjson, drive_sse};
 #[cfg(test)]
 pub use drive::{decode_pieces, split_at};
-pub use drive::{drive_ndjson, drive_sse};
 pub use usage::{UsageReader, replace_usage};
 
 /// What to ask: one user prompt, an optional system prompt, and sampling limits.

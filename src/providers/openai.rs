@@ -37,6 +37,15 @@ impl WireFormat for OpenAi {
         chat_request(client, provider, key, req)
     }
 
+    fn chat_post(
+        &self,
+        client: &reqwest::Client,
+        provider: &Provider,
+        key: Option<&str>,
+    ) -> Option<reqwest::RequestBuilder> {
+        Some(chat_post(client, provider, key))
+    }
+
     fn framing(&self) -> Framing {
         Framing::Sse
     }
@@ -154,7 +163,16 @@ fn chat_request(
         body["stream"] = json!(true);
         body["stream_options"] = json!({"include_usage": true});
     }
-    let mut http = client.post(provider.url("/chat/completions")).json(&body);
+    chat_post(client, provider, key).json(&body)
+}
+
+/// `POST {base}/chat/completions` with the key and the provider's own headers.
+fn chat_post(
+    client: &reqwest::Client,
+    provider: &Provider,
+    key: Option<&str>,
+) -> reqwest::RequestBuilder {
+    let mut http = client.post(provider.url("/chat/completions"));
     if let Some(k) = key {
         http = crate::http::secret_header(http, "authorization", "Bearer ", k);
     }

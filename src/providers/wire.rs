@@ -37,6 +37,18 @@ pub trait WireFormat: Sync {
         req: &ChatRequest,
     ) -> reqwest::RequestBuilder;
 
+    /// The bare `POST` of a chat call, with the key and the wire's own headers but no
+    /// body: what `serve` forwards a client's request through, body as the client wrote
+    /// it. `None` for a wire whose requests serve does not forward as they are.
+    fn chat_post(
+        &self,
+        _client: &reqwest::Client,
+        _provider: &Provider,
+        _key: Option<&str>,
+    ) -> Option<reqwest::RequestBuilder> {
+        None
+    }
+
     /// How a streamed answer is framed.
     fn framing(&self) -> Framing;
 

@@ -51,6 +51,9 @@ pub fn run(ctx: &Ctx, args: ExecArgs) -> Result<()> {
     // Messages show the command as it was typed; the ledger only its name.
     let shown = program.to_string_lossy().into_owned();
     let registry = ctx.registry()?;
+    if args.proxy {
+        return proxy(ctx, &registry, program, rest, &name, &shown, args.route);
+    }
     if let Some(label) = &args.key {
         super::check_label(label)?;
     }
@@ -138,6 +141,40 @@ pub fn run(ctx: &Ctx, args: ExecArgs) -> Result<()> {
         return Ok(());
     }
     // The child's status is byok's: no error message of ours on top of the command's own.
+    std::process::exit(code)
+}
+
+/// `exec --proxy`: the command gets a byok serve on an ephemeral loopback port (its base
+/// URLs and token), never a key; its calls are recorded under its name; the server stops
+/// when it exits, and its exit status is byok's.
+fn proxy(
+    ctx: &Ctx,
+    registry: &Registry,
+    program: &OsString,
+    rest: &[OsString],
+    name: &str,
+    shown: &str,
+    route: Option<String>,
+) -> Result<()> {
+    use crate::serve::{ClientName, Listen, Server};
+    let shared =
+        super::serve::shared(ctx, route, ClientName::Fixed(name.to_string()), false, true)?;
+    let server = Server::start(shared, &Listen::tcp("127.0.0.1:0")?, true)?;
+    let mut cmd = Command::new(program);
+    cmd.args(rest);
+    for var in scrubbed_vars(registry) {
+        cmd.env_remove(var);
+    }
+    for (var, value) in server.child_env() {
+        cmd.env(var, value);
+    }
+    cmd.env("BYOK_EXEC", "1");
+    let code = spawn_and_wait(cmd, shown, || {});
+    server.stop();
+    let code = code?;
+    if code == exit::OK {
+        return Ok(());
+    }
     std::process::exit(code)
 }
 
