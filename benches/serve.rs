@@ -19,6 +19,8 @@ use tokio::sync::watch;
 
 const BYOK: &str = env!("CARGO_BIN_EXE_byok");
 const KEY: &str = "sk-bench-serve-0123456789abcdef";
+/// How long the fake takes to answer a request that asks it to take its time.
+const PROVIDER_TIME: Duration = Duration::from_millis(20);
 
 fn env_num(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -95,6 +97,10 @@ async fn fake_connection(
             serde_json::from_slice(&buf[head..head + length]).unwrap_or_default();
         buf.drain(..head + length);
         let stream = body["stream"] == true;
+        if body.to_string().contains("take your time") {
+            // A provider's own time to answer (a fast real one takes 200 ms and more).
+            tokio::time::sleep(PROVIDER_TIME).await;
+        }
         if !stream {
             let reply = format!(
                 "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{ANSWER}",
@@ -220,6 +226,7 @@ struct Target {
     url: String,
     auth: String,
     model: &'static str,
+    prompt: &'static str,
 }
 
 fn body(model: &str, stream: bool, prompt: &str) -> String {
@@ -237,7 +244,7 @@ async fn one(client: &reqwest::Client, t: &Target) -> Duration {
         .post(&t.url)
         .header("authorization", &t.auth)
         .header("content-type", "application/json")
-        .body(body(t.model, false, "What is the capital of France?"))
+        .body(body(t.model, false, t.prompt))
         .send()
         .await
         .expect("request");
@@ -332,11 +339,13 @@ fn main() {
             url: format!("{fake}/v1/chat/completions"),
             auth: format!("Bearer {KEY}"),
             model: "gpt-4o-mini",
+            prompt: "What is the capital of France?",
         };
         let via = Target {
             url: format!("{}/chat/completions", serve.base),
             auth: format!("Bearer {}", serve.token),
             model: "openai:gpt-4o-mini",
+            prompt: "What is the capital of France?",
         };
         println!("byok serve benchmarks — {n} sequential requests, {secs} s per throughput run\n");
         println!("| measure | direct | via serve | added / ratio | target |");
@@ -380,6 +389,23 @@ fn main() {
             println!(
                 "| throughput, {clients} concurrent client{} | {rd:.0} req/s | {rs:.0} req/s | {:.2}× | ≥ 0.8× |",
                 if clients == 1 { "" } else { "s" },
+                rs / rd
+            );
+        }
+
+        // The same with a provider that takes 20 ms to answer, as every real one takes
+        // longer: what a tool behind serve sees.
+        let slow = |t: &Target| Target {
+            prompt: "What is the capital of France? take your time",
+            ..t.clone()
+        };
+        for clients in [1, 32] {
+            let rd = throughput(&client, &slow(&direct), clients, secs).await;
+            let rs = throughput(&client, &slow(&via), clients, secs).await;
+            println!(
+                "| throughput, {clients} concurrent client{}, provider answering in {} ms | {rd:.0} req/s | {rs:.0} req/s | {:.2}× | ≥ 0.8× |",
+                if clients == 1 { "" } else { "s" },
+                PROVIDER_TIME.as_millis(),
                 rs / rd
             );
         }

@@ -298,9 +298,10 @@ impl Ledger {
                     COALESCE((SELECT {sum} FROM events WHERE status = 'reserved' AND month = ?1{filter}), 0)"
         );
         let read = |r: &rusqlite::Row| Ok((r.get::<_, f64>(0)?, r.get::<_, f64>(1)?));
+        let mut sums = self.conn.prepare_cached(&sql).map_err(|e| self.error(e))?;
         match arg {
-            Some(a) => self.conn.query_row(&sql, params![month, a], read),
-            None => self.conn.query_row(&sql, params![month], read),
+            Some(a) => sums.query_row(params![month, a], read),
+            None => sums.query_row(params![month], read),
         }
         .map_err(|e| self.error(e))
     }

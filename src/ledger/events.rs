@@ -103,14 +103,18 @@ impl Ledger {
         let owner = Owner::current();
         let origin = Origin::current();
         let row = &r.row;
+        // Cached statements: a long-running `serve` writes these for every request, and
+        // parsing the SQL again each time was most of a call's ledger cost.
         self.conn
-            .execute(
+            .prepare_cached(
                 "INSERT INTO events (at, month, day, kind, profile, route, provider, model, key_label, status,
                     input_tokens, output_tokens, cost_usd, cost_source, council_id, owner_pid, owner_start,
                     prompt_usd, detail, client, os_user, host, uid, pending)
                  VALUES (?1, ?2, ?3, 'call', ?4, ?5, ?6, ?7, ?8, 'reserved', ?9, ?10, ?11, 'estimate', ?12,
                     ?13, ?14, ?15, ?16, ?17, ?18, ?19, lower(hex(randomblob(16))), ?20)",
-                params![
+            )
+            .and_then(|mut insert| {
+                insert.execute(params![
                     now.as_millisecond() as f64 / 1000.0,
                     month,
                     day,
@@ -131,8 +135,8 @@ impl Ledger {
                     origin.user,
                     origin.host,
                     pending,
-                ],
-            )
+                ])
+            })
             .map_err(|e| self.error(e))?;
         Ok(self.conn.last_insert_rowid())
     }
@@ -151,12 +155,14 @@ impl Ledger {
             .unchecked_transaction()
             .map_err(|e| self.error(e))?;
         let changed = tx
-            .execute(
+            .prepare_cached(
                 "UPDATE events SET status = ?2, error_class = ?3, input_tokens = ?4, cached_input_tokens = ?5,
                     cache_write_tokens = ?6, output_tokens = ?7, reasoning_tokens = ?8, cost_usd = ?9,
                     cost_source = ?10, latency_ms = ?11, ttft_ms = ?12, key_label = COALESCE(key_label, ?13)
                  WHERE id = ?1 AND status = 'reserved'",
-                params![
+            )
+            .and_then(|mut update| {
+                update.execute(params![
                     id,
                     s.status,
                     s.error_class,
@@ -170,11 +176,12 @@ impl Ledger {
                     tokens(s.latency_ms),
                     s.ttft_ms.map(tokens),
                     s.key_label,
-                ],
-            )
+                ])
+            })
             .map_err(|e| self.error(e))?;
         if changed == 1 {
-            tx.execute(super::schema::ROLL_UP_ONE, params![id])
+            tx.prepare_cached(super::schema::ROLL_UP_ONE)
+                .and_then(|mut roll_up| roll_up.execute(params![id]))
                 .map_err(|e| self.error(e))?;
         }
         tx.commit().map_err(|e| self.error(e))

@@ -67,11 +67,12 @@ impl Ledger {
         }
         let row: Option<(u32, Option<f64>, Option<String>)> = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT consecutive_failures, degraded_until, last_error FROM provider_health WHERE provider = ?1",
-                params![provider],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
+            .and_then(|mut read| {
+                read.query_row(params![provider], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            })
             .optional()
             .map_err(|e| self.error(e))?;
         Ok(Health::from_record(row))
