@@ -643,7 +643,24 @@ impl MissingKey {
             ),
             None => format!("no {p} key{} is configured.", label_words(label)),
         };
-        head + &held_words(p, &self.labelled)
+        head + &held_words(p, &self.labelled) + &self.serve_token_words()
+    }
+
+    /// ` OPENAI_API_KEY holds a byok serve token, …` when the provider's variable holds
+    /// one (a shell that ran `eval "$(byok serve &)"`): it is why that variable was passed
+    /// over.
+    fn serve_token_words(&self) -> String {
+        match &self.env {
+            Some(var)
+                if std::env::var(var).is_ok_and(|v| crate::vocab::is_serve_token(v.trim())) =>
+            {
+                format!(
+                    " {var} holds a byok serve token, which opens only that server \
+                     (its OPENAI_BASE_URL or ANTHROPIC_BASE_URL), not the provider."
+                )
+            }
+            _ => String::new(),
+        }
     }
 
     /// The hint: a labelled key to choose, else the key to add; `elsewhere` is the way

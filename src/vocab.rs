@@ -72,6 +72,19 @@ impl<'a> ModelRef<'a> {
 /// as unknown rather than believed.
 pub const MAX_TOKENS_PER_CALL: u64 = 1_000_000_000;
 
+/// What starts the token `byok serve` gives its clients (README "Give a tool your keys
+/// without giving it your keys"): 64 hex digits follow.
+pub const SERVE_TOKEN_PREFIX: &str = "byok-";
+
+/// Whether `value` is a `byok serve` token rather than a provider key. A shell that ran
+/// `eval "$(byok serve &)"` holds one in OPENAI_API_KEY and ANTHROPIC_API_KEY; it opens
+/// byok's own loopback server and nothing else, so it must never be sent to a provider.
+pub fn is_serve_token(value: &str) -> bool {
+    value
+        .strip_prefix(SERVE_TOKEN_PREFIX)
+        .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 pub(crate) fn impossible(what: &str) -> String {
     format!(
         "the provider reported an impossible usage ({what}); the call's tokens and cost are recorded as unknown"

@@ -973,3 +973,24 @@ impl OutputOfSh for std::process::Command {
         String::from_utf8(out.stdout).unwrap()
     }
 }
+
+/// A shell that ran `eval "$(byok serve &)"` has the serve token in OPENAI_API_KEY: a
+/// later `byok run` in it must not send that token to the provider as if it were a key.
+#[test]
+fn a_serve_token_in_the_environment_is_not_taken_for_a_key() {
+    let fake = Fake::openai(OPENAI_KEY, answer()).server();
+    let mut home = Home::with_identity();
+    home.env("BYOK_OPENAI_BASE_URL", &format!("{}/v1", fake.url()))
+        .env("OPENAI_API_KEY", &format!("byok-{}", "0a".repeat(32)));
+    let a = home
+        .cmd()
+        .args(["run", "-m", "openai:gpt-4o-mini", "hi"])
+        .assert()
+        .code(3);
+    assert!(
+        support::byok::stderr(&a).contains("OPENAI_API_KEY holds a byok serve token"),
+        "{}",
+        support::byok::stderr(&a)
+    );
+    assert_eq!(fake.count("/v1/chat/completions"), 0);
+}

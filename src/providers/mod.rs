@@ -326,12 +326,23 @@ impl Provider {
         ))
     }
 
-    /// The first key environment variable that is set, with its value.
+    /// The first key environment variable that is set, with its value. A `byok serve`
+    /// token there is passed over: it is no provider's key.
     pub fn env_key(&self) -> Option<(&'static str, String)> {
         self.spec.key_env.iter().find_map(|var| {
             std::env::var(var)
                 .ok()
                 .filter(|v| !v.trim().is_empty())
+                .filter(|v| {
+                    let token = crate::vocab::is_serve_token(v.trim());
+                    if token {
+                        crate::output::verbose(&format!(
+                            "{var} holds a byok serve token, not a {} key: not used",
+                            self.id()
+                        ));
+                    }
+                    !token
+                })
                 .map(|v| (*var, v.trim().to_string()))
         })
     }

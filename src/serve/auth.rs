@@ -17,7 +17,7 @@ impl Token {
         getrandom::fill(&mut bytes[..])
             .map_err(|e| Error::Internal(format!("no random numbers for the serve token: {e}")))?;
         let mut text = Zeroizing::new(String::with_capacity(69));
-        text.push_str("byok-");
+        text.push_str(crate::vocab::SERVE_TOKEN_PREFIX);
         for b in bytes.iter() {
             text.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
             text.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
