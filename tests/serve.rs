@@ -994,3 +994,45 @@ fn a_serve_token_in_the_environment_is_not_taken_for_a_key() {
     );
     assert_eq!(fake.count("/v1/chat/completions"), 0);
 }
+
+/// A stream the provider cuts after its start reached the client cannot fall back any
+/// more: it ends with an error event in the client's wire, which both SDKs raise on,
+/// rather than just stopping as a whole answer would.
+#[test]
+fn a_stream_cut_after_its_start_ends_with_an_error_event_in_the_clients_wire() {
+    let openai = Fake::openai(OPENAI_KEY, answer()).cut_after(1).server();
+    let anthropic = Fake::anthropic(ANTHROPIC_KEY, answer())
+        .cut_after(1)
+        .server();
+    let mut home = home_with_openai(
+        &openai,
+        "[routes.gpt]\nmodel = \"openai:gpt-4o-mini\"\n\n[routes.claude]\nmodel = \"anthropic:claude-haiku-4-5\"\n",
+    );
+    home.env("BYOK_ANTHROPIC_BASE_URL", &anthropic.url());
+    home.add_key("anthropic", ANTHROPIC_KEY, &["--no-verify"])
+        .success();
+    let s = serve(&home, &[]);
+
+    let r = s.post("/v1/chat/completions", &chat("gpt", true));
+    assert_eq!(r.status, 200, "{}", r.all());
+    let text = r.text();
+    assert!(text.contains("Paris"), "{text}");
+    let last = text.trim_end().rsplit("\n\n").next().unwrap();
+    let error: Value = serde_json::from_str(last.strip_prefix("data: ").unwrap())
+        .unwrap_or_else(|e| panic!("{e}: {text:?}"));
+    assert_eq!(error["error"]["code"], "stream_cut", "{text}");
+    assert!(!text.contains("[DONE]"), "{text}");
+
+    let body = json!({"model": "claude", "max_tokens": 100, "stream": true,
+        "messages": [{"role": "user", "content": "Capital of France?"}]});
+    let r = s.post("/v1/messages", &body);
+    assert_eq!(r.status, 200, "{}", r.all());
+    let text = r.text();
+    let last = text.trim_end().rsplit("\n\n").next().unwrap();
+    assert!(last.starts_with("event: error\ndata: "), "{text}");
+    let error: Value = serde_json::from_str(last.split_once("data: ").unwrap().1).unwrap();
+    assert_eq!(error["type"], "error", "{text}");
+    assert!(!text.contains("message_stop"), "{text}");
+    let (status, _) = s.stop();
+    assert!(status.success());
+}

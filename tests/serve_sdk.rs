@@ -20,6 +20,7 @@ use support::wire_openai;
 const OPENAI_KEY: &str = "sk-proj-sdk-openai-real-key-0123456789abcdef";
 const ANTHROPIC_KEY: &str = "sk-ant-api03-sdk-anthropic-real-key-0123456789";
 const MISTRAL_KEY: &str = "mistral-sdk-real-key-0123456789abcdef";
+const GROQ_KEY: &str = "gsk_sdk-groq-real-key-0123456789abcdef";
 const OPENAI_TEXT: &str = "Hello from the OpenAI fake.";
 const ANTHROPIC_TEXT: &str = "Hello from the Anthropic fake.";
 
@@ -95,11 +96,13 @@ struct Fakes {
     openai: FakeServer,
     anthropic: FakeServer,
     mistral: FakeServer,
+    /// Cuts every stream after its first piece.
+    groq: FakeServer,
 }
 
 /// A home whose keys are in the vault, with routes over three loopback fakes: `default`
 /// (OpenAI), `claude` (Anthropic), `fallback` (a failing Mistral, then OpenAI) and `capped`
-/// (OpenAI under a budget no call fits).
+/// (OpenAI under a budget no call fits), and `cut` (Groq, whose streams break off).
 fn home_and_fakes() -> (Home, Fakes) {
     let fakes = Fakes {
         openai: Fake::openai(
@@ -115,6 +118,13 @@ fn home_and_fakes() -> (Home, Fakes) {
         mistral: Fake::mistral(MISTRAL_KEY, Answer::text(&["never"]))
             .fail_with(wire_openai::server_error())
             .server(),
+        groq: Fake::openai(
+            GROQ_KEY,
+            Answer::text(&["Hello", " from the", " OpenAI fake."]).usage(Usage::new(12, 7)),
+        )
+        .per_event()
+        .cut_after(2)
+        .server(),
     };
     let mut home = Home::with_identity();
     home.env(
@@ -126,10 +136,15 @@ fn home_and_fakes() -> (Home, Fakes) {
         "BYOK_MISTRAL_BASE_URL",
         &format!("{}/v1", fakes.mistral.url()),
     )
+    .env("BYOK_GROQ_BASE_URL", &format!("{}/v1", fakes.groq.url()))
     .env("BYOK_RETRIES", "0");
-    home.add_key("openai", OPENAI_KEY, &[]).success();
-    home.add_key("anthropic", ANTHROPIC_KEY, &[]).success();
-    home.add_key("mistral", MISTRAL_KEY, &[]).success();
+    home.add_key("openai", OPENAI_KEY, &["--no-verify"])
+        .success();
+    home.add_key("anthropic", ANTHROPIC_KEY, &["--no-verify"])
+        .success();
+    home.add_key("mistral", MISTRAL_KEY, &["--no-verify"])
+        .success();
+    home.add_key("groq", GROQ_KEY, &["--no-verify"]).success();
     std::fs::create_dir_all(home.file("profiles")).unwrap();
     std::fs::write(
         home.file("profiles/default.toml"),
@@ -147,6 +162,9 @@ fallback = ["openai:gpt-4o-mini"]
 [routes.capped]
 model = "openai:gpt-4o-mini"
 monthly_tokens = 1
+
+[routes.cut]
+model = "groq:llama-3.3-70b-versatile"
 "#,
     )
     .unwrap();
@@ -154,7 +172,7 @@ monthly_tokens = 1
 }
 
 fn assert_no_key(what: &str, text: &str) {
-    for key in [OPENAI_KEY, ANTHROPIC_KEY, MISTRAL_KEY] {
+    for key in [OPENAI_KEY, ANTHROPIC_KEY, MISTRAL_KEY, GROQ_KEY] {
         assert!(!text.contains(key), "{what} holds a real key:\n{text}");
     }
 }
@@ -200,6 +218,7 @@ fn the_official_sdks_call_through_serve_and_never_see_a_key() {
     // The fallback's first candidate was tried and failed; the budget refusals and the
     // refused cross-wire call reached no provider.
     assert!(fakes.mistral.count("/v1/chat/completions") >= 1);
+    assert_eq!(fakes.groq.count("/v1/chat/completions"), 1);
     let log = serve.stop();
     assert_no_key("serve's log", &log);
 

@@ -86,6 +86,14 @@ impl Outlet {
     pub fn finish(&mut self) {
         self.tx = None;
     }
+
+    /// Ends a streamed body that broke off with `event` (`reply::stream_error`), when
+    /// the client is still there to read it.
+    pub fn break_off(&mut self, event: Bytes) {
+        if let Some(tx) = self.tx.take() {
+            let _ = tx.send(event);
+        }
+    }
 }
 
 /// The request as the client sent it (after the outbound guard), and where the answer goes.
@@ -316,7 +324,9 @@ impl Forward<'_> {
                         FailureClass::StreamCut,
                         format!("the answer stopped half-way: {e}"),
                     ));
-                    events.rest()
+                    // What arrived of an event the cut broke is no event: the client gets
+                    // the whole events before it, then serve's error event.
+                    Vec::new()
                 }
                 None => {
                     ended = true;

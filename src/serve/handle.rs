@@ -391,8 +391,24 @@ async fn handle(req: Request<Incoming>, w: Rc<Worker>) -> Result<Response<Body>,
                         &message_of(&failed.error),
                     ));
                 } else {
-                    // The answer broke off after its start reached the client: it ends there.
-                    forward.outlet.finish();
+                    // The answer broke off after its start reached the client (the
+                    // provider cut it, or serve stopped past its drain time): it ends with
+                    // an error event the client's SDK raises on. A client that went away
+                    // reads nothing, and sending to it fails quietly.
+                    let why = failed
+                        .attempts
+                        .iter()
+                        .rev()
+                        .find_map(|a| a.error.clone())
+                        .unwrap_or_else(|| failed.error.to_string());
+                    let message = format!(
+                        "the answer from {} broke off after it had started ({why}); byok retries \
+                         and falls back only before an answer starts: ask again",
+                        entry.candidate
+                    );
+                    forward
+                        .outlet
+                        .break_off(reply::stream_error(wire, &message));
                 }
             }
         }

@@ -101,6 +101,23 @@ pub fn stream(content_type: &str) -> (Response<Body>, mpsc::UnboundedSender<Byte
     (r, tx)
 }
 
+/// The last event of a stream that broke off after its start reached the client, in the
+/// client's wire: both SDKs raise on it, where a stream that simply ended would pass for
+/// a whole answer.
+pub fn stream_error(wire: ClientWire, message: &str) -> Bytes {
+    let event = match wire {
+        ClientWire::OpenAi => format!(
+            "data: {}\n\n",
+            json!({"error": {"message": message, "type": "api_error", "code": "stream_cut", "param": null}})
+        ),
+        ClientWire::Anthropic => format!(
+            "event: error\ndata: {}\n\n",
+            json!({"type": "error", "error": {"type": "api_error", "message": message}})
+        ),
+    };
+    Bytes::from(event)
+}
+
 /// An error in the client's wire shape, with its status.
 pub fn error(wire: ClientWire, status: u16, message: &str) -> Response<Body> {
     let body = match wire {

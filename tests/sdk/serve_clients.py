@@ -154,6 +154,21 @@ expect_error(
 )
 ok("cross wire: tools refused with 400 naming `tools`")
 
+# -- A stream the provider cuts after it started --------------------------------------
+
+got = []
+try:
+    for c in oai.chat.completions.create(model="cut", messages=HELLO, stream=True):
+        received(c)
+        got.extend(ch.delta.content or "" for ch in c.choices)
+except openai.APIError as e:
+    received(str(e))
+    assert "broke off" in str(e), e
+else:
+    raise AssertionError(f"a cut stream passed for a whole answer: {''.join(got)!r}")
+assert "".join(got) and OPENAI_TEXT.startswith("".join(got)), got
+ok("a stream cut after it started: the SDK raises APIError")
+
 # -- Refusals ---------------------------------------------------------------------------
 
 bad_oai = openai.OpenAI(api_key="sk-not-the-token", max_retries=0)
