@@ -749,28 +749,34 @@ fn start_stream(s: &Serve, model: &str) -> TcpStream {
 }
 
 #[test]
-fn sigterm_lets_a_stream_in_flight_finish_and_settles_it() {
-    let fake = Fake::openai(OPENAI_KEY, answer())
-        .per_event()
-        .pause(Duration::from_millis(150));
-    let server = fake.clone().server();
-    let home = home_with_openai(&server, "[routes.fast]\nmodel = \"openai:gpt-4o-mini\"\n");
-    let s = serve(&home, &[]);
-    let mut t = start_stream(&s, "fast");
-    let first = read_until(&mut t, "Paris");
-    s.signal(libc::SIGTERM);
-    let mut rest = Vec::new();
-    t.read_to_end(&mut rest).unwrap();
-    let all = format!("{first}{}", String::from_utf8_lossy(&rest));
-    assert!(
-        all.contains(" of France.") && all.contains("[DONE]"),
-        "{all}"
-    );
-    let (status, stderr) = s.stop();
-    assert!(status.success(), "{status:?} {stderr}");
-    let rows = call_rows(&home);
-    assert_eq!(rows.len(), 1);
-    assert_eq!((rows[0].1.as_str(), rows[0].2, rows[0].3), ("ok", 47, 9));
+fn sigterm_sigint_or_sighup_let_a_stream_in_flight_finish_and_settle_it() {
+    for signal in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+        let fake = Fake::openai(OPENAI_KEY, answer())
+            .per_event()
+            .pause(Duration::from_millis(150));
+        let server = fake.clone().server();
+        let home = home_with_openai(&server, "[routes.fast]\nmodel = \"openai:gpt-4o-mini\"\n");
+        let s = serve(&home, &[]);
+        let mut t = start_stream(&s, "fast");
+        let first = read_until(&mut t, "Paris");
+        s.signal(signal);
+        let mut rest = Vec::new();
+        t.read_to_end(&mut rest).unwrap();
+        let all = format!("{first}{}", String::from_utf8_lossy(&rest));
+        assert!(
+            all.contains(" of France.") && all.contains("[DONE]"),
+            "signal {signal}: {all}"
+        );
+        let (status, stderr) = s.stop();
+        assert!(status.success(), "signal {signal}: {status:?} {stderr}");
+        let rows = call_rows(&home);
+        assert_eq!(rows.len(), 1, "signal {signal}");
+        assert_eq!(
+            (rows[0].1.as_str(), rows[0].2, rows[0].3),
+            ("ok", 47, 9),
+            "signal {signal}"
+        );
+    }
 }
 
 #[test]
