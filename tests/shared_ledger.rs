@@ -595,3 +595,81 @@ fn a_server_lost_after_opening_keeps_an_unbudgeted_call_locally_until_it_is_back
         1
     );
 }
+
+/// `byok serve` on one machine writes into the shared ledger like `run` does: its calls
+/// are rows under the client's name that another machine's `usage --by client` reads,
+/// and a shared cap refuses its requests with a 429 before any reach the provider.
+#[test]
+#[ignore = "needs PostgreSQL: apt install postgresql"]
+fn serve_records_into_the_shared_ledger_and_obeys_its_caps() {
+    use std::io::{BufRead, BufReader};
+    let pg = Postgres::start();
+    let fake = exact_fake();
+    let a = machine(
+        &fake,
+        &pg.url(),
+        "[routes.fast]\nmodel = \"openai:gpt-4o-mini\"\n\n[routes.capped]\nmodel = \"openai:gpt-4o-mini\"\nmonthly_tokens = 1\n",
+    );
+    let b = machine(&fake, &pg.url(), "");
+    let mut serve = a
+        .std_cmd()
+        .args(["serve", "-q", "--client", "agent"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut exports = std::collections::HashMap::new();
+    for line in BufReader::new(serve.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if let Some((k, v)) = line.strip_prefix("export ").and_then(|l| l.split_once('=')) {
+            exports.insert(k.to_string(), v.trim_matches('\'').to_string());
+        }
+    }
+    let base = &exports["OPENAI_BASE_URL"];
+    let token = &exports["OPENAI_API_KEY"];
+    let post = |model: &str| -> String {
+        let out = std::process::Command::new("curl")
+            .args(["-sS", "-w", "\n%{http_code}", "-H", "content-type: application/json"])
+            .args(["-H", &format!("authorization: Bearer {token}")])
+            .args([
+                "-d",
+                &format!(r#"{{"model":"{model}","max_tokens":100,"messages":[{{"role":"user","content":"hi"}}]}}"#),
+                &format!("{base}/chat/completions"),
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for _ in 0..3 {
+        let out = post("fast");
+        assert!(out.ends_with("\n200"), "{out}");
+    }
+    let refused = post("capped");
+    assert!(refused.ends_with("\n429"), "{refused}");
+    assert!(refused.contains("budget"), "{refused}");
+    assert_eq!(
+        fake.requests().len(),
+        3,
+        "the refused request reached no provider"
+    );
+    unsafe { libc::kill(serve.id() as i32, libc::SIGTERM) };
+    assert!(serve.wait().unwrap().success());
+    assert_eq!(
+        pg.count("SELECT COUNT(*) FROM byok_events WHERE client = 'agent' AND status = 'ok'"),
+        3
+    );
+    let usage = json(
+        &b.cmd()
+            .args(["--json", "usage", "--by", "client"])
+            .assert()
+            .success(),
+    );
+    let agent = usage["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["group"] == "agent")
+        .unwrap_or_else(|| panic!("{usage}"));
+    assert_eq!(agent["calls"], 3, "{usage}");
+}
