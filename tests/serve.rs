@@ -1042,3 +1042,50 @@ fn a_stream_cut_after_its_start_ends_with_an_error_event_in_the_clients_wire() {
     let (status, _) = s.stop();
     assert!(status.success());
 }
+
+/// An agent's conversation (earlier turns, stop sequences) reaches a Gemini candidate
+/// through the cross-wire text subset: every turn in order, the assistant's as `model`.
+#[test]
+fn a_conversation_crosses_to_a_gemini_candidate_turn_by_turn() {
+    const GEMINI_KEY: &str = "AIzaSy-serve-gemini-0123456789abcdefghij";
+    let openai = Fake::openai(OPENAI_KEY, answer()).server();
+    let gemini = Fake::gemini(GEMINI_KEY, answer()).server();
+    let mut home = home_with_openai(&openai, "[routes.g]\nmodel = \"gemini:gemini-2.5-flash\"\n");
+    home.env("BYOK_GEMINI_BASE_URL", &gemini.url());
+    home.add_key("gemini", GEMINI_KEY, &["--no-verify"])
+        .success();
+    let s = serve(&home, &[]);
+    for stream in [false, true] {
+        let body = json!({"model": "g", "stream": stream, "stop": ["\n\n"], "messages": [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "Capital of Italy?"},
+            {"role": "assistant", "content": "Rome."},
+            {"role": "user", "content": "And of France?"},
+        ]});
+        let r = s.post("/v1/chat/completions", &body);
+        assert_eq!(r.status, 200, "{}", r.all());
+        assert!(r.text().contains("Paris"), "{}", r.text());
+        let sent = gemini.requests().last().unwrap().body_json();
+        assert_eq!(
+            sent["contents"],
+            json!([
+                {"role": "user", "parts": [{"text": "Capital of Italy?"}]},
+                {"role": "model", "parts": [{"text": "Rome."}]},
+                {"role": "user", "parts": [{"text": "And of France?"}]},
+            ]),
+            "{sent}"
+        );
+        assert_eq!(sent["generationConfig"]["stopSequences"], json!(["\n\n"]));
+        assert_eq!(sent["systemInstruction"]["parts"][0]["text"], "Be brief.");
+    }
+    // A conversation that ends with the assistant's turn (a prefill) has no Gemini form.
+    let body = json!({"model": "g", "messages": [
+        {"role": "user", "content": "Capital of Italy?"},
+        {"role": "assistant", "content": "Ro"},
+    ]});
+    let r = s.post("/v1/chat/completions", &body);
+    assert_eq!(r.status, 400, "{}", r.all());
+    assert!(r.text().contains("assistant turn"), "{}", r.text());
+    assert_eq!(gemini.count("/"), 2);
+    s.stop();
+}

@@ -45,6 +45,7 @@ impl Prompt {
             max_tokens: args.max_tokens,
             temperature: args.temperature,
             stream,
+            ..Default::default()
         }
     }
 }

@@ -127,8 +127,14 @@ fn chat_request(
     let mut body = json!({
         "model": req.model,
         "max_tokens": req.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
-        "messages": [{"role": "user", "content": req.prompt}],
+        "messages": req
+            .turns()
+            .map(|(speaker, text)| json!({"role": speaker.as_str(), "content": text}))
+            .collect::<Vec<_>>(),
     });
+    if !req.stop.is_empty() {
+        body["stop_sequences"] = json!(req.stop);
+    }
     if let Some(system) = &req.system {
         body["system"] = json!(system);
     }
@@ -179,6 +185,7 @@ mod tests {
             max_tokens: None,
             temperature: None,
             stream: false,
+            ..Default::default()
         };
         let built = chat_request(&client, &provider, Some("sk-ant-test"), &req)
             .build()

@@ -20,15 +20,56 @@ pub use drive::{MAX_EVENT_BYTES, drive_ndjson, drive_sse};
 pub use drive::{decode_pieces, split_at};
 pub use usage::{UsageReader, replace_usage};
 
-/// What to ask: one user prompt, an optional system prompt, and sampling limits.
-#[derive(Clone, Debug)]
+/// What to ask: a user prompt after the conversation so far (none for `run` and
+/// `council`; a served client's earlier turns), an optional system prompt, and sampling
+/// limits.
+#[derive(Clone, Debug, Default)]
 pub struct ChatRequest {
     pub model: String,
     pub system: Option<String>,
+    /// The turns before `prompt`, oldest first.
+    pub history: Vec<Turn>,
     pub prompt: String,
     pub max_tokens: Option<u32>,
     pub temperature: Option<f64>,
+    /// Sequences that end the answer where they appear.
+    pub stop: Vec<String>,
     pub stream: bool,
+}
+
+/// Who said a turn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Speaker {
+    User,
+    Assistant,
+}
+
+impl Speaker {
+    /// The role as the OpenAI, Anthropic and Ollama wires name it (Gemini calls the
+    /// assistant `model`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Speaker::User => "user",
+            Speaker::Assistant => "assistant",
+        }
+    }
+}
+
+/// One turn of a conversation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Turn {
+    pub speaker: Speaker,
+    pub text: String,
+}
+
+impl ChatRequest {
+    /// The whole conversation, the prompt last: what every wire's messages are made of.
+    pub fn turns(&self) -> impl Iterator<Item = (Speaker, &str)> {
+        self.history
+            .iter()
+            .map(|t| (t.speaker, t.text.as_str()))
+            .chain(std::iter::once((Speaker::User, self.prompt.as_str())))
+    }
 }
 
 /// What a call produced. On failure the same shape carries what arrived before it.

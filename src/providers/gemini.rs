@@ -11,7 +11,7 @@ use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
 use super::Provider;
-use super::chat::{ChatRequest, ChatResult, StreamDecoder};
+use super::chat::{ChatRequest, ChatResult, Speaker, StreamDecoder};
 use super::failure::Failure;
 use super::verify::{ModelList, Paging, read_models};
 use super::wire::{Framing, WireFormat};
@@ -163,9 +163,17 @@ fn chat_url(provider: &Provider, model: &str, method: &str, stream: bool) -> Str
 }
 
 fn request_body(req: &ChatRequest) -> Value {
-    let mut body = json!({
-        "contents": [{"role": "user", "parts": [{"text": req.prompt}]}],
-    });
+    let contents: Vec<Value> = req
+        .turns()
+        .map(|(speaker, text)| {
+            let role = match speaker {
+                Speaker::User => "user",
+                Speaker::Assistant => "model",
+            };
+            json!({"role": role, "parts": [{"text": text}]})
+        })
+        .collect();
+    let mut body = json!({ "contents": contents });
     if let Some(system) = &req.system {
         body["systemInstruction"] = json!({"parts": [{"text": system}]});
     }
@@ -176,6 +184,9 @@ fn request_body(req: &ChatRequest) -> Value {
     if let Some(t) = req.temperature {
         config.insert("temperature".into(), json!(t));
     }
+    if !req.stop.is_empty() {
+        config.insert("stopSequences".into(), json!(req.stop));
+    }
     if !config.is_empty() {
         body["generationConfig"] = Value::Object(config);
     }
@@ -185,6 +196,7 @@ fn request_body(req: &ChatRequest) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::providers::chat::Turn;
 
     fn provider(base: &str) -> Provider {
         Provider {
@@ -202,6 +214,7 @@ mod tests {
             max_tokens: None,
             temperature: None,
             stream,
+            ..Default::default()
         }
     }
 
@@ -219,6 +232,37 @@ mod tests {
     fn body_of(r: &reqwest::Request) -> Value {
         serde_json::from_slice(r.body().unwrap().as_bytes().unwrap()).unwrap()
     }
+    /// A served client's conversation: earlier turns in order, the assistant's as
+    /// `model`, the prompt last, and its stop sequences.
+    #[test]
+    fn a_conversation_and_stop_sequences_are_sent_in_gemini_terms() {
+        let mut req = request("gemini-2.5-flash", false);
+        req.history = vec![
+            Turn {
+                speaker: Speaker::User,
+                text: "Capital of France?".into(),
+            },
+            Turn {
+                speaker: Speaker::Assistant,
+                text: "Paris.".into(),
+            },
+        ];
+        req.prompt = "And of Italy?".into();
+        req.stop = vec!["\n\n".into()];
+        let body = body_of(&built(&provider("http://127.0.0.1:9/"), Some("k"), &req));
+        assert_eq!(
+            body,
+            json!({
+                "contents": [
+                    {"role": "user", "parts": [{"text": "Capital of France?"}]},
+                    {"role": "model", "parts": [{"text": "Paris."}]},
+                    {"role": "user", "parts": [{"text": "And of Italy?"}]},
+                ],
+                "generationConfig": {"stopSequences": ["\n\n"]},
+            })
+        );
+    }
+
     #[test]
     fn urls_key_header_and_body() {
         let p = provider("https://generativelanguage.googleapis.com/v1beta");

@@ -81,7 +81,9 @@ fn chat_request(
     if let Some(system) = &req.system {
         messages.push(json!({"role": "system", "content": system}));
     }
-    messages.push(json!({"role": "user", "content": req.prompt}));
+    for (speaker, text) in req.turns() {
+        messages.push(json!({"role": speaker.as_str(), "content": text}));
+    }
     let mut body = json!({"model": req.model, "messages": messages, "stream": req.stream});
     let mut options = serde_json::Map::new();
     if let Some(n) = req.max_tokens {
@@ -89,6 +91,9 @@ fn chat_request(
     }
     if let Some(t) = req.temperature {
         options.insert("temperature".into(), json!(t));
+    }
+    if !req.stop.is_empty() {
+        options.insert("stop".into(), json!(req.stop));
     }
     if !options.is_empty() {
         body["options"] = Value::Object(options);
@@ -393,6 +398,7 @@ mod tests {
             max_tokens: None,
             temperature: None,
             stream: false,
+            ..Default::default()
         };
         let built = chat_request(&client, &provider, None, &req)
             .build()
@@ -426,6 +432,50 @@ mod tests {
                 "messages": [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi"}],
                 "stream": true,
                 "options": {"num_predict": 64, "temperature": 0.7}
+            })
+        );
+    }
+
+    #[test]
+    fn a_conversation_and_stop_sequences_are_sent_as_messages_and_options() {
+        let client = crate::http::client(&crate::http::Timeouts::from_env());
+        let provider = Provider {
+            spec: crate::providers::spec("ollama").unwrap(),
+            base_url: "http://127.0.0.1:11434".into(),
+            base_url_from_user: true,
+        };
+        let req = ChatRequest {
+            model: "llama3.2:3b".into(),
+            history: vec![
+                crate::providers::chat::Turn {
+                    speaker: crate::providers::chat::Speaker::User,
+                    text: "hi".into(),
+                },
+                crate::providers::chat::Turn {
+                    speaker: crate::providers::chat::Speaker::Assistant,
+                    text: "hello".into(),
+                },
+            ],
+            prompt: "how are you?".into(),
+            stop: vec!["END".into()],
+            ..Default::default()
+        };
+        let built = chat_request(&client, &provider, None, &req)
+            .build()
+            .unwrap();
+        let body: Value =
+            serde_json::from_slice(built.body().unwrap().as_bytes().unwrap()).unwrap();
+        assert_eq!(
+            body,
+            json!({
+                "model": "llama3.2:3b",
+                "messages": [
+                    {"role": "user", "content": "hi"},
+                    {"role": "assistant", "content": "hello"},
+                    {"role": "user", "content": "how are you?"},
+                ],
+                "stream": false,
+                "options": {"stop": ["END"]}
             })
         );
     }

@@ -146,8 +146,13 @@ fn chat_request(
     if let Some(system) = &req.system {
         messages.push(json!({"role": "system", "content": system}));
     }
-    messages.push(json!({"role": "user", "content": req.prompt}));
+    for (speaker, text) in req.turns() {
+        messages.push(json!({"role": speaker.as_str(), "content": text}));
+    }
     let mut body = json!({"model": req.model, "messages": messages});
+    if !req.stop.is_empty() {
+        body["stop"] = json!(req.stop);
+    }
     if let Some(n) = req.max_tokens {
         let field = if provider.spec.quirks.max_completion_tokens {
             "max_completion_tokens"
@@ -196,6 +201,7 @@ mod tests {
             max_tokens: Some(64),
             temperature: None,
             stream: false,
+            ..Default::default()
         };
         for (id, field, title) in [
             ("openai", "max_completion_tokens", None),

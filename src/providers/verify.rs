@@ -203,6 +203,7 @@ mod tests {
             max_tokens: None,
             temperature: None,
             stream: false,
+            ..Default::default()
         };
         let key = Some("sk-test-0123456789");
         for (id, header) in [

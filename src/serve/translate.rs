@@ -7,23 +7,8 @@
 use serde_json::{Map, Value, json};
 
 use super::reply::ClientWire;
-use crate::providers::chat::{ChatRequest, ChatResult};
+use crate::providers::chat::{ChatRequest, ChatResult, Speaker as Role, Turn};
 use crate::providers::{Provider, Wire};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    User,
-    Assistant,
-}
-
-impl Role {
-    fn as_str(self) -> &'static str {
-        match self {
-            Role::User => "user",
-            Role::Assistant => "assistant",
-        }
-    }
-}
 
 /// The text subset of a chat request, whichever wire it came in.
 #[derive(Clone, Debug, Default)]
@@ -169,7 +154,7 @@ fn text_of(v: &Value, at: &str) -> Result<String, String> {
 pub enum Upstream {
     /// A body for the wire's bare POST (OpenAI-compatible, Anthropic).
     Body(Value),
-    /// A one-turn request for the wire's own request builder (Gemini, Ollama).
+    /// A conversation for the wire's own request builder (Gemini, Ollama).
     Chat(ChatRequest),
 }
 
@@ -238,38 +223,40 @@ pub fn request(
             }
             Ok(Upstream::Body(Value::Object(body)))
         }
-        Wire::Gemini | Wire::Ollama => {
-            if !chat.stop.is_empty() {
-                return Err("stop".into());
-            }
-            match chat.messages.as_slice() {
-                [(Role::User, prompt)] => Ok(Upstream::Chat(ChatRequest {
-                    model: model.to_string(),
-                    system: chat.system.clone(),
-                    prompt: prompt.clone(),
-                    max_tokens,
-                    temperature: chat.temperature,
-                    stream: chat.stream,
-                })),
-                _ => Err("messages (more than one turn)".into()),
-            }
-        }
+        Wire::Gemini | Wire::Ollama => match chat.messages.split_last() {
+            Some(((Role::User, prompt), history)) => Ok(Upstream::Chat(ChatRequest {
+                model: model.to_string(),
+                system: chat.system.clone(),
+                history: history
+                    .iter()
+                    .map(|(speaker, text)| Turn {
+                        speaker: *speaker,
+                        text: text.clone(),
+                    })
+                    .collect(),
+                prompt: prompt.clone(),
+                max_tokens,
+                temperature: chat.temperature,
+                stop: chat.stop.clone(),
+                stream: chat.stream,
+            })),
+            _ => Err(LAST_TURN.into()),
+        },
     }
 }
+
+/// What a Gemini or Ollama candidate cannot take: their request builders answer a
+/// conversation's last user turn, not an assistant turn to continue.
+const LAST_TURN: &str = "messages (ending with an assistant turn)";
 
 /// Whether a candidate of `wire` could take this request at all.
 pub fn fits(chat: &TextChat, wire: Wire) -> Result<(), String> {
     match wire {
         Wire::OpenAi | Wire::Anthropic => Ok(()),
-        Wire::Gemini | Wire::Ollama => {
-            if !chat.stop.is_empty() {
-                return Err("stop".into());
-            }
-            match chat.messages.as_slice() {
-                [(Role::User, _)] => Ok(()),
-                _ => Err("messages (more than one turn)".into()),
-            }
-        }
+        Wire::Gemini | Wire::Ollama => match chat.messages.last() {
+            Some((Role::User, _)) => Ok(()),
+            _ => Err(LAST_TURN.into()),
+        },
     }
 }
 

@@ -65,6 +65,7 @@ impl Council<'_> {
                     max_tokens: Some(RANKING_MAX_TOKENS),
                     temperature: None,
                     stream: true,
+                    ..Default::default()
                 }
             })
             .collect();
@@ -172,6 +173,7 @@ impl Council<'_> {
                 max_tokens: self.req.max_tokens,
                 temperature: self.req.temperature,
                 stream: true,
+                ..Default::default()
             };
             let (_, call) = self.ask(0, chair, &req, "chairing").await;
             let mut row = Row::from_call(chair, call, self.prices, false);
