@@ -1,4 +1,4 @@
-//! `byok serve` against a direct call to the same loopback fake (DESIGN.md §11 targets,
+//! `byok serve` against a direct call to the same loopback fake (targets and
 //! figures in BENCHMARKS.md): the latency serve adds per non-streamed request (p50, p99),
 //! the first streamed byte, throughput at 1 and 32 concurrent clients as a ratio to the
 //! direct load, and serve's resident memory while it carries 256 streams at once.

@@ -1,12 +1,7 @@
 //! The HTTP client every provider call goes through: one User-Agent, timeouts from the
 //! environment, rustls (no OpenSSL), and `-v` request logging that never shows a header.
 
-use std::time::{Duration, Instant};
-
-use serde_json::Value;
-
-use crate::output;
-use crate::providers::failure::Failure;
+use std::time::Duration;
 
 #[derive(Clone, Copy, Debug)]
 pub struct Timeouts {
@@ -76,55 +71,6 @@ pub fn client_for<'a>(
         .expect("the HTTP client configuration is valid")
 }
 
-/// Sends a GET with the given headers, logs it under `-v` (URL and status only, never a
-/// header), and returns the JSON body or the classified failure.
-pub async fn get_json(
-    client: &reqwest::Client,
-    url: &str,
-    headers: &[(&str, &str)],
-    timeout: Duration,
-    secrets: &[&str],
-) -> Result<Value, Failure> {
-    let started = Instant::now();
-    let response = match get_request(client, url, headers, timeout).send().await {
-        Ok(r) => r,
-        Err(e) => {
-            output::verbose(&format!("GET {url} → {}", e));
-            return Err(Failure::from_transport(&e));
-        }
-    };
-    let status = response.status().as_u16();
-    if !(200..300).contains(&status) {
-        let response_headers = response.headers().clone();
-        let body = error_body(response).await;
-        output::verbose(&format!(
-            "GET {url} → {status} ({} ms)",
-            started.elapsed().as_millis()
-        ));
-        return Err(Failure::from_response(
-            status,
-            &response_headers,
-            &body,
-            secrets,
-        ));
-    }
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| Failure::from_transport(&e))?;
-    output::verbose(&format!(
-        "GET {url} → {status} ({} ms)",
-        started.elapsed().as_millis()
-    ));
-    serde_json::from_slice(&body).map_err(|e| {
-        Failure::new(
-            crate::providers::failure::FailureClass::BadRequest,
-            format!("the answer was not JSON ({e}); is the base URL right?"),
-        )
-        .with_status(status)
-    })
-}
-
 /// The most of an error body that is read: enough for any real provider's error, and a
 /// server that answers an error with megabytes is not waited for.
 pub const ERROR_BODY_LIMIT: usize = 64 * 1024;
@@ -154,9 +100,9 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("a current-thread tokio runtime always builds")
 }
 
-/// The GET of [`get_json`]. The probes' headers carry the key (or sit beside it): every
-/// one is marked sensitive.
-fn get_request(
+/// A GET of a provider's probe (`providers::verify::get_json`). Its headers carry the
+/// key (or sit beside it): every one is marked sensitive.
+pub(crate) fn get_request(
     client: &reqwest::Client,
     url: &str,
     headers: &[(&str, &str)],

@@ -1,4 +1,4 @@
-//! A provider that echoes the key back never gets it printed or stored (DESIGN.md §9), on
+//! A provider that echoes the key back never gets it printed or stored (README "The vault"), on
 //! every wire: Anthropic, Gemini and OpenRouter fakes quote the key they were sent (whole,
 //! and a bare run from its middle) in a JSON error body, in a plain-text error body and,
 //! OpenRouter, in an error event after some text. Neither the key nor any 12-character

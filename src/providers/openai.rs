@@ -15,7 +15,6 @@ use super::chat::{ChatRequest, ChatResult, StreamDecoder};
 use super::failure::{Failure, FailureClass};
 use super::verify::{ModelList, Probe, read_models_bearer};
 use super::wire::{Framing, WireFormat, count_models};
-use crate::http;
 use answer::{parse_complete, stream_error};
 pub use stream::Decoder;
 
@@ -109,7 +108,7 @@ async fn openrouter_probe(
     let auth = key.map(|k| zeroize::Zeroizing::new(format!("Bearer {k}")));
     let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", a.as_str())).collect();
     let secrets: Vec<&str> = key.into_iter().collect();
-    let body = http::get_json(
+    let body = super::verify::get_json(
         client,
         &provider.url(provider.spec.probe_path),
         &headers,

@@ -3,11 +3,65 @@
 
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+
 use super::Provider;
 use super::failure::{Failure, FailureClass};
 use crate::vocab::VerifyStatus;
 
-/// How a wire format lists its models (DESIGN §2: "Model lists are paginated"): where,
+/// Sends a GET with the given headers, logs it under `-v` (URL and status only, never a
+/// header), and returns the JSON body or the classified failure.
+pub async fn get_json(
+    client: &reqwest::Client,
+    url: &str,
+    headers: &[(&str, &str)],
+    timeout: Duration,
+    secrets: &[&str],
+) -> Result<Value, Failure> {
+    let started = Instant::now();
+    let response = match crate::http::get_request(client, url, headers, timeout)
+        .send()
+        .await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            crate::output::verbose(&format!("GET {url} → {}", e));
+            return Err(Failure::from_transport(&e));
+        }
+    };
+    let status = response.status().as_u16();
+    if !(200..300).contains(&status) {
+        let response_headers = response.headers().clone();
+        let body = crate::http::error_body(response).await;
+        crate::output::verbose(&format!(
+            "GET {url} → {status} ({} ms)",
+            started.elapsed().as_millis()
+        ));
+        return Err(Failure::from_response(
+            status,
+            &response_headers,
+            &body,
+            secrets,
+        ));
+    }
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| Failure::from_transport(&e))?;
+    crate::output::verbose(&format!(
+        "GET {url} → {status} ({} ms)",
+        started.elapsed().as_millis()
+    ));
+    serde_json::from_slice(&body).map_err(|e| {
+        Failure::new(
+            FailureClass::BadRequest,
+            format!("the answer was not JSON ({e}); is the base URL right?"),
+        )
+        .with_status(status)
+    })
+}
+
+/// How a wire format lists its models (some wires page their model lists): where,
 /// which array of the answer holds them and which field names each, and how pages
 /// follow each other when they do. [`read_models`] follows it for the `key verify` probe,
 /// which counts the models, and for `byok models`, which lists them.
@@ -57,7 +111,7 @@ pub async fn read_models(
                 url.query_pairs_mut().append_pair(paging.cursor, c);
             }
         }
-        let page = crate::http::get_json(client, url.as_str(), headers, timeout, secrets).await?;
+        let page = get_json(client, url.as_str(), headers, timeout, secrets).await?;
         models.extend(
             page.get(list.list)
                 .and_then(serde_json::Value::as_array)

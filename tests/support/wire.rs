@@ -81,7 +81,7 @@ impl Rng {
 // What the model answers
 // ---------------------------------------------------------------------------
 
-/// The usage of an answer, with the meaning byok reports it in (DESIGN.md §2); each
+/// The usage of an answer, with the meaning byok reports it in (README "JSON output"); each
 /// renderer turns it into its wire's own counters (Anthropic's `input_tokens` without the
 /// cache, Gemini's `candidatesTokenCount` without thinking, …), so a test states what the
 /// truth is and [`Usage::expected`] is what byok must say.

@@ -1,5 +1,5 @@
 //! The OpenAI chat-completions wire, as OpenAI, OpenRouter and Mistral really send it
-//! (DESIGN.md §2): the renderer behind `Fake::openai`, `Fake::openrouter` and
+//! (README "Running prompts"): the renderer behind `Fake::openai`, `Fake::openrouter` and
 //! `Fake::mistral` (see `wire.rs` for the answer, chunking, faults and key check), and
 //! the error answers each provider sends.
 //!
