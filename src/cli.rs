@@ -205,7 +205,8 @@ Once it accepts connections, serve prints on stdout:
   export ANTHROPIC_BASE_URL=http://127.0.0.1:PORT
   export ANTHROPIC_API_KEY=<token>
   export BYOK_SERVE_URL=http://127.0.0.1:PORT
-The token is random per process; the real keys stay in byok. Endpoints: POST
+(with --json, one line of JSON instead: openai_base_url, anthropic_base_url, serve_url,
+token, pid), then closes stdout. The token is random per process; the real keys stay in byok. Endpoints: POST
 /v1/chat/completions, GET /v1/models, POST /v1/messages. A request's `model` is a route,
 route:NAME or provider:model (with --route, any other name goes to that route). Every
 call goes through the route's allowlist, budgets, retries and fallbacks (before the first

@@ -403,3 +403,33 @@ fn guard() {
     let v = check("guard", &stdout(&out), &home, &[]);
     assert_eq!(v["refused"], true);
 }
+
+#[test]
+fn serve() {
+    use std::io::Read;
+    let home = Home::with_identity();
+    let mut child = home
+        .std_cmd()
+        .args(["--json", "serve", "-q"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // serve closes its stdout once it has said where it listens.
+    let mut printed = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut printed)
+        .unwrap();
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    assert!(child.wait().unwrap().success());
+    let v = check("serve", &printed, &home, &[]);
+    assert_eq!(printed.lines().count(), 1, "{printed}");
+    assert_eq!(
+        v["openai_base_url"].as_str().unwrap(),
+        format!("{}/v1", v["anthropic_base_url"].as_str().unwrap())
+    );
+    assert!(v["token"].as_str().unwrap().starts_with("byok-"), "{v}");
+}

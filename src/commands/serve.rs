@@ -32,8 +32,13 @@ pub fn run(ctx: &Ctx, args: ServeArgs) -> Result<()> {
         // cleanly rather than killing it.
         let mut signals = crate::signals::Signals::listen();
         let server = Server::start(shared, &listen, true)?;
+        let ready = if ctx.ui.json {
+            ready_json(&server)
+        } else {
+            server.exports()
+        };
         let mut out = std::io::stdout().lock();
-        out.write_all(server.exports().as_bytes())
+        out.write_all(ready.as_bytes())
             .and_then(|_| out.flush())
             .map_err(|e| Error::io("write the export lines to", "standard output", e))?;
         drop(out);
@@ -48,6 +53,26 @@ pub fn run(ctx: &Ctx, args: ServeArgs) -> Result<()> {
     })?;
     server.stop();
     Ok(())
+}
+
+/// `--json`: what the `export` lines say, as one JSON object on one line (README "JSON
+/// output"), with serve's pid, for a harness that would rather parse than `eval`.
+fn ready_json(server: &Server) -> String {
+    let var = |name: &str| {
+        server
+            .variables()
+            .into_iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v)
+    };
+    let object = serde_json::json!({
+        "openai_base_url": var("OPENAI_BASE_URL"),
+        "anthropic_base_url": var("ANTHROPIC_BASE_URL"),
+        "serve_url": var("BYOK_SERVE_URL"),
+        "token": var("OPENAI_API_KEY"),
+        "pid": std::process::id(),
+    });
+    format!("{object}\n")
 }
 
 /// What a server shares across its workers: the profile, the keys (the vault unlocked

@@ -163,29 +163,36 @@ impl Server {
 
     /// The `export …` lines of README "Give a tool your keys without giving it your keys".
     pub fn exports(&self) -> String {
+        self.variables()
+            .iter()
+            .map(|(name, value)| format!("export {name}={value}\n"))
+            .collect()
+    }
+
+    /// The variables a tool needs to use this server: the two SDKs' base URLs and keys
+    /// (the token), and `BYOK_SERVE_URL` (`unix:PATH` on a socket).
+    pub fn variables(&self) -> Vec<(&'static str, String)> {
         let base = &self.bound_url;
-        let t = &self.token;
         let serve_url = match &self.socket {
             #[cfg(unix)]
             Some(p) => format!("unix:{}", p.display()),
             _ => base.clone(),
         };
-        format!(
-            "export OPENAI_BASE_URL={base}/v1\nexport OPENAI_API_KEY={t}\nexport ANTHROPIC_BASE_URL={base}\nexport ANTHROPIC_API_KEY={t}\nexport BYOK_SERVE_URL={serve_url}\n"
-        )
-    }
-
-    /// The variables a child of `exec --proxy` gets.
-    pub fn child_env(&self) -> Vec<(&'static str, String)> {
-        let base = &self.bound_url;
         vec![
             ("OPENAI_BASE_URL", format!("{base}/v1")),
-            ("OPENAI_API_BASE", format!("{base}/v1")),
             ("OPENAI_API_KEY", self.token.clone()),
             ("ANTHROPIC_BASE_URL", base.clone()),
             ("ANTHROPIC_API_KEY", self.token.clone()),
-            ("BYOK_SERVE_URL", base.clone()),
+            ("BYOK_SERVE_URL", serve_url),
         ]
+    }
+
+    /// The variables a child of `exec --proxy` gets: [`Server::variables`], and
+    /// `OPENAI_API_BASE` for the tools that still read the older name.
+    pub fn child_env(&self) -> Vec<(&'static str, String)> {
+        let mut vars = self.variables();
+        vars.push(("OPENAI_API_BASE", format!("{}/v1", self.bound_url)));
+        vars
     }
 
     /// Resolves if the server stopped by itself (it cannot accept any more).
