@@ -16,6 +16,25 @@ use crate::output;
 pub use crate::vocab::{MAX_TOKENS_PER_CALL, Usage};
 pub use cancel::{Cancel, Canceller, Stop};
 pub use drive::{MAX_EVENT_BYTES, drive_ndjson, drive_sse};
+/// The response of a chat POST when its status says an answer follows; otherwise the
+/// provider's error, read (up to `http::ERROR_BODY_LIMIT`) and classified, with
+/// `secrets` kept out of its text. `run`'s adapters and serve's pass-through both go
+/// through it, so a refusal reads the same whoever asked.
+pub async fn answered(
+    response: reqwest::Response,
+    secrets: &[&str],
+) -> Result<reqwest::Response, ChatFailure> {
+    let status = response.status().as_u16();
+    if (200..300).contains(&status) {
+        return Ok(response);
+    }
+    let headers = response.headers().clone();
+    let body = crate::http::error_body(response).await;
+    Err(ChatFailure::before_answer(Failure::from_response(
+        status, &headers, &body, secrets,
+    )))
+}
+
 #[cfg(test)]
 pub use drive::{decode_pieces, split_at};
 pub use usage::{UsageReader, replace_usage};
@@ -211,13 +230,7 @@ pub async fn chat(
         "POST {url} → {status} ({} ms to headers)",
         started.elapsed().as_millis()
     ));
-    if !(200..300).contains(&status) {
-        let headers = response.headers().clone();
-        let body = crate::http::error_body(response).await;
-        return Err(ChatFailure::before_answer(Failure::from_response(
-            status, &headers, &body, &secrets,
-        )));
-    }
+    let response = answered(response, &secrets).await?;
     if !req.stream {
         let body = tokio::select! {
             b = response.bytes() => b.map_err(|e| ChatFailure::before_answer(Failure::from_transport(&e)))?,

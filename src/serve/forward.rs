@@ -230,13 +230,7 @@ impl Forward<'_> {
             response.url(),
             started.elapsed().as_millis()
         ));
-        if !(200..300).contains(&status) {
-            let headers = response.headers().clone();
-            let body = crate::http::error_body(response).await;
-            return Err(ChatFailure::before_answer(Failure::from_response(
-                status, &headers, &body, &secrets,
-            )));
-        }
+        let response = chat::answered(response, &secrets).await?;
         let content_type = response
             .headers()
             .get(hyper::header::CONTENT_TYPE)
